@@ -1,0 +1,20 @@
+# Uranus: the two commands a newcomer needs, plus maintenance targets.
+.PHONY: run test build chain-specs setup
+
+## Install prerequisites, build the node and start a dev chain on ws://127.0.0.1:9944.
+run:
+	scripts/run-dev.sh
+
+## Run every test (Rust + polkadot.js) against real builds.
+test:
+	scripts/test.sh
+
+setup:
+	scripts/setup.sh
+
+build: setup
+	. scripts/env.sh && cargo build --release --locked -p uranus-node
+
+## Regenerate chain-specs/ from the runtime presets.
+chain-specs: build
+	. scripts/env.sh && for c in local testnet; do "$$URANUS_NODE" export-chain-spec --chain $$c > chain-specs/$$c.json; done

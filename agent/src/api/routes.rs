@@ -1,0 +1,116 @@
+//! Routes and handlers.
+
+use super::{auth::require_token, error::ApiError, AppState, MAX_BODY_BYTES, MAX_SINK_BYTES};
+use axum::{
+	body::Bytes,
+	extract::{FromRequest, Path, Query, State},
+	http::StatusCode,
+	middleware,
+	routing::{get, post},
+	Json, Router,
+};
+use serde::Deserialize;
+use std::time::Duration;
+use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer, trace::TraceLayer};
+use uranus_primitives::agent::{HardwareInfo, JobRequest, JobStatus, LeaseId, MeteringReport};
+
+/// A JSON body whose rejections become [`ApiError`]s with the common error body.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct AppJson<T>(pub T);
+
+/// The router of the whole API.
+pub fn router(state: AppState) -> Router {
+	let protected = Router::new()
+		.route("/v1/hardware", get(hardware))
+		.route("/v1/jobs", post(create_job).get(list_jobs))
+		.route("/v1/jobs/{id}", get(get_job).delete(delete_job))
+		.route("/v1/jobs/{id}/metering", get(metering))
+		.route("/v1/jobs/{id}/logs", get(logs))
+		.layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+		.merge(
+			Router::new()
+				.route("/v1/sink", post(sink))
+				.layer(RequestBodyLimitLayer::new(MAX_SINK_BYTES)),
+		)
+		.route_layer(middleware::from_fn_with_state(state.clone(), require_token));
+	Router::new()
+		.route("/v1/health", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
+		.merge(protected)
+		.fallback(|| async { ApiError::NotFound("no such route".into()) })
+		.layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(600)))
+		.layer(TraceLayer::new_for_http())
+		.with_state(state)
+}
+
+fn parse_id(id: &str) -> Result<LeaseId, ApiError> {
+	id.parse().map_err(|_| ApiError::BadRequest(format!("job id {id:?} is not a lease id")))
+}
+
+async fn hardware(State(s): State<AppState>) -> Json<HardwareInfo> {
+	let mut hw = s.hardware.read().await.clone();
+	// Memory and storage availability change; refresh them on every call.
+	let fresh = crate::hardware::probe(
+		&s.jobs_data_dir(),
+		&hw.cgroup_mode,
+		&hw.runtime,
+		hw.uplink_bytes_per_sec,
+	);
+	hw.memory_available_bytes = fresh.memory_available_bytes;
+	hw.storage_available_bytes = fresh.storage_available_bytes;
+	Json(hw)
+}
+
+async fn create_job(
+	State(s): State<AppState>,
+	AppJson(req): AppJson<JobRequest>,
+) -> Result<(StatusCode, Json<JobStatus>), ApiError> {
+	let (status, created) = s.jobs.submit(req).await?;
+	Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(status)))
+}
+
+async fn list_jobs(State(s): State<AppState>) -> Json<Vec<JobStatus>> {
+	Json(s.jobs.list().await)
+}
+
+async fn get_job(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<JobStatus>, ApiError> {
+	Ok(Json(s.jobs.get(parse_id(&id)?).await?))
+}
+
+async fn delete_job(
+	State(s): State<AppState>,
+	Path(id): Path<String>,
+) -> Result<Json<JobStatus>, ApiError> {
+	Ok(Json(s.jobs.stop(parse_id(&id)?).await?))
+}
+
+async fn metering(
+	State(s): State<AppState>,
+	Path(id): Path<String>,
+) -> Result<Json<MeteringReport>, ApiError> {
+	Ok(Json(s.jobs.metering(parse_id(&id)?).await?))
+}
+
+#[derive(Deserialize)]
+struct LogQuery {
+	max_bytes: Option<u64>,
+}
+
+async fn logs(
+	State(s): State<AppState>,
+	Path(id): Path<String>,
+	Query(q): Query<LogQuery>,
+) -> Result<String, ApiError> {
+	let max = q.max_bytes.unwrap_or(64 * 1024).min(1 << 20);
+	Ok(s.jobs.logs(parse_id(&id)?, max).await?)
+}
+
+async fn sink(body: Bytes) -> Json<serde_json::Value> {
+	Json(serde_json::json!({ "received": body.len() }))
+}
+
+impl AppState {
+	fn jobs_data_dir(&self) -> std::path::PathBuf {
+		self.data_dir.as_ref().clone()
+	}
+}

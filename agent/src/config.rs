@@ -1,0 +1,60 @@
+//! Agent configuration (from the command line).
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+/// Everything the agent needs to know at start-up.
+#[derive(Clone, Debug)]
+pub struct AgentConfig {
+	/// Where the journal, token, images and job directories live.
+	pub data_dir: PathBuf,
+	/// The loopback address the HTTP API listens on.
+	pub listen: SocketAddr,
+	/// The OCI runtime binary (`runc` or `crun`).
+	pub runtime: String,
+	/// Registries reachable over plain HTTP besides loopback ones (`host:port`).
+	pub insecure_registries: Vec<String>,
+	/// Endpoint for the uplink self-test (`POST`), if any.
+	pub uplink_endpoint: Option<String>,
+	/// Bytes sent by the uplink self-test.
+	pub uplink_test_bytes: usize,
+	/// Time between two metering samples.
+	pub sample_interval: Duration,
+	/// The cgroup root (normally `/sys/fs/cgroup`).
+	pub cgroup_root: PathBuf,
+	/// Where network interface counters live (normally `/sys/class/net`).
+	pub sys_class_net: PathBuf,
+	/// The cgroup (relative to the agent's own) under which jobs run.
+	pub cgroup_parent: String,
+	/// The largest scratch volume one job may ask for.
+	pub max_disk_bytes: u64,
+}
+
+impl AgentConfig {
+	/// Defaults for `data_dir` and `listen`.
+	pub fn new(data_dir: PathBuf, listen: SocketAddr) -> AgentConfig {
+		AgentConfig {
+			data_dir,
+			listen,
+			runtime: "runc".into(),
+			insecure_registries: Vec::new(),
+			uplink_endpoint: None,
+			uplink_test_bytes: 4 << 20,
+			sample_interval: Duration::from_millis(1000),
+			cgroup_root: PathBuf::from("/sys/fs/cgroup"),
+			sys_class_net: PathBuf::from("/sys/class/net"),
+			cgroup_parent: "uranus-agent".into(),
+			max_disk_bytes: 64 << 30,
+		}
+	}
+
+	/// The most CPU one job may ask for: every core of the machine.
+	pub fn max_cpu_millicores(&self) -> u32 {
+		let cores = std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(1);
+		cores.saturating_mul(1000)
+	}
+
+	/// The path of the API token file.
+	pub fn token_path(&self) -> PathBuf {
+		self.data_dir.join("agent.token")
+	}
+}

@@ -1,0 +1,503 @@
+//! The job manager: validates requests, pulls images, starts containers through the runtime
+//! backend, samples metering on a fixed interval, detects exits and re-attaches after a
+//! restart. Every change is journaled before it is reported.
+
+use super::{
+	journal::{Journal, JournalError},
+	record::JobRecord,
+};
+use crate::{
+	config::AgentConfig,
+	image::{ImageError, ImageRef, ImageStore},
+	meter::{self, cgroup, CgroupLocation, CgroupMode, RawSample},
+	now_ms,
+	runtime::{
+		network::{self, NetAlloc, MAX_INDEX},
+		shim, spec,
+		volume::{self},
+		ContainerRuntime, RuntimeError,
+	},
+};
+use std::{
+	collections::{BTreeMap, HashSet},
+	path::{Path, PathBuf},
+	sync::Arc,
+	time::Duration,
+};
+use tokio::sync::Mutex;
+use uranus_primitives::agent::{JobRequest, JobState, JobStatus, LeaseId, MeteringReport};
+
+/// Bounds on what one request may ask for.
+pub mod bounds {
+	/// Smallest memory limit.
+	pub const MIN_MEMORY_BYTES: u64 = 4 << 20;
+	/// Most processes per job.
+	pub const MAX_PIDS: u32 = 32_768;
+	/// Most command or env entries.
+	pub const MAX_ARGS: usize = 256;
+	/// Longest command or env entry.
+	pub const MAX_ARG_LEN: usize = 4_096;
+	/// Longest image reference.
+	pub const MAX_IMAGE_LEN: usize = 512;
+}
+
+/// Errors of job operations, each mapping to one HTTP status.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+	/// The request is malformed or asks for the impossible (400).
+	#[error("{0}")]
+	InvalidRequest(String),
+	/// No such job (404).
+	#[error("job {0} not found")]
+	NotFound(LeaseId),
+	/// The image could not be obtained (404 if unknown, 422 if unusable, 502 if the registry failed).
+	#[error(transparent)]
+	Image(#[from] ImageError),
+	/// The container could not be run (500).
+	#[error(transparent)]
+	Runtime(#[from] RuntimeError),
+	/// The journal failed (500).
+	#[error(transparent)]
+	Journal(#[from] JournalError),
+	/// No network allocation left (503).
+	#[error("no free job network left")]
+	Exhausted,
+}
+
+/// The job manager.
+pub struct JobManager {
+	cfg: Arc<AgentConfig>,
+	journal: Journal,
+	runtime: Arc<dyn ContainerRuntime>,
+	images: ImageStore,
+	cgroup_mode: CgroupMode,
+	jobs: Mutex<BTreeMap<LeaseId, JobRecord>>,
+	/// Serializes operations that change a job's lifecycle (start, stop, exit handling).
+	lifecycle: Mutex<()>,
+}
+
+fn job_dir(cfg: &AgentConfig, lease: LeaseId) -> PathBuf {
+	cfg.data_dir.join("jobs").join(lease.to_string())
+}
+
+fn exit_file(dir: &Path) -> PathBuf {
+	dir.join("exit.json")
+}
+
+fn log_file(dir: &Path) -> PathBuf {
+	dir.join("output.log")
+}
+
+/// The cgroup of a job at relative path `rel`, nested (as runc nests relative paths) under the
+/// cgroups of this process.
+fn nested_location(mode: CgroupMode, root: &Path, rel: &str) -> Result<CgroupLocation, JobError> {
+	let own = cgroup::locate(mode, root, Path::new("/proc"), std::process::id())
+		.map_err(|e| JobError::Runtime(RuntimeError::Spec(e.to_string())))?;
+	Ok(match own {
+		CgroupLocation::V1 { cpuacct, memory } =>
+			CgroupLocation::V1 { cpuacct: cpuacct.join(rel), memory: memory.join(rel) },
+		CgroupLocation::V2 { dir } => CgroupLocation::V2 { dir: dir.join(rel) },
+	})
+}
+
+impl JobManager {
+	/// Opens the journal, loads every job and reconciles it with the runtime.
+	pub async fn open(
+		cfg: Arc<AgentConfig>,
+		runtime: Arc<dyn ContainerRuntime>,
+		images: ImageStore,
+	) -> Result<Arc<JobManager>, JobError> {
+		std::fs::create_dir_all(cfg.data_dir.join("jobs"))
+			.map_err(|err| RuntimeError::Io { context: "create jobs dir".into(), err })?;
+		let journal = Journal::open(&cfg.data_dir.join("journal.redb"))?;
+		let cgroup_mode = CgroupMode::detect_with_root(&cfg.cgroup_root);
+		let mut jobs = BTreeMap::new();
+		for rec in journal.load_all()? {
+			jobs.insert(rec.request.lease_id, rec);
+		}
+		let mgr = Arc::new(JobManager {
+			cfg,
+			journal,
+			runtime,
+			images,
+			cgroup_mode,
+			jobs: Mutex::new(jobs),
+			lifecycle: Mutex::new(()),
+		});
+		mgr.recover().await?;
+		Ok(mgr)
+	}
+
+	/// The cgroup layout in use.
+	pub fn cgroup_mode(&self) -> CgroupMode {
+		self.cgroup_mode
+	}
+
+	/// The runtime backend's name.
+	pub fn runtime_name(&self) -> String {
+		self.runtime.name().to_string()
+	}
+
+	async fn recover(&self) -> Result<(), JobError> {
+		let records: Vec<JobRecord> = self.jobs.lock().await.values().cloned().collect();
+		for mut rec in records {
+			if rec.state.is_final() {
+				continue;
+			}
+			let id = rec.container_id();
+			let has_exit = rec.dir.as_ref().map(|d| exit_file(d).exists()).unwrap_or(false);
+			let state = self.runtime.state(&id).await.unwrap_or(None);
+			match (rec.state, state, has_exit) {
+				(_, Some(_), _) | (_, _, true) if rec.cgroup.is_some() => {
+					// The shim still supervises it (or recorded its exit): re-attach.
+					if rec.state != JobState::Running {
+						rec.state = JobState::Running;
+						rec.started_at_ms.get_or_insert(rec.created_at_ms);
+					}
+					tracing::info!(lease = rec.request.lease_id, "re-attached to job after restart");
+				},
+				_ => {
+					rec.state = JobState::Failed;
+					rec.reason = Some("lost: the container did not survive the agent restart".into());
+					rec.finished_at_ms = Some(now_ms());
+					tracing::warn!(lease = rec.request.lease_id, "job lost across restart");
+					self.release(&mut rec, true).await;
+				},
+			}
+			self.journal.put(&rec)?;
+			self.jobs.lock().await.insert(rec.request.lease_id, rec);
+		}
+		Ok(())
+	}
+
+	fn validate(&self, req: &JobRequest) -> Result<ImageRef, JobError> {
+		use bounds::*;
+		let bad = |m: String| Err(JobError::InvalidRequest(m));
+		if req.image.len() > MAX_IMAGE_LEN {
+			return bad(format!("image reference longer than {MAX_IMAGE_LEN} bytes"));
+		}
+		let image = ImageRef::parse(&req.image).map_err(|e| JobError::InvalidRequest(e.to_string()))?;
+		let l = &req.limits;
+		let max_cpu = self.cfg.max_cpu_millicores();
+		if l.cpu_millicores == 0 || l.cpu_millicores > max_cpu {
+			return bad(format!("cpu_millicores must be in 1..={max_cpu}"));
+		}
+		if l.memory_bytes < MIN_MEMORY_BYTES {
+			return bad(format!("memory_bytes must be at least {MIN_MEMORY_BYTES}"));
+		}
+		if l.pids == 0 || l.pids > MAX_PIDS {
+			return bad(format!("pids must be in 1..={MAX_PIDS}"));
+		}
+		if l.disk_bytes == 0 || l.disk_bytes > self.cfg.max_disk_bytes {
+			return bad(format!("disk_bytes must be in 1..={}", self.cfg.max_disk_bytes));
+		}
+		for list in [&req.command, &req.env] {
+			if list.len() > MAX_ARGS || list.iter().any(|a| a.len() > MAX_ARG_LEN || a.contains('\0')) {
+				return bad(format!("at most {MAX_ARGS} command/env entries of {MAX_ARG_LEN} bytes, no NUL"));
+			}
+		}
+		if req.env.iter().any(|e| !e.contains('=') || e.starts_with('=')) {
+			return bad("env entries must be NAME=value".into());
+		}
+		Ok(image)
+	}
+
+	/// Runs a job for `req`. Idempotent by lease id: if the lease already has a job, its status
+	/// is returned and nothing is started (`false`); otherwise the new job's status (`true`).
+	pub async fn submit(&self, req: JobRequest) -> Result<(JobStatus, bool), JobError> {
+		let image = self.validate(&req)?;
+		let lease = req.lease_id;
+		{
+			let mut jobs = self.jobs.lock().await;
+			if let Some(existing) = jobs.get(&lease) {
+				return Ok((existing.status(), false));
+			}
+			let mut rec = JobRecord::new(req.clone(), now_ms());
+			rec.state = JobState::Pulling;
+			jobs.insert(lease, rec);
+		}
+		match self.create(&image, lease).await {
+			Ok(status) => Ok((status, true)),
+			Err(e) => {
+				// Nothing of a failed creation stays behind.
+				if let Some(mut rec) = self.jobs.lock().await.remove(&lease) {
+					self.release(&mut rec, true).await;
+					if let Some(dir) = &rec.dir {
+						let _ = std::fs::remove_dir_all(dir);
+					}
+				}
+				let _ = self.journal.remove(lease);
+				Err(e)
+			},
+		}
+	}
+
+	async fn create(&self, image: &ImageRef, lease: LeaseId) -> Result<JobStatus, JobError> {
+		tracing::info!(lease, image = %image.reference.whole(), "pulling image");
+		let prepared = self.images.prepare(image).await?;
+		let _lc = self.lifecycle.lock().await;
+		let mut rec = self.jobs.lock().await.get(&lease).cloned().ok_or(JobError::NotFound(lease))?;
+		let dir = job_dir(&self.cfg, lease);
+		let bundle = dir.join("bundle");
+		std::fs::create_dir_all(&bundle)
+			.map_err(|err| RuntimeError::Io { context: format!("create {}", bundle.display()), err })?;
+		rec.dir = Some(dir.clone());
+		let _ = std::fs::remove_file(exit_file(&dir));
+
+		let index = {
+			let jobs = self.jobs.lock().await;
+			let used: HashSet<u32> = jobs
+				.values()
+				.filter(|r| !r.released)
+				.filter_map(|r| r.network.as_ref().map(|n| n.index))
+				.collect();
+			(0..=MAX_INDEX).find(|i| !used.contains(i)).ok_or(JobError::Exhausted)?
+		};
+		let alloc = NetAlloc::new(index, lease);
+		rec.network = Some(alloc.clone());
+		self.jobs.lock().await.insert(lease, rec.clone());
+		network::create(&alloc).await?;
+		let scratch = volume::create(&dir, rec.request.limits.disk_bytes).await?;
+		rec.scratch = Some(scratch.clone());
+
+		let rel = format!("{}/{}", self.cfg.cgroup_parent, rec.container_id());
+		let mut env = rec.request.env.clone();
+		env.push(format!("URANUS_LEASE_ID={lease}"));
+		env.push(format!("URANUS_GATEWAY={}", alloc.host_ip));
+		let hostname = rec.container_id();
+		let spec = spec::build(&spec::JobSpecInput {
+			hostname: &hostname,
+			rootfs: &prepared.rootfs,
+			image: &prepared.config,
+			command: &rec.request.command,
+			env: &env,
+			limits: &rec.request.limits,
+			scratch: &scratch.mount,
+			netns: Some(&alloc.netns_path()),
+			cgroups_path: &rel,
+		})?;
+		spec::save(&spec, &bundle)?;
+		rec.cgroup = Some(nested_location(self.cgroup_mode, &self.cfg.cgroup_root, &rel)?);
+		rec.state = JobState::Pending;
+		self.journal.put(&rec)?;
+
+		let id = rec.container_id();
+		let _ = self.runtime.delete(&id).await;
+		self.runtime.start(&id, &bundle, &log_file(&dir), &exit_file(&dir)).await?;
+		// Wait until the runtime reports the container (or the shim its exit).
+		let mut seen = false;
+		for _ in 0..200 {
+			if exit_file(&dir).exists() {
+				seen = true;
+				break;
+			}
+			if let Some(st) = self.runtime.state(&id).await? {
+				if st.status == "running" || st.status == "stopped" {
+					seen = true;
+					break;
+				}
+			}
+			tokio::time::sleep(Duration::from_millis(25)).await;
+		}
+		if !seen {
+			let log = std::fs::read_to_string(log_file(&dir)).unwrap_or_default();
+			let _ = self.runtime.kill(&id, "KILL").await;
+			let _ = self.runtime.delete(&id).await;
+			return Err(JobError::Runtime(RuntimeError::Output {
+				command: format!("{} run {id}", self.runtime.name()),
+				output: log.chars().take(2000).collect(),
+			}));
+		}
+		let started = now_ms();
+		rec.state = JobState::Running;
+		rec.started_at_ms = Some(started);
+		rec.meter = crate::meter::Accumulator::new(lease, started);
+		self.journal.put(&rec)?;
+		let status = rec.status();
+		self.jobs.lock().await.insert(lease, rec);
+		tracing::info!(lease, "job running");
+		Ok(status)
+	}
+
+	/// All jobs.
+	pub async fn list(&self) -> Vec<JobStatus> {
+		self.jobs.lock().await.values().map(|r| r.status()).collect()
+	}
+
+	/// One job's status.
+	pub async fn get(&self, lease: LeaseId) -> Result<JobStatus, JobError> {
+		self.jobs.lock().await.get(&lease).map(|r| r.status()).ok_or(JobError::NotFound(lease))
+	}
+
+	/// One job's cumulative metering.
+	pub async fn metering(&self, lease: LeaseId) -> Result<MeteringReport, JobError> {
+		self.jobs.lock().await.get(&lease).map(|r| r.meter.report()).ok_or(JobError::NotFound(lease))
+	}
+
+	/// The last `max` bytes of a job's output.
+	pub async fn logs(&self, lease: LeaseId, max: u64) -> Result<String, JobError> {
+		let dir = self
+			.jobs
+			.lock()
+			.await
+			.get(&lease)
+			.ok_or(JobError::NotFound(lease))?
+			.dir
+			.clone();
+		let Some(dir) = dir else { return Ok(String::new()) };
+		let bytes = std::fs::read(log_file(&dir)).unwrap_or_default();
+		let start = bytes.len().saturating_sub(max as usize);
+		Ok(String::from_utf8_lossy(&bytes[start..]).to_string())
+	}
+
+	/// Stops a job (if running), waits for its final sample and releases its resources.
+	pub async fn stop(&self, lease: LeaseId) -> Result<JobStatus, JobError> {
+		let running = {
+			let mut jobs = self.jobs.lock().await;
+			let rec = jobs.get_mut(&lease).ok_or(JobError::NotFound(lease))?;
+			if rec.state == JobState::Pulling {
+				return Err(JobError::InvalidRequest("job is still pulling its image".into()));
+			}
+			if !rec.state.is_final() {
+				rec.stop_requested = true;
+				self.journal.put(rec)?;
+			}
+			!rec.state.is_final()
+		};
+		if running {
+			self.runtime.kill(&container_id(lease), "KILL").await?;
+			for _ in 0..400 {
+				self.tick().await;
+				if self.get(lease).await?.state.is_final() {
+					break;
+				}
+				tokio::time::sleep(Duration::from_millis(25)).await;
+			}
+		}
+		let _lc = self.lifecycle.lock().await;
+		let mut rec = self.jobs.lock().await.get(&lease).cloned().ok_or(JobError::NotFound(lease))?;
+		self.release(&mut rec, true).await;
+		self.journal.put(&rec)?;
+		let status = rec.status();
+		self.jobs.lock().await.insert(lease, rec);
+		Ok(status)
+	}
+
+	/// Releases a job's container, network and (with `scratch`) its scratch volume.
+	async fn release(&self, rec: &mut JobRecord, scratch: bool) {
+		let _ = self.runtime.delete(&rec.container_id()).await;
+		if let Some(net) = &rec.network {
+			network::destroy(net).await;
+		}
+		if scratch {
+			if let Some(s) = &rec.scratch {
+				volume::destroy(s).await;
+			}
+			rec.released = true;
+		}
+	}
+
+	fn read_sample(&self, rec: &JobRecord) -> (RawSample, u64) {
+		let mut s = RawSample::default();
+		let mut oom = 0;
+		if let Some(loc) = &rec.cgroup {
+			match cgroup::sample(loc) {
+				Ok(c) => {
+					s.cpu_micros = c.cpu_micros;
+					s.memory_bytes = c.memory_bytes;
+					s.memory_peak_bytes = c.memory_peak_bytes;
+					oom = c.oom_kills;
+				},
+				Err(e) => tracing::debug!(lease = rec.request.lease_id, "cgroup sample: {e}"),
+			}
+		}
+		if let Some(net) = &rec.network {
+			if let Ok(n) = meter::net::sample(&self.cfg.sys_class_net, &net.host_if) {
+				s.net_rx_bytes = n.rx_bytes;
+				s.net_tx_bytes = n.tx_bytes;
+			}
+		}
+		if let Some(sc) = &rec.scratch {
+			s.disk_used_bytes = volume::job_used_bytes(sc);
+		}
+		(s, oom)
+	}
+
+	/// Samples every running job once; finalizes jobs whose container ended.
+	pub async fn tick(&self) {
+		let _lc = self.lifecycle.lock().await;
+		let running: Vec<JobRecord> = self
+			.jobs
+			.lock()
+			.await
+			.values()
+			.filter(|r| r.state == JobState::Running)
+			.cloned()
+			.collect();
+		for mut rec in running {
+			let Some(dir) = rec.dir.clone() else { continue };
+			let exit = shim::read_exit(&exit_file(&dir));
+			let (sample, oom) = self.read_sample(&rec);
+			let now = now_ms();
+			match exit {
+				Some(exit) => {
+					rec.meter.record(sample, exit.at_ms.max(now), true);
+					rec.exit_code = Some(exit.code);
+					rec.finished_at_ms = Some(exit.at_ms);
+					if oom > 0 {
+						rec.state = JobState::Failed;
+						rec.reason = Some("oom: memory limit exceeded".into());
+					} else if rec.stop_requested {
+						rec.state = JobState::Killed;
+						rec.reason = Some("killed on request".into());
+					} else {
+						rec.state = JobState::Exited;
+					}
+					tracing::info!(lease = rec.request.lease_id, code = exit.code, state = ?rec.state, "job ended");
+					// The container and its network go now; the scratch volume stays until DELETE.
+					self.release(&mut rec, false).await;
+				},
+				None => {
+					if self.runtime.state(&rec.container_id()).await.ok().flatten().is_none() &&
+						shim::read_exit(&exit_file(&dir)).is_none()
+					{
+						rec.meter.record(sample, now, true);
+						rec.state = JobState::Failed;
+						rec.reason = Some("lost: the container disappeared".into());
+						rec.finished_at_ms = Some(now);
+					} else {
+						rec.meter.record(sample, now, false);
+					}
+				},
+			}
+			if let Err(e) = self.journal.put(&rec) {
+				tracing::error!(lease = rec.request.lease_id, "journal write failed: {e}");
+				continue;
+			}
+			self.jobs.lock().await.insert(rec.request.lease_id, rec);
+		}
+	}
+
+	/// Samples every `interval` until `shutdown` resolves.
+	pub fn spawn_sampler(
+		self: &Arc<Self>,
+		interval: Duration,
+		mut shutdown: tokio::sync::watch::Receiver<bool>,
+	) -> tokio::task::JoinHandle<()> {
+		let mgr = self.clone();
+		tokio::spawn(async move {
+			let mut ticker = tokio::time::interval(interval);
+			ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+			loop {
+				tokio::select! {
+					_ = ticker.tick() => mgr.tick().await,
+					_ = shutdown.changed() => break,
+				}
+			}
+		})
+	}
+}
+
+fn container_id(lease: LeaseId) -> String {
+	super::record::container_id(lease)
+}

@@ -1,0 +1,13 @@
+//! Jobs: the state machine from request to final metering, persisted in a journal.
+//!
+//! ```text
+//! pending ──pull──▶ pulling ──start──▶ running ──exit──▶ exited | failed (oom, lost)
+//!                                          └──DELETE──▶ killed
+//! ```
+
+pub mod journal;
+pub mod manager;
+pub mod record;
+
+pub use manager::{JobError, JobManager};
+pub use record::JobRecord;

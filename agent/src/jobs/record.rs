@@ -1,0 +1,94 @@
+//! The persisted state of one job.
+
+use crate::{
+	meter::{Accumulator, CgroupLocation},
+	runtime::{network::NetAlloc, volume::Scratch},
+};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use uranus_primitives::agent::{JobNetwork, JobRequest, JobState, JobStatus};
+
+/// Everything the agent knows about a job; written to the journal on every change.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct JobRecord {
+	/// The request that created the job.
+	pub request: JobRequest,
+	/// Current state.
+	pub state: JobState,
+	/// Exit code, once ended.
+	pub exit_code: Option<i32>,
+	/// Why it failed or ended.
+	pub reason: Option<String>,
+	/// Unix ms accepted.
+	pub created_at_ms: u64,
+	/// Unix ms started.
+	pub started_at_ms: Option<u64>,
+	/// Unix ms ended.
+	pub finished_at_ms: Option<u64>,
+	/// The job's directory (bundle, log, exit file, scratch).
+	pub dir: Option<PathBuf>,
+	/// Network allocation.
+	pub network: Option<NetAlloc>,
+	/// Scratch volume.
+	pub scratch: Option<Scratch>,
+	/// Where its counters live, once the container runs.
+	pub cgroup: Option<CgroupLocation>,
+	/// Metering state.
+	pub meter: Accumulator,
+	/// Whether a stop was requested.
+	pub stop_requested: bool,
+	/// Whether the container and its resources were released.
+	pub released: bool,
+}
+
+impl JobRecord {
+	/// A new pending job.
+	pub fn new(request: JobRequest, now_ms: u64) -> JobRecord {
+		let lease = request.lease_id;
+		JobRecord {
+			request,
+			state: JobState::Pending,
+			exit_code: None,
+			reason: None,
+			created_at_ms: now_ms,
+			started_at_ms: None,
+			finished_at_ms: None,
+			dir: None,
+			network: None,
+			scratch: None,
+			cgroup: None,
+			meter: Accumulator::new(lease, now_ms),
+			stop_requested: false,
+			released: false,
+		}
+	}
+
+	/// The runtime's container id.
+	pub fn container_id(&self) -> String {
+		container_id(self.request.lease_id)
+	}
+
+	/// The API view.
+	pub fn status(&self) -> JobStatus {
+		JobStatus {
+			lease_id: self.request.lease_id,
+			image: self.request.image.clone(),
+			state: self.state,
+			exit_code: self.exit_code,
+			reason: self.reason.clone(),
+			created_at_ms: self.created_at_ms,
+			started_at_ms: self.started_at_ms,
+			finished_at_ms: self.finished_at_ms,
+			network: self
+				.network
+				.as_ref()
+				.map(|n| JobNetwork { host_ip: n.host_ip.clone(), job_ip: n.job_ip.clone() }),
+			limits: self.request.limits.clone(),
+		}
+	}
+}
+
+/// The container id of lease `lease`.
+pub fn container_id(lease: u64) -> String {
+	format!("ura-{lease}")
+}

@@ -1,0 +1,117 @@
+//! # uranus-agent
+//!
+//! The provider-side daemon of Uranus (white paper §5.3, "Worker and Agent"): it probes the
+//! machine, pulls OCI images by digest, runs each lease's container with runc under hard
+//! limits, meters it from cgroups, veth counters and its scratch volume, and serves all of it
+//! to the node's off-chain worker over a loopback HTTP API.
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`api`] | the `/v1` HTTP API, token auth, error mapping |
+//! | [`jobs`] | job state machine, durable journal, sampler |
+//! | [`runtime`] | the runc/crun backend, per-job shim, OCI spec, veth network, scratch volume |
+//! | [`meter`] | cgroup v1/v2 readers, network counters, the cumulative accumulator |
+//! | [`image`] | pull by digest, verified content-addressed blobs, layer unpacking |
+//! | [`hardware`] | the hardware probe and uplink self-test |
+//!
+//! Invariants: a lease runs at most one container; metering counters never decrease and the
+//! sequence number strictly increases; a journaled job survives `kill -9` of the agent.
+
+pub mod api;
+pub mod config;
+pub mod hardware;
+pub mod image;
+pub mod jobs;
+pub mod meter;
+pub mod runtime;
+
+pub use config::AgentConfig;
+
+use std::sync::Arc;
+use tokio::sync::RwLock;
+
+/// Unix time in milliseconds.
+pub fn now_ms() -> u64 {
+	std::time::SystemTime::now()
+		.duration_since(std::time::UNIX_EPOCH)
+		.map(|d| d.as_millis() as u64)
+		.unwrap_or(0)
+}
+
+/// A started agent: its state, ready to be served.
+pub struct Agent {
+	/// The handlers' shared state.
+	pub state: api::AppState,
+	/// The configuration it runs with.
+	pub config: Arc<AgentConfig>,
+}
+
+impl Agent {
+	/// Opens the data directory, the journal and the image store, re-attaches to the jobs of a
+	/// previous run and probes the hardware.
+	pub async fn start(config: AgentConfig) -> anyhow::Result<Agent> {
+		use anyhow::Context;
+		anyhow::ensure!(
+			config.listen.ip().is_loopback(),
+			"the agent API listens on loopback only, not {}",
+			config.listen
+		);
+		std::fs::create_dir_all(&config.data_dir)
+			.with_context(|| format!("create {}", config.data_dir.display()))?;
+		let config = Arc::new(config);
+		let token = api::auth::load_or_create_token(&config.token_path()).context("API token")?;
+		let images = image::ImageStore::open(
+			config.data_dir.join("images"),
+			image::Puller::new(config.insecure_registries.clone()),
+		)
+		.context("image store")?;
+		let exe = std::env::current_exe().context("locate the agent binary")?;
+		let rt: Arc<dyn runtime::ContainerRuntime> = Arc::new(runtime::oci_cli::OciCliRuntime::new(
+			config.runtime.clone(),
+			config.data_dir.join("runtime"),
+			exe,
+		));
+		let jobs = jobs::JobManager::open(config.clone(), rt, images).await.context("job manager")?;
+		let uplink = match &config.uplink_endpoint {
+			Some(url) => match hardware::measure_uplink(url, config.uplink_test_bytes, Some(&token)).await {
+				Ok(bps) => Some(bps),
+				Err(e) => {
+					tracing::warn!("uplink self-test against {url} failed: {e}");
+					None
+				},
+			},
+			None => None,
+		};
+		let hw = hardware::probe(&config.data_dir, jobs.cgroup_mode().as_str(), &jobs.runtime_name(), uplink);
+		Ok(Agent {
+			state: api::AppState {
+				jobs,
+				token: Arc::new(token),
+				hardware: Arc::new(RwLock::new(hw)),
+				data_dir: Arc::new(config.data_dir.clone()),
+			},
+			config,
+		})
+	}
+
+	/// Serves the API on `listener` and samples jobs until `shutdown` resolves; then stops
+	/// accepting, finishes in-flight requests and returns. Containers keep running under
+	/// their shims and are re-attached at the next start.
+	pub async fn serve(
+		self,
+		listener: tokio::net::TcpListener,
+		shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+	) -> anyhow::Result<()> {
+		let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+		let sampler = self.state.jobs.spawn_sampler(self.config.sample_interval, stop_rx);
+		let app = api::router(self.state.clone());
+		axum::serve(listener, app)
+			.with_graceful_shutdown(async move {
+				shutdown.await;
+				let _ = stop_tx.send(true);
+			})
+			.await?;
+		let _ = sampler.await;
+		Ok(())
+	}
+}

@@ -1,0 +1,149 @@
+//! `uranus-agent`: `run` the daemon, print the `hardware` probe, list `jobs`, or (internal)
+//! supervise one container as a `shim`.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use uranus_agent::{runtime::shim, Agent, AgentConfig};
+
+#[derive(Parser)]
+#[command(name = "uranus-agent", version, about = "The Uranus provider agent")]
+struct Cli {
+	#[command(subcommand)]
+	command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+	/// Run the agent daemon.
+	Run {
+		/// Data directory (journal, token, images, jobs).
+		#[arg(long, default_value = "/var/lib/uranus-agent")]
+		data_dir: PathBuf,
+		/// Loopback address of the HTTP API.
+		#[arg(long, default_value = "127.0.0.1:8700")]
+		listen: SocketAddr,
+		/// OCI runtime binary (runc, or crun on pure cgroup v2 hosts).
+		#[arg(long, default_value = "runc")]
+		runtime: String,
+		/// A registry (host:port) that may be used over plain HTTP; loopback ones always may.
+		#[arg(long = "insecure-registry")]
+		insecure_registries: Vec<String>,
+		/// URL receiving the uplink self-test upload (e.g. another agent's /v1/sink).
+		#[arg(long)]
+		uplink_endpoint: Option<String>,
+		/// Bytes uploaded by the uplink self-test.
+		#[arg(long, default_value_t = 4 << 20)]
+		uplink_test_bytes: usize,
+		/// Milliseconds between metering samples.
+		#[arg(long, default_value_t = 1000)]
+		sample_interval_ms: u64,
+	},
+	/// Print this machine's hardware as JSON.
+	Hardware {
+		/// Directory whose filesystem is offered as storage.
+		#[arg(long, default_value = "/var/lib/uranus-agent")]
+		data_dir: PathBuf,
+	},
+	/// List the jobs of a running agent.
+	Jobs {
+		/// The agent's data directory (for its token).
+		#[arg(long, default_value = "/var/lib/uranus-agent")]
+		data_dir: PathBuf,
+		/// The agent's API address.
+		#[arg(long, default_value = "127.0.0.1:8700")]
+		api: SocketAddr,
+	},
+	/// Supervise one container (started by the agent).
+	#[command(hide = true)]
+	Shim(shim::ShimArgs),
+}
+
+fn init_tracing() {
+	let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+		.unwrap_or_else(|_| "uranus_agent=info,tower_http=info".into());
+	tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+async fn shutdown_signal() {
+	let ctrl_c = async {
+		let _ = tokio::signal::ctrl_c().await;
+	};
+	let term = async {
+		if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+			s.recv().await;
+		}
+	};
+	tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+	tracing::info!("shutting down: containers keep running and are re-attached at the next start");
+}
+
+fn main() -> anyhow::Result<()> {
+	let cli = Cli::parse();
+	match cli.command {
+		Command::Shim(args) => {
+			let code = shim::run(&args).context("shim")?;
+			std::process::exit(if code == 0 { 0 } else { 1 });
+		},
+		Command::Hardware { data_dir } => {
+			std::fs::create_dir_all(&data_dir)?;
+			let mode = uranus_agent::meter::CgroupMode::detect_with_root(std::path::Path::new("/sys/fs/cgroup"));
+			let hw = uranus_agent::hardware::probe(&data_dir, mode.as_str(), "runc", None);
+			println!("{}", serde_json::to_string_pretty(&hw)?);
+			Ok(())
+		},
+		Command::Jobs { data_dir, api } => {
+			let token = std::fs::read_to_string(data_dir.join("agent.token"))
+				.with_context(|| format!("read the token in {}", data_dir.display()))?;
+			let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+			rt.block_on(async {
+				let resp = reqwest::Client::new()
+					.get(format!("http://{api}/v1/jobs"))
+					.bearer_auth(token.trim())
+					.send()
+					.await?;
+				let status = resp.status();
+				let body = resp.text().await?;
+				anyhow::ensure!(status.is_success(), "agent answered {status}: {body}");
+				let jobs: Vec<uranus_primitives::agent::JobStatus> = serde_json::from_str(&body)?;
+				println!("{:>10}  {:<8}  {:>5}  IMAGE", "LEASE", "STATE", "EXIT");
+				for j in jobs {
+					let state = serde_json::to_value(j.state)?.as_str().unwrap_or("?").to_string();
+					let exit = j.exit_code.map(|c| c.to_string()).unwrap_or_else(|| "-".into());
+					println!("{:>10}  {:<8}  {:>5}  {}", j.lease_id, state, exit, j.image);
+				}
+				Ok(())
+			})
+		},
+		Command::Run {
+			data_dir,
+			listen,
+			runtime,
+			insecure_registries,
+			uplink_endpoint,
+			uplink_test_bytes,
+			sample_interval_ms,
+		} => {
+			init_tracing();
+			let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+			rt.block_on(async move {
+				let mut cfg = AgentConfig::new(data_dir, listen);
+				cfg.runtime = runtime;
+				cfg.insecure_registries = insecure_registries;
+				cfg.uplink_endpoint = uplink_endpoint;
+				cfg.uplink_test_bytes = uplink_test_bytes;
+				cfg.sample_interval = Duration::from_millis(sample_interval_ms.max(100));
+				let listener = tokio::net::TcpListener::bind(cfg.listen)
+					.await
+					.with_context(|| format!("bind {}", cfg.listen))?;
+				let agent = Agent::start(cfg).await?;
+				tracing::info!(
+					"uranus-agent listening on http://{} (token in {})",
+					listener.local_addr()?,
+					agent.config.token_path().display()
+				);
+				agent.serve(listener, shutdown_signal()).await
+			})
+		},
+	}
+}

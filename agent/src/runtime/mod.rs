@@ -1,0 +1,105 @@
+//! Running containers.
+//!
+//! - [`ContainerRuntime`]: the backend trait (one impl per OCI runtime CLI).
+//! - [`oci_cli::OciCliRuntime`]: runc (default; works on v1, hybrid and v2 hosts) or crun
+//!   (pure cgroup v2 hosts).
+//! - [`shim`]: a per-job supervisor process that outlives the agent, runs the runtime in the
+//!   foreground and records the exit status, so an agent crash loses nothing.
+//! - [`spec`]: the OCI runtime spec of a job (limits, read-only rootfs, scratch volume,
+//!   network namespace, seccomp, capabilities).
+//! - [`network`] and [`volume`]: the per-job veth pair and the size-limited scratch volume.
+
+pub mod network;
+pub mod oci_cli;
+pub mod shim;
+pub mod spec;
+pub mod volume;
+
+use std::path::Path;
+
+/// Errors of the container runtime layer.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+	/// A command failed.
+	#[error("`{command}` failed ({status}): {stderr}")]
+	Command {
+		/// The command line.
+		command: String,
+		/// Its exit status.
+		status: String,
+		/// What it printed on stderr.
+		stderr: String,
+	},
+	/// A command could not be started.
+	#[error("cannot run `{command}`: {err}")]
+	Spawn {
+		/// The command line.
+		command: String,
+		/// The cause.
+		err: std::io::Error,
+	},
+	/// The runtime printed something we could not parse.
+	#[error("unexpected output from `{command}`: {output}")]
+	Output {
+		/// The command line.
+		command: String,
+		/// What it printed.
+		output: String,
+	},
+	/// A filesystem operation failed.
+	#[error("{context}: {err}")]
+	Io {
+		/// What was being done.
+		context: String,
+		/// The cause.
+		err: std::io::Error,
+	},
+	/// The generated spec is invalid.
+	#[error("invalid OCI spec: {0}")]
+	Spec(String),
+}
+
+/// What the runtime says about a container.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContainerState {
+	/// `created`, `running`, `paused` or `stopped`.
+	pub status: String,
+	/// The init process id (0 once stopped).
+	pub pid: u32,
+}
+
+/// An OCI runtime backend.
+#[async_trait::async_trait]
+pub trait ContainerRuntime: Send + Sync {
+	/// The backend's name (`runc`, `crun`).
+	fn name(&self) -> &str;
+	/// Starts container `id` from `bundle` under a detached shim that writes the exit status
+	/// to `exit_file` and the container's output to `log_file`.
+	async fn start(&self, id: &str, bundle: &Path, log_file: &Path, exit_file: &Path)
+		-> Result<(), RuntimeError>;
+	/// The container's state, or `None` if the runtime does not know it.
+	async fn state(&self, id: &str) -> Result<Option<ContainerState>, RuntimeError>;
+	/// Sends `signal` (e.g. `KILL`) to the container's processes.
+	async fn kill(&self, id: &str, signal: &str) -> Result<(), RuntimeError>;
+	/// Removes a stopped container (and its cgroup).
+	async fn delete(&self, id: &str) -> Result<(), RuntimeError>;
+}
+
+/// Runs `program args…` and returns its stdout, or a [`RuntimeError::Command`].
+pub(crate) async fn run_command(program: &str, args: &[&str]) -> Result<String, RuntimeError> {
+	let command = format!("{program} {}", args.join(" "));
+	let out = tokio::process::Command::new(program)
+		.args(args)
+		.stdin(std::process::Stdio::null())
+		.output()
+		.await
+		.map_err(|err| RuntimeError::Spawn { command: command.clone(), err })?;
+	if !out.status.success() {
+		return Err(RuntimeError::Command {
+			command,
+			status: out.status.to_string(),
+			stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+		});
+	}
+	Ok(String::from_utf8_lossy(&out.stdout).to_string())
+}

@@ -1,0 +1,99 @@
+//! Per-job networking: a network namespace and a veth pair, host side `urh<n>`, job side
+//! `eth0`, on a /30 of 10.213.0.0/16. The job's default route points at the host side; the
+//! host does not forward for it, so a job reaches its gateway and nothing beyond. IPv6 is off
+//! on both ends so that no background neighbour discovery distorts the byte counters.
+
+use super::{run_command, RuntimeError};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Highest allocation index (10.213.0.0/16 holds 16,384 /30 subnets).
+pub const MAX_INDEX: u32 = 16_383;
+
+/// A job's network, as persisted in the journal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetAlloc {
+	/// Allocation index (unique among live jobs).
+	pub index: u32,
+	/// Namespace name (`/var/run/netns/<name>`).
+	pub netns: String,
+	/// Host-side interface.
+	pub host_if: String,
+	/// Host-side address.
+	pub host_ip: String,
+	/// The job's address.
+	pub job_ip: String,
+}
+
+impl NetAlloc {
+	/// The allocation for `index` and lease `lease`.
+	pub fn new(index: u32, lease: u64) -> NetAlloc {
+		let base = index * 4;
+		let (b3, b4) = (base / 256, base % 256);
+		NetAlloc {
+			index,
+			netns: format!("ura-{lease}"),
+			host_if: format!("urh{index}"),
+			host_ip: format!("10.213.{b3}.{}", b4 + 1),
+			job_ip: format!("10.213.{b3}.{}", b4 + 2),
+		}
+	}
+
+	/// The namespace path a container joins.
+	pub fn netns_path(&self) -> PathBuf {
+		PathBuf::from("/var/run/netns").join(&self.netns)
+	}
+}
+
+/// Creates the namespace and veth pair of `alloc` (removing leftovers of the same name first).
+pub async fn create(alloc: &NetAlloc) -> Result<(), RuntimeError> {
+	destroy(alloc).await;
+	let peer = format!("urc{}", alloc.index);
+	let ns = alloc.netns.as_str();
+	let host_cidr = format!("{}/30", alloc.host_ip);
+	let job_cidr = format!("{}/30", alloc.job_ip);
+	let steps: Vec<Vec<&str>> = vec![
+		vec!["netns", "add", ns],
+		vec!["link", "add", &alloc.host_if, "type", "veth", "peer", "name", &peer],
+		vec!["link", "set", &peer, "netns", ns],
+		vec!["-n", ns, "link", "set", &peer, "name", "eth0"],
+	];
+	for args in steps {
+		run_command("ip", &args).await?;
+	}
+	let _ = std::fs::write(format!("/proc/sys/net/ipv6/conf/{}/disable_ipv6", alloc.host_if), "1");
+	run_command("ip", &["netns", "exec", ns, "sh", "-c", "echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6; echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6; echo 1 > /proc/sys/net/ipv6/conf/eth0/disable_ipv6"]).await?;
+	for args in [
+		vec!["addr", "add", host_cidr.as_str(), "dev", alloc.host_if.as_str()],
+		vec!["link", "set", alloc.host_if.as_str(), "up"],
+		vec!["-n", ns, "addr", "add", job_cidr.as_str(), "dev", "eth0"],
+		vec!["-n", ns, "link", "set", "eth0", "up"],
+		vec!["-n", ns, "link", "set", "lo", "up"],
+		vec!["-n", ns, "route", "add", "default", "via", alloc.host_ip.as_str()],
+	] {
+		run_command("ip", &args).await?;
+	}
+	Ok(())
+}
+
+/// Removes the namespace and the veth pair; missing pieces are fine.
+pub async fn destroy(alloc: &NetAlloc) {
+	let _ = run_command("ip", &["netns", "del", &alloc.netns]).await;
+	let _ = run_command("ip", &["link", "del", &alloc.host_if]).await;
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn allocations_are_disjoint_slash_30s() {
+		let a = NetAlloc::new(0, 7);
+		assert_eq!((a.host_ip.as_str(), a.job_ip.as_str()), ("10.213.0.1", "10.213.0.2"));
+		let b = NetAlloc::new(64, 8);
+		assert_eq!((b.host_ip.as_str(), b.job_ip.as_str()), ("10.213.1.1", "10.213.1.2"));
+		let last = NetAlloc::new(MAX_INDEX, 9);
+		assert_eq!(last.job_ip, "10.213.255.254");
+		assert!(a.host_if.len() <= 15 && last.host_if.len() <= 15, "interface names fit IFNAMSIZ");
+	}
+}

@@ -1,0 +1,90 @@
+//! The runc/crun command-line backend.
+
+use super::{run_command, shim, ContainerRuntime, ContainerState, RuntimeError};
+use std::path::{Path, PathBuf};
+
+/// An OCI runtime driven through its CLI, with its state under `root`.
+pub struct OciCliRuntime {
+	binary: String,
+	root: PathBuf,
+	agent_exe: PathBuf,
+}
+
+impl OciCliRuntime {
+	/// A backend running `binary` (`runc` or `crun`) with state in `root`; `agent_exe` is the
+	/// agent binary, started as `agent_exe shim …` to supervise each container.
+	pub fn new(binary: impl Into<String>, root: PathBuf, agent_exe: PathBuf) -> Self {
+		Self { binary: binary.into(), root, agent_exe }
+	}
+
+	fn root_str(&self) -> String {
+		self.root.display().to_string()
+	}
+}
+
+#[async_trait::async_trait]
+impl ContainerRuntime for OciCliRuntime {
+	fn name(&self) -> &str {
+		&self.binary
+	}
+
+	async fn start(
+		&self,
+		id: &str,
+		bundle: &Path,
+		log_file: &Path,
+		exit_file: &Path,
+	) -> Result<(), RuntimeError> {
+		std::fs::create_dir_all(&self.root)
+			.map_err(|err| RuntimeError::Io { context: "create runtime root".into(), err })?;
+		shim::spawn(&self.agent_exe, &shim::ShimArgs {
+			runtime: self.binary.clone(),
+			root: self.root.clone(),
+			id: id.to_string(),
+			bundle: bundle.to_path_buf(),
+			log: log_file.to_path_buf(),
+			exit_file: exit_file.to_path_buf(),
+		})
+	}
+
+	async fn state(&self, id: &str) -> Result<Option<ContainerState>, RuntimeError> {
+		let root = self.root_str();
+		match run_command(&self.binary, &["--root", &root, "state", id]).await {
+			Ok(out) => {
+				let v: serde_json::Value = serde_json::from_str(&out).map_err(|_| RuntimeError::Output {
+					command: format!("{} state {id}", self.binary),
+					output: out.clone(),
+				})?;
+				Ok(Some(ContainerState {
+					status: v["status"].as_str().unwrap_or("unknown").to_string(),
+					pid: v["pid"].as_u64().unwrap_or(0) as u32,
+				}))
+			},
+			Err(RuntimeError::Command { stderr, .. })
+				if stderr.contains("does not exist") || stderr.contains("not found") =>
+				Ok(None),
+			Err(e) => Err(e),
+		}
+	}
+
+	async fn kill(&self, id: &str, signal: &str) -> Result<(), RuntimeError> {
+		let root = self.root_str();
+		match run_command(&self.binary, &["--root", &root, "kill", "--all", id, signal]).await {
+			Ok(_) => Ok(()),
+			// Already stopped: nothing to kill.
+			Err(RuntimeError::Command { stderr, .. })
+				if stderr.contains("not running") || stderr.contains("process already finished") =>
+				Ok(()),
+			Err(e) => Err(e),
+		}
+	}
+
+	async fn delete(&self, id: &str) -> Result<(), RuntimeError> {
+		let root = self.root_str();
+		match run_command(&self.binary, &["--root", &root, "delete", "--force", id]).await {
+			Ok(_) => Ok(()),
+			Err(RuntimeError::Command { stderr, .. }) if stderr.contains("does not exist") => Ok(()),
+			Err(e) => Err(e),
+		}
+	}
+}

@@ -1,0 +1,213 @@
+//! The OCI runtime spec of a job, built on `oci-spec`'s defaults (runc's template: namespaces,
+//! masked and read-only paths, the minimal capability set) and tightened:
+//!
+//! - read-only root filesystem (the shared image cache), writable `/scratch` volume and a
+//!   small `/tmp`;
+//! - CPU quota, memory limit (no swap), pids limit;
+//! - the job's network namespace (a veth pair to the host, nothing else);
+//! - `no_new_privileges`, capabilities limited to `KILL`, `NET_BIND_SERVICE`, `AUDIT_WRITE`;
+//! - a seccomp profile refusing the syscalls a tenant never needs (kernel modules, mounts,
+//!   namespaces, tracing, keyrings, clocks, reboot, …).
+
+use super::RuntimeError;
+use crate::image::store::ImageRunConfig;
+use oci_spec::runtime::Spec;
+use serde_json::{json, Value};
+use std::path::Path;
+use uranus_primitives::agent::ResourceLimits;
+
+/// CFS period used for CPU quotas, in microseconds.
+pub const CPU_PERIOD_US: u64 = 100_000;
+
+/// Syscalls refused with `EPERM` by the default seccomp profile.
+pub const DENIED_SYSCALLS: &[&str] = &[
+	"acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module", "delete_module",
+	"finit_module", "fsconfig", "fsmount", "fsopen", "fspick", "get_kernel_syms", "init_module",
+	"ioperm", "iopl", "kcmp", "kexec_file_load", "kexec_load", "keyctl", "lookup_dcookie",
+	"mount", "mount_setattr", "move_mount", "name_to_handle_at", "nfsservctl", "open_by_handle_at",
+	"open_tree", "perf_event_open", "pivot_root", "process_vm_readv", "process_vm_writev",
+	"ptrace", "query_module", "quotactl", "reboot", "request_key", "setns", "settimeofday",
+	"swapoff", "swapon", "sysfs", "umount", "umount2", "unshare", "uselib", "userfaultfd",
+	"ustat", "vhangup",
+];
+
+fn seccomp_architectures() -> Vec<&'static str> {
+	match std::env::consts::ARCH {
+		"x86_64" => vec!["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+		"aarch64" => vec!["SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"],
+		_ => vec![],
+	}
+}
+
+/// Everything the spec of one job depends on.
+pub struct JobSpecInput<'a> {
+	/// Container hostname.
+	pub hostname: &'a str,
+	/// The read-only root filesystem.
+	pub rootfs: &'a Path,
+	/// The image's run configuration.
+	pub image: &'a ImageRunConfig,
+	/// Command overriding the image's (empty: the image's entrypoint + cmd).
+	pub command: &'a [String],
+	/// Extra environment.
+	pub env: &'a [String],
+	/// Limits.
+	pub limits: &'a ResourceLimits,
+	/// The writable scratch directory mounted at `/scratch`.
+	pub scratch: &'a Path,
+	/// The network namespace to join (`/var/run/netns/<name>`), if any.
+	pub netns: Option<&'a Path>,
+	/// cgroup path (relative: nested under the agent's own cgroup).
+	pub cgroups_path: &'a str,
+}
+
+/// Builds the spec for a job.
+pub fn build(input: &JobSpecInput) -> Result<Spec, RuntimeError> {
+	let mut v = serde_json::to_value(Spec::default()).map_err(|e| RuntimeError::Spec(e.to_string()))?;
+
+	let args: Vec<String> = if input.command.is_empty() {
+		input.image.entrypoint.iter().chain(input.image.cmd.iter()).cloned().collect()
+	} else {
+		input.command.to_vec()
+	};
+	if args.is_empty() {
+		return Err(RuntimeError::Spec("the job has no command and the image none either".into()));
+	}
+	let mut env: Vec<String> = input.image.env.clone();
+	if !env.iter().any(|e| e.starts_with("PATH=")) {
+		env.push("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into());
+	}
+	env.extend(input.env.iter().cloned());
+
+	let caps = json!(["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"]);
+	v["process"]["terminal"] = json!(false);
+	v["process"]["args"] = json!(args);
+	v["process"]["env"] = json!(env);
+	v["process"]["cwd"] = json!(input.image.working_dir.clone().unwrap_or_else(|| "/".into()));
+	v["process"]["noNewPrivileges"] = json!(true);
+	v["process"]["capabilities"] = json!({
+		"bounding": caps, "effective": caps, "permitted": caps, "ambient": [], "inheritable": []
+	});
+	v["process"]["rlimits"] = json!([{ "type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024 }]);
+	v["hostname"] = json!(input.hostname);
+	v["root"] = json!({ "path": input.rootfs.display().to_string(), "readonly": true });
+
+	let mounts = v["mounts"].as_array_mut().ok_or_else(|| RuntimeError::Spec("no mounts".into()))?;
+	mounts.push(json!({
+		"destination": "/scratch", "type": "bind", "source": input.scratch.display().to_string(),
+		"options": ["rbind", "rw", "nosuid", "nodev"]
+	}));
+	mounts.push(json!({
+		"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
+		"options": ["nosuid", "nodev", "mode=1777", "size=16m"]
+	}));
+
+	let quota = (input.limits.cpu_millicores as u64).saturating_mul(CPU_PERIOD_US) / 1000;
+	let linux = v["linux"].as_object_mut().ok_or_else(|| RuntimeError::Spec("no linux".into()))?;
+	linux.insert("cgroupsPath".into(), json!(input.cgroups_path));
+	let devices = linux
+		.get("resources")
+		.and_then(|r| r.get("devices"))
+		.cloned()
+		.unwrap_or_else(|| json!([{ "allow": false, "access": "rwm" }]));
+	linux.insert(
+		"resources".into(),
+		json!({
+			"devices": devices,
+			"memory": { "limit": input.limits.memory_bytes, "swap": input.limits.memory_bytes },
+			"cpu": { "quota": quota.max(1000), "period": CPU_PERIOD_US },
+			"pids": { "limit": input.limits.pids }
+		}),
+	);
+	let mut namespaces: Vec<Value> = linux
+		.get("namespaces")
+		.and_then(|n| n.as_array())
+		.cloned()
+		.unwrap_or_default()
+		.into_iter()
+		.filter(|n| n["type"] != "network")
+		.collect();
+	let mut net = json!({ "type": "network" });
+	if let Some(path) = input.netns {
+		net["path"] = json!(path.display().to_string());
+	}
+	namespaces.push(net);
+	linux.insert("namespaces".into(), json!(namespaces));
+	linux.insert(
+		"seccomp".into(),
+		json!({
+			"defaultAction": "SCMP_ACT_ALLOW",
+			"architectures": seccomp_architectures(),
+			"syscalls": [{ "names": DENIED_SYSCALLS, "action": "SCMP_ACT_ERRNO", "errnoRet": 1 }]
+		}),
+	);
+
+	serde_json::from_value(v).map_err(|e| RuntimeError::Spec(e.to_string()))
+}
+
+/// Writes `spec` as `<bundle>/config.json`.
+pub fn save(spec: &Spec, bundle: &Path) -> Result<(), RuntimeError> {
+	spec.save(bundle.join("config.json")).map_err(|e| RuntimeError::Spec(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn input<'a>(
+		image: &'a ImageRunConfig,
+		limits: &'a ResourceLimits,
+		command: &'a [String],
+	) -> JobSpecInput<'a> {
+		JobSpecInput {
+			hostname: "ura-1",
+			rootfs: Path::new("/data/images/rootfs/abc"),
+			image,
+			command,
+			env: &[],
+			limits,
+			scratch: Path::new("/data/jobs/1/scratch"),
+			netns: Some(Path::new("/var/run/netns/ura-1")),
+			cgroups_path: "uranus-agent/ura-1",
+		}
+	}
+
+	#[test]
+	fn the_spec_carries_limits_isolation_and_the_image_command() {
+		let image = ImageRunConfig {
+			entrypoint: vec!["/bin/sh".into()],
+			cmd: vec!["-c".into(), "echo hi".into()],
+			env: vec!["PATH=/bin".into()],
+			working_dir: None,
+		};
+		let limits = ResourceLimits { cpu_millicores: 500, memory_bytes: 64 << 20, pids: 64, disk_bytes: 1 << 20 };
+		let spec = build(&input(&image, &limits, &[])).unwrap();
+		let v = serde_json::to_value(&spec).unwrap();
+		assert_eq!(v["process"]["args"], json!(["/bin/sh", "-c", "echo hi"]));
+		assert_eq!(v["process"]["noNewPrivileges"], json!(true));
+		assert_eq!(v["root"]["readonly"], json!(true));
+		assert_eq!(v["linux"]["resources"]["cpu"]["quota"], json!(50_000));
+		assert_eq!(v["linux"]["resources"]["memory"]["limit"], json!(64 << 20));
+		assert_eq!(v["linux"]["resources"]["pids"]["limit"], json!(64));
+		assert_eq!(v["linux"]["cgroupsPath"], json!("uranus-agent/ura-1"));
+		let ns = v["linux"]["namespaces"].as_array().unwrap();
+		assert!(ns.iter().any(|n| n["type"] == "network" && n["path"] == "/var/run/netns/ura-1"));
+		assert!(ns.iter().any(|n| n["type"] == "pid"));
+		let caps = v["process"]["capabilities"]["bounding"].as_array().unwrap();
+		assert!(!caps.iter().any(|c| c == "CAP_SYS_ADMIN" || c == "CAP_NET_RAW"));
+		let denied = v["linux"]["seccomp"]["syscalls"][0]["names"].as_array().unwrap();
+		assert!(denied.iter().any(|s| s == "mount") && denied.iter().any(|s| s == "ptrace"));
+		assert!(v["mounts"].as_array().unwrap().iter().any(|m| m["destination"] == "/scratch"));
+	}
+
+	#[test]
+	fn a_job_command_overrides_the_image_and_no_command_is_an_error() {
+		let image = ImageRunConfig::default();
+		let limits = ResourceLimits { cpu_millicores: 1000, memory_bytes: 1 << 20, pids: 8, disk_bytes: 1 };
+		assert!(build(&input(&image, &limits, &[])).is_err());
+		let cmd = vec!["sleep".to_string(), "1".to_string()];
+		let v = serde_json::to_value(build(&input(&image, &limits, &cmd)).unwrap()).unwrap();
+		assert_eq!(v["process"]["args"], json!(["sleep", "1"]));
+		assert!(v["process"]["env"].as_array().unwrap().iter().any(|e| e.as_str().unwrap().starts_with("PATH=")));
+	}
+}

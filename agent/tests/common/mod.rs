@@ -1,0 +1,354 @@
+//! Test harness: a real `docker-registry` on loopback, a busybox image built with umoci and
+//! pushed with skopeo, and the real `uranus-agent` binary run as a child process.
+#![allow(dead_code)]
+
+use sha2::{Digest, Sha256};
+use std::{
+	net::TcpListener,
+	path::{Path, PathBuf},
+	process::{Child, Command, Stdio},
+	sync::OnceLock,
+	time::{Duration, Instant},
+};
+use uranus_primitives::agent::{JobRequest, JobStatus, MeteringReport, ResourceLimits};
+
+/// A free loopback port.
+pub fn free_port() -> u16 {
+	TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn run(cmd: &mut Command) -> String {
+	let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+	assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+	String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// Fails clearly when the machine lacks what these tests need.
+pub fn require_environment() {
+	// SAFETY: geteuid has no preconditions.
+	assert_eq!(unsafe { libc::geteuid() }, 0, "agent integration tests need root (runc, netns, mounts)");
+	for tool in ["runc", "docker-registry", "umoci", "skopeo", "ip", "mkfs.ext4", "busybox"] {
+		assert!(
+			Command::new("sh").arg("-c").arg(format!("command -v {tool}")).status().unwrap().success(),
+			"{tool} is not installed (scripts/setup.sh installs it)"
+		);
+	}
+}
+
+/// A registry on loopback, killed when the test process ends.
+pub struct Registry {
+	/// `127.0.0.1:<port>`.
+	pub addr: String,
+	_child: Child,
+	_dir: tempfile::TempDir,
+}
+
+/// The shared registry and the digest-pinned references pushed to it.
+pub struct Fixtures {
+	/// The registry.
+	pub registry: Registry,
+	/// `127.0.0.1:<port>/test/busybox@sha256:…`.
+	pub busybox: String,
+	/// An image whose layer contains `../evil`.
+	pub traversal: String,
+}
+
+static FIXTURES: OnceLock<Fixtures> = OnceLock::new();
+
+/// Starts the registry and pushes the images, once per test process.
+pub fn fixtures() -> &'static Fixtures {
+	FIXTURES.get_or_init(|| {
+		require_environment();
+		let registry = start_registry();
+		let busybox = push_busybox(&registry.addr);
+		let traversal = push_traversal_image(&registry.addr);
+		Fixtures { registry, busybox, traversal }
+	})
+}
+
+fn start_registry() -> Registry {
+	let dir = tempfile::tempdir().unwrap();
+	let port = free_port();
+	let addr = format!("127.0.0.1:{port}");
+	let config = dir.path().join("config.yml");
+	std::fs::write(
+		&config,
+		format!(
+			"version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {addr}\n",
+			dir.path().join("data").display()
+		),
+	)
+	.unwrap();
+	let child = Command::new("docker-registry")
+		.arg("serve")
+		.arg(&config)
+		.stdout(Stdio::null())
+		.stderr(Stdio::null())
+		.spawn()
+		.expect("docker-registry starts");
+	let start = Instant::now();
+	loop {
+		if std::net::TcpStream::connect(&addr).is_ok() {
+			break;
+		}
+		assert!(start.elapsed() < Duration::from_secs(30), "registry did not come up");
+		std::thread::sleep(Duration::from_millis(100));
+	}
+	Registry { addr, _child: child, _dir: dir }
+}
+
+fn skopeo_push_and_digest(layout: &Path, tag: &str, registry: &str, repo: &str) -> String {
+	let dest = format!("docker://{registry}/{repo}:{tag}");
+	run(Command::new("skopeo")
+		.args(["copy", "--quiet", "--dest-tls-verify=false"])
+		.arg(format!("oci:{}:{tag}", layout.display()))
+		.arg(&dest));
+	let out = run(Command::new("skopeo").args(["inspect", "--tls-verify=false", &dest]));
+	let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+	format!("{registry}/{repo}@{}", v["Digest"].as_str().unwrap())
+}
+
+fn push_busybox(registry: &str) -> String {
+	let dir = tempfile::tempdir().unwrap();
+	let layout = dir.path().join("oci");
+	let image = format!("{}:bb", layout.display());
+	run(Command::new("umoci").args(["init", "--layout"]).arg(&layout));
+	run(Command::new("umoci").args(["new", "--image", &image]));
+	let bundle = dir.path().join("bundle");
+	run(Command::new("umoci").args(["unpack", "--image", &image]).arg(&bundle));
+	let rootfs = bundle.join("rootfs");
+	for d in ["bin", "proc", "sys", "dev", "tmp", "scratch", "etc"] {
+		std::fs::create_dir_all(rootfs.join(d)).unwrap();
+	}
+	let busybox = String::from_utf8(
+		Command::new("sh").args(["-c", "command -v busybox"]).output().unwrap().stdout,
+	)
+	.unwrap();
+	std::fs::copy(busybox.trim(), rootfs.join("bin/busybox")).unwrap();
+	let applets = run(Command::new(busybox.trim()).arg("--list"));
+	for a in applets.lines().filter(|a| !a.is_empty() && *a != "busybox") {
+		let _ = std::os::unix::fs::symlink("busybox", rootfs.join("bin").join(a));
+	}
+	run(Command::new("umoci").args(["repack", "--image", &image]).arg(&bundle));
+	run(Command::new("umoci").args([
+		"config",
+		"--image",
+		&image,
+		"--config.cmd=/bin/sh",
+		"--config.cmd=-c",
+		"--config.cmd=echo hello-from-image",
+		"--config.env=PATH=/bin",
+		"--tag=1.0",
+	]));
+	skopeo_push_and_digest(&layout, "1.0", registry, "test/busybox")
+}
+
+fn sha256_hex(b: &[u8]) -> String {
+	hex::encode(Sha256::digest(b))
+}
+
+/// An OCI layout whose only layer holds `../evil`, written by hand (no tool would make it).
+fn push_traversal_image(registry: &str) -> String {
+	let dir = tempfile::tempdir().unwrap();
+	let layout = dir.path().join("oci");
+	let blobs = layout.join("blobs/sha256");
+	std::fs::create_dir_all(&blobs).unwrap();
+
+	let mut tar_bytes = Vec::new();
+	{
+		let mut b = tar::Builder::new(&mut tar_bytes);
+		let data = b"pwned";
+		let mut h = tar::Header::new_gnu();
+		h.set_entry_type(tar::EntryType::Regular);
+		h.set_size(data.len() as u64);
+		h.set_mode(0o644);
+		let name = b"../evil";
+		h.as_gnu_mut().unwrap().name[..name.len()].copy_from_slice(name);
+		h.set_cksum();
+		b.append(&h, &data[..]).unwrap();
+		b.finish().unwrap();
+	}
+	let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+	std::io::Write::write_all(&mut gz, &tar_bytes).unwrap();
+	let layer = gz.finish().unwrap();
+	let layer_digest = sha256_hex(&layer);
+	std::fs::write(blobs.join(&layer_digest), &layer).unwrap();
+
+	let config = serde_json::json!({
+		"architecture": "amd64", "os": "linux",
+		"config": { "Cmd": ["/bin/sh"] },
+		"rootfs": { "type": "layers", "diff_ids": [format!("sha256:{}", sha256_hex(&tar_bytes))] }
+	})
+	.to_string();
+	let config_digest = sha256_hex(config.as_bytes());
+	std::fs::write(blobs.join(&config_digest), &config).unwrap();
+
+	let manifest = serde_json::json!({
+		"schemaVersion": 2,
+		"mediaType": "application/vnd.oci.image.manifest.v1+json",
+		"config": { "mediaType": "application/vnd.oci.image.config.v1+json",
+			"digest": format!("sha256:{config_digest}"), "size": config.len() },
+		"layers": [{ "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+			"digest": format!("sha256:{layer_digest}"), "size": layer.len() }]
+	})
+	.to_string();
+	let manifest_digest = sha256_hex(manifest.as_bytes());
+	std::fs::write(blobs.join(&manifest_digest), &manifest).unwrap();
+	std::fs::write(layout.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+	std::fs::write(
+		layout.join("index.json"),
+		serde_json::json!({
+			"schemaVersion": 2,
+			"manifests": [{ "mediaType": "application/vnd.oci.image.manifest.v1+json",
+				"digest": format!("sha256:{manifest_digest}"), "size": manifest.len(),
+				"annotations": { "org.opencontainers.image.ref.name": "evil" } }]
+		})
+		.to_string(),
+	)
+	.unwrap();
+	skopeo_push_and_digest(&layout, "evil", registry, "test/evil")
+}
+
+/// A running agent process.
+pub struct AgentProcess {
+	/// The child.
+	pub child: Child,
+	/// `http://127.0.0.1:<port>`.
+	pub base: String,
+	/// The API token.
+	pub token: String,
+	/// The data directory.
+	pub data_dir: PathBuf,
+	port: u16,
+}
+
+impl AgentProcess {
+	/// Starts the agent on `data_dir` (a new port each time).
+	pub fn start(data_dir: &Path) -> AgentProcess {
+		Self::start_on(data_dir, free_port())
+	}
+
+	/// Starts the agent on `data_dir` and `port`.
+	pub fn start_on(data_dir: &Path, port: u16) -> AgentProcess {
+		let log = std::fs::OpenOptions::new()
+			.create(true)
+			.append(true)
+			.open(data_dir.with_extension("log"))
+			.unwrap();
+		let child = Command::new(env!("CARGO_BIN_EXE_uranus-agent"))
+			.args(["run", "--sample-interval-ms", "200", "--listen"])
+			.arg(format!("127.0.0.1:{port}"))
+			.arg("--data-dir")
+			.arg(data_dir)
+			.stdout(Stdio::null())
+			.stderr(log)
+			.spawn()
+			.expect("agent starts");
+		let base = format!("http://127.0.0.1:{port}");
+		let start = Instant::now();
+		loop {
+			if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+				break;
+			}
+			assert!(start.elapsed() < Duration::from_secs(30), "agent did not come up");
+			std::thread::sleep(Duration::from_millis(50));
+		}
+		let token = std::fs::read_to_string(data_dir.join("agent.token")).unwrap().trim().to_string();
+		AgentProcess { child, base, token, data_dir: data_dir.to_path_buf(), port }
+	}
+
+	/// Kills the agent with SIGKILL (no cleanup at all).
+	pub fn kill_9(&mut self) {
+		self.child.kill().unwrap();
+		self.child.wait().unwrap();
+	}
+
+	/// The port it listens on.
+	pub fn port(&self) -> u16 {
+		self.port
+	}
+
+	/// An authorized client request.
+	pub fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+		reqwest::Client::new()
+			.request(method, format!("{}{path}", self.base))
+			.bearer_auth(&self.token)
+	}
+
+	/// `POST /v1/jobs`.
+	pub async fn submit(&self, req: &JobRequest) -> (u16, serde_json::Value) {
+		let r = self.req(reqwest::Method::POST, "/v1/jobs").json(req).send().await.unwrap();
+		let status = r.status().as_u16();
+		(status, r.json().await.unwrap())
+	}
+
+	/// `GET /v1/jobs/{id}`.
+	pub async fn job(&self, id: u64) -> JobStatus {
+		self.req(reqwest::Method::GET, &format!("/v1/jobs/{id}")).send().await.unwrap().json().await.unwrap()
+	}
+
+	/// `GET /v1/jobs/{id}/metering`.
+	pub async fn metering(&self, id: u64) -> MeteringReport {
+		self.req(reqwest::Method::GET, &format!("/v1/jobs/{id}/metering"))
+			.send()
+			.await
+			.unwrap()
+			.json()
+			.await
+			.unwrap()
+	}
+
+	/// `GET /v1/jobs/{id}/logs`.
+	pub async fn logs(&self, id: u64) -> String {
+		self.req(reqwest::Method::GET, &format!("/v1/jobs/{id}/logs")).send().await.unwrap().text().await.unwrap()
+	}
+
+	/// Waits until job `id` has ended and its final sample was taken.
+	pub async fn wait_final(&self, id: u64, timeout: Duration) -> (JobStatus, MeteringReport) {
+		let start = Instant::now();
+		loop {
+			let st = self.job(id).await;
+			if st.state.is_final() {
+				let m = self.metering(id).await;
+				if m.is_final {
+					return (st, m);
+				}
+			}
+			assert!(start.elapsed() < timeout, "job {id} did not end: {st:?}");
+			tokio::time::sleep(Duration::from_millis(100)).await;
+		}
+	}
+}
+
+impl Drop for AgentProcess {
+	fn drop(&mut self) {
+		let _ = self.child.kill();
+		let _ = self.child.wait();
+	}
+}
+
+/// A job request running `script` under `sh -c` with the given limits.
+pub fn shell_job(lease: u64, image: &str, script: &str, limits: ResourceLimits) -> JobRequest {
+	JobRequest {
+		lease_id: lease,
+		image: image.to_string(),
+		command: vec!["/bin/sh".into(), "-c".into(), script.into()],
+		env: vec![],
+		limits,
+	}
+}
+
+/// Limits: `cpu` millicores, `mem` MiB, 64 pids, 32 MiB disk.
+pub fn limits(cpu: u32, mem_mib: u64) -> ResourceLimits {
+	ResourceLimits { cpu_millicores: cpu, memory_bytes: mem_mib << 20, pids: 64, disk_bytes: 32 << 20 }
+}
+
+/// A fresh lease id, unique across tests and runs.
+pub fn lease() -> u64 {
+	static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+	let base = (std::process::id() as u64) << 20;
+	base + NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1
+}
+
+/// Serializes CPU-sensitive tests so they do not steal each other's cycles.
+pub static CPU_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

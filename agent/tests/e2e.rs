@@ -1,0 +1,276 @@
+//! End-to-end tests of the real agent binary with real runc, a real registry and real
+//! images. Run as root on a machine with runc, docker-registry, umoci and skopeo.
+
+mod common;
+
+use common::*;
+use reqwest::Method;
+use std::{io::Read, time::Duration};
+use uranus_primitives::agent::{HardwareInfo, JobState};
+
+const CLK_TCK_MICROS: u64 = 10_000; // USER_HZ = 100
+
+fn field(logs: &str, key: &str) -> u64 {
+	logs.split_whitespace()
+		.find_map(|t| t.strip_prefix(&format!("{key}=")))
+		.and_then(|v| v.parse().ok())
+		.unwrap_or_else(|| panic!("no {key}= in job output:\n{logs}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hardware_is_reported_and_needs_the_token() {
+	let _ = fixtures();
+	let dir = tempfile::tempdir().unwrap();
+	let agent = AgentProcess::start(&dir.path().join("agent"));
+	let hw: HardwareInfo =
+		agent.req(Method::GET, "/v1/hardware").send().await.unwrap().json().await.unwrap();
+	assert!(hw.logical_cores >= 1 && hw.memory_total_bytes > 0 && hw.storage_total_bytes > 0);
+	assert_eq!(hw.runtime, "runc");
+	assert!(["v1", "v2", "hybrid"].contains(&hw.cgroup_mode.as_str()));
+	let anon = reqwest::get(format!("{}/v1/hardware", agent.base)).await.unwrap();
+	assert_eq!(anon.status(), 401);
+	let body: serde_json::Value = anon.json().await.unwrap();
+	assert_eq!(body["error"], "unauthorized");
+	let health = reqwest::get(format!("{}/v1/health", agent.base)).await.unwrap();
+	assert_eq!(health.status(), 200);
+	// The token file is private.
+	use std::os::unix::fs::PermissionsExt;
+	let mode = std::fs::metadata(dir.path().join("agent/agent.token")).unwrap().permissions().mode();
+	assert_eq!(mode & 0o777, 0o600);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metering_matches_what_the_job_burned_allocated_and_sent() {
+	let fx = fixtures();
+	let _cpu = CPU_LOCK.lock().await;
+	let dir = tempfile::tempdir().unwrap();
+	let agent = AgentProcess::start(&dir.path().join("agent"));
+
+	// A sink on the host; the job reaches it through its gateway (the host end of its veth).
+	let sink = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+	let port = sink.local_addr().unwrap().port();
+	let received = std::thread::spawn(move || {
+		let (mut s, _) = sink.accept().unwrap();
+		let mut buf = Vec::new();
+		s.read_to_end(&mut buf).unwrap();
+		buf.len()
+	});
+
+	let script = format!(
+		"set -e
+		dd if=/dev/zero of=/scratch/out bs=1048576 count=1 2>/dev/null; sync
+		head -c 3000000 /dev/zero | nc $URANUS_GATEWAY {port}
+		head -c 40000000 /dev/zero > /dev/shm/m
+		end=$(( $(date +%s) + 3 ))
+		while [ $(date +%s) -lt $end ]; do :; done
+		read -r pid comm st ppid pgrp sess tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime rest < /proc/1/stat
+		echo TICKS=$((utime + stime + cutime + cstime))
+		echo NET_RX=$(cat /sys/class/net/eth0/statistics/rx_bytes) NET_TX=$(cat /sys/class/net/eth0/statistics/tx_bytes)"
+	);
+	let id = lease();
+	let (code, body) = agent.submit(&shell_job(id, &fx.busybox, &script, limits(1000, 128))).await;
+	assert_eq!(code, 201, "{body}");
+	assert_eq!(body["state"], "running");
+
+	let (status, m) = agent.wait_final(id, Duration::from_secs(60)).await;
+	let logs = agent.logs(id).await;
+	assert_eq!(status.state, JobState::Exited, "{status:?}\n{logs}");
+	assert_eq!(status.exit_code, Some(0), "{logs}");
+	assert_eq!(received.join().unwrap(), 3_000_000);
+
+	let burned_micros = field(&logs, "TICKS") * CLK_TCK_MICROS;
+	let ratio = m.cpu_micros as f64 / burned_micros as f64;
+	println!("cpu: metered {} µs, burned {} µs (ratio {ratio:.3})", m.cpu_micros, burned_micros);
+	assert!((0.9..=1.1).contains(&ratio), "cpu within 10%: metered {} vs burned {}", m.cpu_micros, burned_micros);
+
+	let peak_ratio = m.memory_peak_bytes as f64 / 40_000_000f64;
+	println!("memory peak: {} bytes (ratio {peak_ratio:.3} of 40 MB allocated)", m.memory_peak_bytes);
+	assert!((0.95..=1.1).contains(&peak_ratio), "memory peak within 10%: {}", m.memory_peak_bytes);
+	assert!(m.memory_byte_seconds > 40_000_000, "memory integrated over the 3 s busy loop");
+
+	assert_eq!(m.net_rx_bytes, field(&logs, "NET_RX"), "rx exact");
+	assert_eq!(m.net_tx_bytes, field(&logs, "NET_TX"), "tx exact");
+	assert!(m.net_tx_bytes > 3_000_000);
+
+	assert!((1 << 20..=(1 << 20) + (256 << 10)).contains(&m.disk_used_bytes), "disk {}", m.disk_used_bytes);
+	assert!(m.wall_millis >= 3_000, "wall {}", m.wall_millis);
+	assert!(m.seq >= 5, "sampled repeatedly: seq {}", m.seq);
+
+	// DELETE releases the job; its final metering stays readable.
+	let r = agent.req(Method::DELETE, &format!("/v1/jobs/{id}")).send().await.unwrap();
+	assert_eq!(r.status(), 200);
+	assert_eq!(agent.metering(id).await, m);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exceeding_the_memory_limit_ends_in_an_oom_kill() {
+	let fx = fixtures();
+	let dir = tempfile::tempdir().unwrap();
+	let agent = AgentProcess::start(&dir.path().join("agent"));
+	let id = lease();
+	let (code, body) = agent
+		.submit(&shell_job(id, &fx.busybox, "head -c 60000000 /dev/zero > /dev/shm/m; echo survived", limits(1000, 32)))
+		.await;
+	assert_eq!(code, 201, "{body}");
+	let (status, m) = agent.wait_final(id, Duration::from_secs(60)).await;
+	assert_eq!(status.state, JobState::Failed, "{status:?}");
+	assert!(status.reason.as_deref().unwrap_or("").starts_with("oom"), "{status:?}");
+	assert_eq!(status.exit_code, Some(137));
+	assert!(!agent.logs(id).await.contains("survived"));
+	assert!(m.memory_peak_bytes >= 30 << 20 && m.memory_peak_bytes <= 33 << 20, "peak {}", m.memory_peak_bytes);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cpu_limited_job_is_throttled_to_its_quota() {
+	let fx = fixtures();
+	let _cpu = CPU_LOCK.lock().await;
+	let dir = tempfile::tempdir().unwrap();
+	let agent = AgentProcess::start(&dir.path().join("agent"));
+	let id = lease();
+	let script = "end=$(( $(date +%s) + 4 )); while [ $(date +%s) -lt $end ]; do :; done";
+	let (code, body) = agent.submit(&shell_job(id, &fx.busybox, script, limits(200, 64))).await;
+	assert_eq!(code, 201, "{body}");
+	let (status, m) = agent.wait_final(id, Duration::from_secs(60)).await;
+	assert_eq!(status.state, JobState::Exited);
+	let share = m.cpu_micros as f64 / (m.wall_millis as f64 * 1000.0);
+	println!("throttled job: {} µs cpu over {} ms wall = {share:.3} cores (quota 0.2)", m.cpu_micros, m.wall_millis);
+	assert!((0.15..=0.22).contains(&share), "cpu ≈ quota × wall: {share}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_9_of_the_agent_loses_nothing_and_post_stays_idempotent() {
+	let fx = fixtures();
+	let dir = tempfile::tempdir().unwrap();
+	let data = dir.path().join("agent");
+	let mut agent = AgentProcess::start(&data);
+	let id = lease();
+	let req = shell_job(
+		id,
+		&fx.busybox,
+		"end=$(( $(date +%s) + 6 )); while [ $(date +%s) -lt $end ]; do :; done; echo finished",
+		limits(500, 64),
+	);
+	let (code, _) = agent.submit(&req).await;
+	assert_eq!(code, 201);
+	let mut before = agent.metering(id).await;
+	while before.seq < 3 {
+		tokio::time::sleep(Duration::from_millis(200)).await;
+		before = agent.metering(id).await;
+	}
+
+	agent.kill_9();
+	tokio::time::sleep(Duration::from_millis(1500)).await;
+	// The container kept running under its shim.
+	let list = std::process::Command::new("runc")
+		.arg("--root")
+		.arg(data.join("runtime"))
+		.args(["list", "--format", "json"])
+		.output()
+		.unwrap();
+	let containers: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+	let ours: Vec<_> = containers
+		.as_array()
+		.unwrap()
+		.iter()
+		.filter(|c| c["id"] == format!("ura-{id}"))
+		.collect();
+	assert_eq!(ours.len(), 1);
+	assert_eq!(ours[0]["status"], "running");
+
+	let agent = AgentProcess::start(&data);
+	let after = agent.metering(id).await;
+	assert!(after.seq >= before.seq && after.cpu_micros >= before.cpu_micros, "{before:?} -> {after:?}");
+	assert!(after.memory_byte_seconds >= before.memory_byte_seconds);
+
+	// Repeating the POST starts nothing new.
+	let (code, body) = agent.submit(&req).await;
+	assert_eq!(code, 200, "{body}");
+	let again = std::process::Command::new("runc")
+		.arg("--root")
+		.arg(data.join("runtime"))
+		.args(["list", "--format", "json"])
+		.output()
+		.unwrap();
+	let n = serde_json::from_slice::<serde_json::Value>(&again.stdout).unwrap().as_array().unwrap().len();
+	assert_eq!(n, 1, "still exactly one container");
+
+	let (status, m) = agent.wait_final(id, Duration::from_secs(60)).await;
+	assert_eq!(status.state, JobState::Exited, "{status:?}");
+	assert_eq!(status.exit_code, Some(0));
+	assert!(agent.logs(id).await.contains("finished"));
+	assert!(m.seq > after.seq && m.cpu_micros >= after.cpu_micros);
+	// 0.5 core for ~6 s: the counters continued across the restart without a gap or a double.
+	let share = m.cpu_micros as f64 / (m.wall_millis as f64 * 1000.0);
+	assert!((0.4..=0.55).contains(&share), "cpu share {share}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_input_gets_clear_errors_and_leaves_nothing_behind() {
+	let fx = fixtures();
+	let dir = tempfile::tempdir().unwrap();
+	let data = dir.path().join("agent");
+	let agent = AgentProcess::start(&data);
+	let post = |body: Vec<u8>| {
+		agent
+			.req(Method::POST, "/v1/jobs")
+			.header("content-type", "application/json")
+			.body(body)
+			.send()
+	};
+
+	// Malformed JSON.
+	let r = post(b"{\"lease_id\": 1, \"image\": ".to_vec()).await.unwrap();
+	assert_eq!(r.status(), 400);
+	let b: serde_json::Value = r.json().await.unwrap();
+	assert_eq!(b["error"], "bad_request");
+	assert!(!b["message"].as_str().unwrap().is_empty());
+
+	// Oversized body.
+	let big = format!("{{\"lease_id\":1,\"image\":\"{}\"}}", "a".repeat(200_000));
+	let r = post(big.into_bytes()).await.unwrap();
+	assert_eq!(r.status(), 413);
+
+	// Missing and wrong token.
+	let r = reqwest::Client::new().post(format!("{}/v1/jobs", agent.base)).json(&serde_json::json!({})).send().await.unwrap();
+	assert_eq!(r.status(), 401);
+	let r = reqwest::Client::new()
+		.get(format!("{}/v1/jobs", agent.base))
+		.bearer_auth("not-the-token")
+		.send()
+		.await
+		.unwrap();
+	assert_eq!(r.status(), 401);
+
+	// A tag instead of a digest, and impossible limits.
+	let (code, b) = agent.submit(&shell_job(lease(), &format!("{}/test/busybox:1.0", fx.registry.addr), "true", limits(100, 16))).await;
+	assert_eq!(code, 400, "{b}");
+	let (code, b) = agent.submit(&shell_job(lease(), &fx.busybox, "true", limits(0, 16))).await;
+	assert_eq!(code, 400, "{b}");
+
+	// An unknown digest.
+	let unknown = format!("{}/test/busybox@sha256:{}", fx.registry.addr, "0".repeat(64));
+	let (code, b) = agent.submit(&shell_job(lease(), &unknown, "true", limits(100, 16))).await;
+	assert_eq!(code, 404, "{b}");
+	assert_eq!(b["error"], "not_found");
+
+	// A layer escaping the rootfs.
+	let evil_lease = lease();
+	let (code, b) = agent.submit(&shell_job(evil_lease, &fx.traversal, "true", limits(100, 16))).await;
+	assert_eq!(code, 422, "{b}");
+	assert!(b["message"].as_str().unwrap().contains("escaping"), "{b}");
+	assert!(!data.join("images").join("evil").exists() && !data.join("evil").exists());
+
+	// Nothing was left behind: no jobs, no rootfs, no stray blobs, no temporary files.
+	let jobs: Vec<serde_json::Value> =
+		agent.req(Method::GET, "/v1/jobs").send().await.unwrap().json().await.unwrap();
+	assert!(jobs.is_empty(), "{jobs:?}");
+	let count = |p: &str| std::fs::read_dir(data.join(p)).map(|d| d.count()).unwrap_or(0);
+	assert_eq!(count("images/rootfs"), 0);
+	assert_eq!(count("images/blobs/sha256"), 0);
+	assert_eq!(count("images/tmp"), 0);
+	assert_eq!(count("jobs"), 0);
+	let r = agent.req(Method::GET, &format!("/v1/jobs/{evil_lease}")).send().await.unwrap();
+	assert_eq!(r.status(), 404);
+	let r = agent.req(Method::GET, "/v1/jobs/not-a-number").send().await.unwrap();
+	assert_eq!(r.status(), 400);
+}

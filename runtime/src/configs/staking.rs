@@ -1,0 +1,155 @@
+//! Staking: validator deposits (`Vb`, the bond), lending (`Lb`, a nomination of exactly one
+//! validator), eras, rewards and slashing (white paper §5.2).
+//!
+//! Until `pallet-dpos` supplies the white paper's vote-weighted election, validators are
+//! elected by polkadot-sdk's on-chain sequential Phragmén over bonds and lent stake.
+
+use crate::{
+	currency::URA, time::EPOCH_DURATION_IN_BLOCKS, AccountId, Balance, Balances, BlockNumber,
+	Runtime, RuntimeEvent, RuntimeHoldReason, Session, Timestamp,
+};
+use frame_election_provider_support::{
+	bounds::{ElectionBounds, ElectionBoundsBuilder},
+	onchain, SequentialPhragmen,
+};
+use frame_support::{
+	parameter_types,
+	traits::{ConstU32, Get},
+};
+use frame_system::EnsureRoot;
+use sp_runtime::{Perbill, Perquintill};
+use sp_staking::{EraIndex, SessionIndex};
+
+/// Era and lock-in lengths.
+#[cfg(feature = "fast-runtime")]
+mod periods {
+	use super::*;
+	/// Sessions (BABE epochs) per era: an era elects the next validator set.
+	pub const SESSIONS_PER_ERA: SessionIndex = 2;
+	/// Eras a withdrawal stays locked (the white paper's lock-in).
+	pub const BONDING_DURATION: EraIndex = 2;
+	/// Eras a slash waits for cancellation by governance before it is applied.
+	pub const SLASH_DEFER_DURATION: EraIndex = 0;
+}
+/// Era and lock-in lengths.
+#[cfg(not(feature = "fast-runtime"))]
+mod periods {
+	use super::*;
+	/// Sessions (hours) per era: one era is six hours.
+	pub const SESSIONS_PER_ERA: SessionIndex = 6;
+	/// Withdrawals stay locked ~28 days (112 six-hour eras): the white paper's one-month lock-in.
+	pub const BONDING_DURATION: EraIndex = 112;
+	/// Slashes wait ~7 days (28 eras) so governance can cancel a wrong one.
+	pub const SLASH_DEFER_DURATION: EraIndex = 28;
+}
+
+parameter_types! {
+	pub const SessionsPerEra: SessionIndex = periods::SESSIONS_PER_ERA;
+	pub const BondingDuration: EraIndex = periods::BONDING_DURATION;
+	pub const SlashDeferDuration: EraIndex = periods::SLASH_DEFER_DURATION;
+	/// The white paper's 48 qualified validators, with headroom for governance to raise it.
+	pub const MaxValidatorSet: u32 = 100;
+	pub const MaxExposurePageSize: u32 = 256;
+	pub const HistoryDepth: u32 = 84;
+	/// Election bounds keep the on-chain election's weight bounded.
+	pub ElectionBoundsOnChain: ElectionBounds = ElectionBoundsBuilder::default()
+		.voters_count(5_000.into())
+		.targets_count(1_250.into())
+		.build();
+	pub const MaxBackersPerWinner: u32 = 512;
+}
+
+/// The on-chain election used until `pallet-dpos` lands.
+pub struct OnChainSeqPhragmen;
+impl onchain::Config for OnChainSeqPhragmen {
+	type System = Runtime;
+	type Solver = SequentialPhragmen<AccountId, Perbill>;
+	type DataProvider = crate::Staking;
+	type WeightInfo = frame_election_provider_support::weights::SubstrateWeight<Runtime>;
+	type MaxBackersPerWinner = MaxBackersPerWinner;
+	type MaxWinnersPerPage = MaxValidatorSet;
+	type Bounds = ElectionBoundsOnChain;
+	type Sort = frame_support::traits::ConstBool<true>;
+}
+
+/// Era payout: a fixed yearly inflation of total issuance, prorated by era length.
+///
+/// ```text
+/// minted(era) = issuance × INFLATION × era_duration / YEAR
+/// stakers     = minted × STAKER_SHARE
+/// remainder   = minted − stakers        (the PoC reward pot, once pallet-poc lands)
+/// ```
+pub struct UranusEraPayout;
+
+/// Yearly inflation of total issuance.
+pub const YEARLY_INFLATION: Perquintill = Perquintill::from_percent(5);
+/// Share of each era's issuance that goes to validators and their lenders.
+pub const STAKER_SHARE: Perquintill = Perquintill::from_percent(80);
+const MILLISECONDS_PER_YEAR: u64 = 1000 * 3600 * 24 * 36525 / 100;
+
+impl sp_staking::EraPayout<Balance> for UranusEraPayout {
+	fn era_payout(
+		_total_staked: Balance,
+		total_issuance: Balance,
+		era_duration_millis: u64,
+	) -> (Balance, Balance) {
+		let portion = Perquintill::from_rational(era_duration_millis, MILLISECONDS_PER_YEAR);
+		let minted = portion * (YEARLY_INFLATION * total_issuance);
+		let stakers = STAKER_SHARE * minted;
+		(stakers, minted.saturating_sub(stakers))
+	}
+}
+
+/// Benchmark sizes for staking.
+pub struct StakingBenchmarkingConfig;
+impl pallet_staking::BenchmarkingConfig for StakingBenchmarkingConfig {
+	type MaxValidators = ConstU32<1000>;
+	type MaxNominators = ConstU32<1000>;
+}
+
+impl pallet_staking::Config for Runtime {
+	type OldCurrency = Balances;
+	type Currency = Balances;
+	type CurrencyBalance = Balance;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type UnixTime = Timestamp;
+	type CurrencyToVote = sp_staking::currency_to_vote::U128CurrencyToVote;
+	type ElectionProvider = onchain::OnChainExecution<OnChainSeqPhragmen>;
+	type GenesisElectionProvider = onchain::OnChainExecution<OnChainSeqPhragmen>;
+	/// A lender backs exactly one validator (`Vt = Vb + Lb`).
+	type NominationsQuota = pallet_staking::FixedNominationsQuota<1>;
+	type HistoryDepth = HistoryDepth;
+	/// The non-staker share of era issuance; routed to the PoC pot once `pallet-poc` lands.
+	type RewardRemainder = ();
+	type RuntimeEvent = RuntimeEvent;
+	/// Slashed funds are burned.
+	type Slash = ();
+	type Reward = ();
+	type SessionsPerEra = SessionsPerEra;
+	type BondingDuration = BondingDuration;
+	type SlashDeferDuration = SlashDeferDuration;
+	type AdminOrigin = EnsureRoot<AccountId>;
+	type SessionInterface = Self;
+	type EraPayout = UranusEraPayout;
+	type NextNewSession = Session;
+	type MaxExposurePageSize = MaxExposurePageSize;
+	type MaxValidatorSet = MaxValidatorSet;
+	type VoterList = pallet_staking::UseNominatorsAndValidatorsMap<Self>;
+	type TargetList = pallet_staking::UseValidatorsMap<Self>;
+	type MaxUnlockingChunks = ConstU32<32>;
+	type MaxControllersInDeprecationBatch = ConstU32<100>;
+	type EventListeners = ();
+	type Filter = frame_support::traits::Nothing;
+	type BenchmarkingConfig = StakingBenchmarkingConfig;
+	type WeightInfo = pallet_staking::weights::SubstrateWeight<Runtime>;
+}
+
+/// The minimum bond of a validator (`B_Min` in the white paper), set at genesis.
+pub const MIN_VALIDATOR_BOND: Balance = 1_000 * URA;
+/// The minimum amount a lender may lend (nominate with).
+pub const MIN_NOMINATOR_BOND: Balance = 10 * URA;
+
+/// Blocks per era, for clients that want to show countdowns.
+pub fn blocks_per_era() -> BlockNumber {
+	EPOCH_DURATION_IN_BLOCKS.saturating_mul(SessionsPerEra::get())
+}

@@ -1,0 +1,8 @@
+//! Runtime tests: genesis from every preset, blocks executed through `frame-executive`
+//! (transfers and fees, session rotation, era elections) and equivocation slashing.
+
+mod chain;
+mod equivocation;
+mod presets;
+mod staking;
+mod transfers;
