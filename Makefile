@@ -13,7 +13,7 @@ setup:
 	scripts/setup.sh
 
 build: setup
-	. scripts/env.sh && cargo build --release --locked -p uranus-node
+	. scripts/env.sh && cargo build --release --locked --workspace --bins
 
 ## Regenerate chain-specs/ from the runtime presets.
 chain-specs: build

@@ -204,7 +204,7 @@ pub fn new_full<
 		Vec::default(),
 	));
 
-	let (network, system_rpc_tx, tx_handler_controller, sync_service) =
+	let (network, system_rpc_tx, tx_handler_controller, sync_service, _bitswap) =
 		sc_service::build_network(sc_service::BuildNetworkParams {
 			config: &config,
 			net_config,
@@ -261,7 +261,7 @@ pub fn new_full<
 			Some(shared_authority_set.clone()),
 		);
 
-		Box::new(move |subscription_executor: sc_rpc_api::SubscriptionTaskExecutor| {
+		Box::new(move |subscription_executor: sc_rpc::SubscriptionTaskExecutor| {
 			let deps = crate::rpc::FullDeps {
 				client: client.clone(),
 				pool: pool.clone(),

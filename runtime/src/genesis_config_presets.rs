@@ -99,7 +99,7 @@ fn dev_accounts() -> Vec<AccountId> {
 /// `dev`: Alice is the only validator; all well-known dev accounts are funded.
 pub fn development_config_genesis() -> Value {
 	uranus_genesis(
-		vec![validator_from_seed("//Alice")],
+		vec![validator_from_seed("Alice")],
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
 		1,
@@ -109,7 +109,7 @@ pub fn development_config_genesis() -> Value {
 /// `local`: Alice, Bob, Charlie and Dave validate.
 pub fn local_config_genesis() -> Value {
 	uranus_genesis(
-		["//Alice", "//Bob", "//Charlie", "//Dave"].into_iter().map(validator_from_seed).collect(),
+		["Alice", "Bob", "Charlie", "Dave"].into_iter().map(validator_from_seed).collect(),
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
 		4,
@@ -120,7 +120,7 @@ pub fn local_config_genesis() -> Value {
 /// candidates bond.
 pub fn testnet_config_genesis() -> Value {
 	uranus_genesis(
-		["//Alice", "//Bob", "//Charlie", "//Dave"].into_iter().map(validator_from_seed).collect(),
+		["Alice", "Bob", "Charlie", "Dave"].into_iter().map(validator_from_seed).collect(),
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
 		48,

@@ -90,13 +90,15 @@ after(async () => {
 
 test('metadata decodes and describes the Uranus chain', async () => {
   assert.ok(api.runtimeMetadata.version >= 15, `metadata v${api.runtimeMetadata.version}`);
+  assert.ok(api.tx.utility.batchAll, 'utility.batchAll');
+  assert.ok(api.tx.babe.reportEquivocation && api.tx.grandpa.reportEquivocation, 'equivocation reporting calls');
   assert.equal(api.runtimeVersion.specName.toString(), 'uranus');
   assert.equal(api.registry.chainSS58, 42);
   assert.deepEqual(api.registry.chainDecimals, [12]);
   assert.deepEqual(api.registry.chainTokens, ['URA']);
   assert.equal(api.consts.system.ss58Prefix.toNumber(), 42);
   for (const pallet of ['system', 'balances', 'babe', 'grandpa', 'session', 'staking', 'offences', 'sudo', 'utility']) {
-    assert.ok(api.query[pallet], `pallet ${pallet} in metadata`);
+    assert.ok(api.tx[pallet] || api.query[pallet], `pallet ${pallet} in metadata`);
   }
   const exts = api.registry.signedExtensions;
   for (const e of ['CheckNonce', 'CheckMortality', 'ChargeTransactionPayment']) {

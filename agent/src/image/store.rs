@@ -65,7 +65,15 @@ pub struct ImageStore {
 fn sha256_file(path: &Path) -> Result<String, ImageError> {
 	let mut f = std::fs::File::open(path).map_err(ImageError::io(format!("open {}", path.display())))?;
 	let mut h = Sha256::new();
-	std::io::copy(&mut f, &mut h).map_err(ImageError::io(format!("hash {}", path.display())))?;
+	let mut buf = vec![0u8; 1 << 16];
+	loop {
+		let n = std::io::Read::read(&mut f, &mut buf)
+			.map_err(ImageError::io(format!("hash {}", path.display())))?;
+		if n == 0 {
+			break;
+		}
+		h.update(&buf[..n]);
+	}
 	Ok(format!("sha256:{}", hex::encode(h.finalize())))
 }
 

@@ -25,7 +25,7 @@ pub enum JournalError {
 	},
 }
 
-fn db<E: std::fmt::Display>(e: E) -> JournalError {
+fn db_error<E: std::fmt::Display>(e: E) -> JournalError {
 	JournalError::Db(e.to_string())
 }
 
@@ -37,10 +37,10 @@ pub struct Journal {
 impl Journal {
 	/// Opens (or creates) the journal at `path`.
 	pub fn open(path: &Path) -> Result<Journal, JournalError> {
-		let db = Database::create(path).map_err(db)?;
+		let db = Database::create(path).map_err(db_error)?;
 		let tx = db.begin_write().map_err(db_err)?;
-		tx.open_table(JOBS).map_err(db)?;
-		tx.commit().map_err(db)?;
+		tx.open_table(JOBS).map_err(db_error)?;
+		tx.commit().map_err(db_error)?;
 		Ok(Journal { db })
 	}
 
@@ -50,29 +50,29 @@ impl Journal {
 			.map_err(|err| JournalError::Decode { lease: record.request.lease_id, err })?;
 		let tx = self.db.begin_write().map_err(db_err)?;
 		{
-			let mut t = tx.open_table(JOBS).map_err(db)?;
-			t.insert(record.request.lease_id, bytes.as_slice()).map_err(db)?;
+			let mut t = tx.open_table(JOBS).map_err(db_error)?;
+			t.insert(record.request.lease_id, bytes.as_slice()).map_err(db_error)?;
 		}
-		tx.commit().map_err(db)
+		tx.commit().map_err(db_error)
 	}
 
 	/// Removes the record of `lease`.
 	pub fn remove(&self, lease: LeaseId) -> Result<(), JournalError> {
 		let tx = self.db.begin_write().map_err(db_err)?;
 		{
-			let mut t = tx.open_table(JOBS).map_err(db)?;
-			t.remove(lease).map_err(db)?;
+			let mut t = tx.open_table(JOBS).map_err(db_error)?;
+			t.remove(lease).map_err(db_error)?;
 		}
-		tx.commit().map_err(db)
+		tx.commit().map_err(db_error)
 	}
 
 	/// All records.
 	pub fn load_all(&self) -> Result<Vec<JobRecord>, JournalError> {
-		let tx = self.db.begin_read().map_err(db)?;
-		let t = tx.open_table(JOBS).map_err(db)?;
+		let tx = self.db.begin_read().map_err(db_error)?;
+		let t = tx.open_table(JOBS).map_err(db_error)?;
 		let mut out = Vec::new();
-		for item in t.iter().map_err(db)? {
-			let (k, v) = item.map_err(db)?;
+		for item in t.iter().map_err(db_error)? {
+			let (k, v) = item.map_err(db_error)?;
 			let rec = serde_json::from_slice(v.value())
 				.map_err(|err| JournalError::Decode { lease: k.value(), err })?;
 			out.push(rec);

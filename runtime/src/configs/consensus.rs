@@ -17,7 +17,6 @@ use crate::{
 use frame_support::{parameter_types, traits::KeyOwnerProofSystem};
 use sp_core::crypto::KeyTypeId;
 use sp_runtime::traits::OpaqueKeys;
-use sp_staking::SessionIndex;
 
 parameter_types! {
 	/// One BABE epoch = one session.

@@ -14,7 +14,7 @@ use frame_election_provider_support::{
 };
 use frame_support::{
 	parameter_types,
-	traits::{ConstU32, Get},
+	traits::ConstU32,
 };
 use frame_system::EnsureRoot;
 use sp_runtime::{Perbill, Perquintill};
