@@ -259,6 +259,8 @@ impl JobManager {
 		network::create(&alloc).await?;
 		let scratch = volume::create(&dir, rec.request.limits.disk_bytes).await?;
 		rec.scratch = Some(scratch.clone());
+		// Keep the map in step so a failure below releases everything allocated so far.
+		self.jobs.lock().await.insert(lease, rec.clone());
 
 		let rel = format!("{}/{}", self.cfg.cgroup_parent, rec.container_id());
 		let mut env = rec.request.env.clone();
