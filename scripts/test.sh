@@ -10,7 +10,7 @@ start=$(date +%s)
 status=0
 
 echo "==> cargo test --release --workspace"
-cargo test --release --locked --workspace 2>&1 | tee /tmp/uranus-cargo-test.log || status=1
+cargo test --release --locked --workspace --no-fail-fast 2>&1 | tee /tmp/uranus-cargo-test.log || status=1
 
 echo "==> polkadot.js tests (tests/pjs)"
 if [ -x "$URANUS_NODE" ]; then

@@ -60,12 +60,13 @@ async fn metering_matches_what_the_job_burned_allocated_and_sent() {
 		"set -e
 		dd if=/dev/zero of=/scratch/out bs=1048576 count=1 2>/dev/null; sync
 		head -c 3000000 /dev/zero | nc $URANUS_GATEWAY {port}
-		head -c 40000000 /dev/zero > /dev/shm/m
 		end=$(( $(date +%s) + 3 ))
 		while [ $(date +%s) -lt $end ]; do :; done
+		head -c 40000000 /dev/zero > /dev/shm/m
+		sleep 1
 		read -r pid comm st ppid pgrp sess tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime rest < /proc/1/stat
 		echo TICKS=$((utime + stime + cutime + cstime))
-		echo NET_RX=$(cat /sys/class/net/eth0/statistics/rx_bytes) NET_TX=$(cat /sys/class/net/eth0/statistics/tx_bytes)"
+		awk '/eth0:/ {{ sub(/.*eth0:/, \"\"); print \"NET_RX=\" $1, \"NET_TX=\" $9 }}' /proc/net/dev"
 	);
 	let id = lease();
 	let (code, body) = agent.submit(&shell_job(id, &fx.busybox, &script, limits(1000, 128))).await;
@@ -86,7 +87,7 @@ async fn metering_matches_what_the_job_burned_allocated_and_sent() {
 	let peak_ratio = m.memory_peak_bytes as f64 / 40_000_000f64;
 	println!("memory peak: {} bytes (ratio {peak_ratio:.3} of 40 MB allocated)", m.memory_peak_bytes);
 	assert!((0.95..=1.1).contains(&peak_ratio), "memory peak within 10%: {}", m.memory_peak_bytes);
-	assert!(m.memory_byte_seconds > 40_000_000, "memory integrated over the 3 s busy loop");
+	assert!(m.memory_byte_seconds > 30_000_000, "40 MB held for about a second: {}", m.memory_byte_seconds);
 
 	assert_eq!(m.net_rx_bytes, field(&logs, "NET_RX"), "rx exact");
 	assert_eq!(m.net_tx_bytes, field(&logs, "NET_TX"), "tx exact");

@@ -109,6 +109,8 @@ fn classify(image: &ImageRef, e: oci_client::errors::OciDistributionError) -> Im
 	let message = e.to_string();
 	let lower = message.to_lowercase();
 	if lower.contains("manifest_unknown") ||
+		lower.contains("manifest unknown") ||
+		lower.contains("blob unknown") ||
 		lower.contains("not found") ||
 		lower.contains("404") ||
 		lower.contains("blob_unknown")

@@ -445,7 +445,7 @@ impl JobManager {
 				Some(exit) => {
 					rec.meter.record(sample, exit.at_ms.max(now), true);
 					rec.exit_code = Some(exit.code);
-					rec.finished_at_ms = Some(exit.at_ms);
+					rec.finished_at_ms = Some(exit.at_ms.max(rec.started_at_ms.unwrap_or(0)));
 					if oom > 0 {
 						rec.state = JobState::Failed;
 						rec.reason = Some("oom: memory limit exceeded".into());

@@ -29,7 +29,7 @@ pub fn require_environment() {
 	assert_eq!(unsafe { libc::geteuid() }, 0, "agent integration tests need root (runc, netns, mounts)");
 	for tool in ["runc", "docker-registry", "umoci", "skopeo", "ip", "mkfs.ext4", "busybox"] {
 		assert!(
-			Command::new("sh").arg("-c").arg(format!("command -v {tool}")).status().unwrap().success(),
+			Command::new("sh").arg("-c").arg(format!("command -v {tool} >/dev/null")).status().unwrap().success(),
 			"{tool} is not installed (scripts/setup.sh installs it)"
 		);
 	}
