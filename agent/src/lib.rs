@@ -72,17 +72,7 @@ impl Agent {
 			exe,
 		));
 		let jobs = jobs::JobManager::open(config.clone(), rt, images).await.context("job manager")?;
-		let uplink = match &config.uplink_endpoint {
-			Some(url) => match hardware::measure_uplink(url, config.uplink_test_bytes, Some(&token)).await {
-				Ok(bps) => Some(bps),
-				Err(e) => {
-					tracing::warn!("uplink self-test against {url} failed: {e}");
-					None
-				},
-			},
-			None => None,
-		};
-		let hw = hardware::probe(&config.data_dir, jobs.cgroup_mode().as_str(), &jobs.runtime_name(), uplink);
+		let hw = hardware::probe(&config.data_dir, jobs.cgroup_mode().as_str(), &jobs.runtime_name(), None);
 		Ok(Agent {
 			state: api::AppState {
 				jobs,
@@ -104,6 +94,20 @@ impl Agent {
 	) -> anyhow::Result<()> {
 		let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
 		let sampler = self.state.jobs.spawn_sampler(self.config.sample_interval, stop_rx);
+		// The uplink self-test runs once the API is up (the endpoint may be this very agent).
+		if let Some(url) = self.config.uplink_endpoint.clone() {
+			let hardware = self.state.hardware.clone();
+			let bytes = self.config.uplink_test_bytes;
+			tokio::spawn(async move {
+				match hardware::measure_uplink(&url, bytes, None).await {
+					Ok(bps) => {
+						tracing::info!("uplink self-test against {url}: {bps} bytes/s");
+						hardware.write().await.uplink_bytes_per_sec = Some(bps);
+					},
+					Err(e) => tracing::warn!("uplink self-test against {url} failed: {e}"),
+				}
+			});
+		}
 		let app = api::router(self.state.clone());
 		axum::serve(listener, app)
 			.with_graceful_shutdown(async move {

@@ -33,6 +33,22 @@ async fn hardware_is_reported_and_needs_the_token() {
 	assert_eq!(body["error"], "unauthorized");
 	let health = reqwest::get(format!("{}/v1/health", agent.base)).await.unwrap();
 	assert_eq!(health.status(), 200);
+	// A second agent measures its uplink against the first one's sink (bounded: one 4 MiB POST).
+	let sink = format!("{}/v1/sink", agent.base);
+	let other = AgentProcess::start_with(&dir.path().join("other"), free_port(), &["--uplink-endpoint", &sink]);
+	let mut uplink = None;
+	for _ in 0..100 {
+		let hw: HardwareInfo =
+			other.req(Method::GET, "/v1/hardware").send().await.unwrap().json().await.unwrap();
+		if hw.uplink_bytes_per_sec.is_some() {
+			uplink = hw.uplink_bytes_per_sec;
+			break;
+		}
+		tokio::time::sleep(Duration::from_millis(100)).await;
+	}
+	let uplink = uplink.expect("uplink measured");
+	println!("uplink self-test on loopback: {uplink} bytes/s");
+	assert!(uplink > 1_000_000, "loopback moves more than 1 MB/s: {uplink}");
 	// The token file is private.
 	use std::os::unix::fs::PermissionsExt;
 	let mode = std::fs::metadata(dir.path().join("agent/agent.token")).unwrap().permissions().mode();

@@ -10,9 +10,9 @@
 //! | `DELETE /v1/jobs/{id}` | stop and release a job |
 //! | `GET /v1/jobs/{id}/metering` | cumulative metering |
 //! | `GET /v1/jobs/{id}/logs` | the tail of the job's output |
-//! | `POST /v1/sink` | discards the body (uplink self-test target) |
+//! | `POST /v1/sink` | discards the body (uplink self-test target; no token) |
 //!
-//! Every route but health needs `Authorization: Bearer <token>`; bodies are limited; every
+//! Every route but health and sink needs `Authorization: Bearer <token>`; bodies are limited; every
 //! error is `{ "error", "message" }` with a 4xx/5xx status.
 
 pub mod auth;
@@ -27,7 +27,7 @@ use uranus_primitives::agent::HardwareInfo;
 /// Largest accepted request body on ordinary routes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Largest accepted body on the uplink sink.
-pub const MAX_SINK_BYTES: usize = 64 << 20;
+pub const MAX_SINK_BYTES: usize = 16 << 20;
 
 /// Shared state of the handlers.
 #[derive(Clone)]

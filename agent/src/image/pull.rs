@@ -86,6 +86,12 @@ impl Puller {
 		if digest != image.digest {
 			return Err(ImageError::DigestMismatch { digest: image.digest.clone(), actual: digest });
 		}
+		// The config blob is verified like every other blob.
+		use sha2::Digest as _;
+		let actual = format!("sha256:{}", hex::encode(sha2::Sha256::digest(config.as_bytes())));
+		if actual != manifest.config.digest {
+			return Err(ImageError::DigestMismatch { digest: manifest.config.digest.clone(), actual });
+		}
 		Ok(FetchedManifest { layers: manifest.layers, config })
 	}
 

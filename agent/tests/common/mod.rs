@@ -230,6 +230,11 @@ impl AgentProcess {
 
 	/// Starts the agent on `data_dir` and `port`.
 	pub fn start_on(data_dir: &Path, port: u16) -> AgentProcess {
+		Self::start_with(data_dir, port, &[])
+	}
+
+	/// Starts the agent on `data_dir` and `port` with extra `run` arguments.
+	pub fn start_with(data_dir: &Path, port: u16, extra: &[&str]) -> AgentProcess {
 		let log = std::fs::OpenOptions::new()
 			.create(true)
 			.append(true)
@@ -240,6 +245,7 @@ impl AgentProcess {
 			.arg(format!("127.0.0.1:{port}"))
 			.arg("--data-dir")
 			.arg(data_dir)
+			.args(extra)
 			.stdout(Stdio::null())
 			.stderr(log)
 			.spawn()
