@@ -20,8 +20,27 @@ else
   status=1
 fi
 
+echo "==> zombienet tests (zombienet/)"
+zn_pass=0; zn_fail=0
+if [ -x "$URANUS_NODE" ]; then
+  (cd zombienet && npm ci --no-audit --no-fund --loglevel=error) || status=1
+  for t in smoke validator-loss; do
+    t0=$(date +%s)
+    if (cd zombienet && NODE_BIN="$URANUS_NODE" npx zombienet -p native -l text test "$t.zndsl") > "/tmp/uranus-zombienet-$t.log" 2>&1; then
+      zn_pass=$((zn_pass + 1)); echo "zombienet $t: ok ($(( $(date +%s) - t0 )) s)"
+    else
+      zn_fail=$((zn_fail + 1)); status=1; echo "zombienet $t: FAILED ($(( $(date +%s) - t0 )) s)"
+      grep -E '✅|❌|Error' "/tmp/uranus-zombienet-$t.log" | tail -20 || true
+    fi
+    grep -E 'finality-|caught-up' "/tmp/uranus-zombienet-$t.log" || true
+  done
+else
+  zn_fail=2; status=1
+fi
+
 echo "==> summary"
 grep -E '^test result:' /tmp/uranus-cargo-test.log || true
 grep -E '^# (tests|pass|fail)' /tmp/uranus-pjs-test.log || true
+echo "zombienet: $zn_pass passed, $zn_fail failed"
 echo "total test time: $(( $(date +%s) - start )) s"
 exit $status
