@@ -5,8 +5,9 @@
 //! ## Consensus (white paper §5.2)
 //! - Block production: BABE (VRF-selected slot leaders, unpredictable order every slot).
 //! - Finality: GRANDPA (BFT, more than 2/3 of validators).
-//! - Validator set: `pallet-staking` (deposit `Vb` = bond, lending `Lb` = nomination) rotated
-//!   through `pallet-session`; one BABE epoch is one session.
+//! - Validator set: `pallet-staking` (deposit `Vb` = bond, lending `Lb` = nomination) elected by
+//!   `pallet-dpos` (`Wt = St · Vt`, stake-weighted votes) and rotated through `pallet-session`;
+//!   one BABE epoch is one session.
 //! - Misbehaviour: BABE and GRANDPA equivocation reports go through `pallet-offences` into
 //!   staking slashing, proven against historical session data.
 //!
@@ -234,4 +235,7 @@ mod runtime {
 	/// Superuser for dev/local/testnet chains until governance lands.
 	#[runtime::pallet_index(12)]
 	pub type Sudo = pallet_sudo;
+	/// DPoS votes and the white paper's election (`Wt = St · Vt`, top `ValidatorCount`).
+	#[runtime::pallet_index(13)]
+	pub type Dpos = pallet_dpos;
 }

@@ -1,8 +1,9 @@
 //! Staking: validator deposits (`Vb`, the bond), lending (`Lb`, a nomination of exactly one
 //! validator), eras, rewards and slashing (white paper §5.2).
 //!
-//! Until `pallet-dpos` supplies the white paper's vote-weighted election, validators are
-//! elected by polkadot-sdk's on-chain sequential Phragmén over bonds and lent stake.
+//! Validators are elected by `pallet-dpos`: the top `ValidatorCount` candidates by
+//! `Wt = St · Vt` (votes times own bond plus lent stake). polkadot-sdk's on-chain sequential
+//! Phragmén stays configured as [`OnChainSeqPhragmen`] for comparison and fallback tooling.
 
 use crate::{
 	currency::URA, time::EPOCH_DURATION_IN_BLOCKS, AccountId, Balance, Balances, BlockNumber,
@@ -59,7 +60,7 @@ parameter_types! {
 	pub const MaxBackersPerWinner: u32 = 512;
 }
 
-/// The on-chain election used until `pallet-dpos` lands.
+/// polkadot-sdk's on-chain sequential Phragmén (not used by staking; kept for comparison).
 pub struct OnChainSeqPhragmen;
 impl onchain::Config for OnChainSeqPhragmen {
 	type System = Runtime;
@@ -114,8 +115,8 @@ impl pallet_staking::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type UnixTime = Timestamp;
 	type CurrencyToVote = sp_staking::currency_to_vote::U128CurrencyToVote;
-	type ElectionProvider = onchain::OnChainExecution<OnChainSeqPhragmen>;
-	type GenesisElectionProvider = onchain::OnChainExecution<OnChainSeqPhragmen>;
+	type ElectionProvider = crate::Dpos;
+	type GenesisElectionProvider = crate::Dpos;
 	/// A lender backs exactly one validator (`Vt = Vb + Lb`).
 	type NominationsQuota = pallet_staking::FixedNominationsQuota<1>;
 	type HistoryDepth = HistoryDepth;
@@ -152,4 +153,52 @@ pub const MIN_NOMINATOR_BOND: Balance = 10 * URA;
 /// Blocks per era, for clients that want to show countdowns.
 pub fn blocks_per_era() -> BlockNumber {
 	EPOCH_DURATION_IN_BLOCKS.saturating_mul(SessionsPerEra::get())
+}
+
+parameter_types! {
+	/// Most candidates one DPoS vote may list.
+	pub const MaxVotes: u32 = 16;
+	/// Deposit held for a vote record (one item of up to 16 account ids).
+	pub const VoteDeposit: Balance = crate::currency::deposit(1, 16 * 32 + 48);
+}
+
+/// Staking's validator candidates can be voted for.
+pub struct StakingCandidates;
+impl frame_support::traits::Contains<AccountId> for StakingCandidates {
+	fn contains(who: &AccountId) -> bool {
+		pallet_staking::Validators::<Runtime>::contains_key(who)
+	}
+}
+
+/// `B_Min`: staking's minimum validator bond (genesis-set, changeable by root).
+pub struct MinimumValidatorBond;
+impl frame_support::traits::Get<Balance> for MinimumValidatorBond {
+	fn get() -> Balance {
+		pallet_staking::MinValidatorBond::<Runtime>::get()
+	}
+}
+
+/// The era being planned or active.
+pub struct StakingCurrentEra;
+impl frame_support::traits::Get<EraIndex> for StakingCurrentEra {
+	fn get() -> EraIndex {
+		pallet_staking::CurrentEra::<Runtime>::get().unwrap_or(0)
+	}
+}
+
+impl pallet_dpos::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeFreezeReason = crate::RuntimeFreezeReason;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type DataProvider = crate::Staking;
+	type Candidates = StakingCandidates;
+	type MinimumBond = MinimumValidatorBond;
+	type CurrentEra = StakingCurrentEra;
+	type MaxVotes = MaxVotes;
+	type VoteDeposit = VoteDeposit;
+	type MaxWinnersPerPage = MaxValidatorSet;
+	type MaxBackersPerWinner = MaxBackersPerWinner;
+	type ElectionBounds = ElectionBoundsOnChain;
+	type WeightInfo = ();
 }

@@ -1,7 +1,7 @@
 //! A real BABE equivocation proof, reported on chain, slashes the offender's bond.
 
 use crate::chain::{account, TestChain};
-use frame_support::traits::{Get as _, KeyOwnerProofSystem};
+use frame_support::traits::KeyOwnerProofSystem;
 use sp_consensus_babe::{
 	digests::{CompatibleDigestItem, PreDigest, SecondaryPlainPreDigest},
 	AuthorityPair, EquivocationProof, Slot,

@@ -94,3 +94,78 @@ fn a_new_candidate_with_keys_and_lent_stake_is_elected_at_the_next_era() {
 		assert_eq!(pallet_babe::Authorities::<Runtime>::get().len(), 5);
 	});
 }
+
+#[test]
+fn votes_elect_a_candidate_with_a_small_bond_over_larger_unvoted_ones() {
+	let mut chain = TestChain::from_preset("local");
+	chain.produce_block(vec![]);
+	let eve = pair("//Eve");
+
+	// Eve bonds only the minimum (the genesis validators bond 100,000 URA) and validates.
+	let keys = chain.execute_with(|| SessionKeys::generate(&account("//Eve").encode(), None));
+	for call in [
+		RuntimeCall::Staking(pallet_staking::Call::bond {
+			value: MIN_VALIDATOR_BOND,
+			payee: pallet_staking::RewardDestination::Staked,
+		}),
+		RuntimeCall::Session(pallet_session::Call::set_keys { keys: keys.keys, proof: keys.proof.encode() }),
+		RuntimeCall::Staking(pallet_staking::Call::validate {
+			prefs: pallet_staking::ValidatorPrefs::default(),
+		}),
+	] {
+		let xt = chain.signed(&eve, call);
+		chain.produce_block(vec![xt])[0].clone().unwrap().unwrap();
+	}
+	// Ferdie lends to Eve; Alice votes for Eve with 1,000 URA (frozen, not transferred).
+	let xt = chain.signed(
+		&pair("//Ferdie"),
+		RuntimeCall::Staking(pallet_staking::Call::bond {
+			value: 500 * URA,
+			payee: pallet_staking::RewardDestination::Staked,
+		}),
+	);
+	chain.produce_block(vec![xt])[0].clone().unwrap().unwrap();
+	let xt = chain.signed(
+		&pair("//Ferdie"),
+		RuntimeCall::Staking(pallet_staking::Call::nominate { targets: vec![account("//Eve").into()] }),
+	);
+	chain.produce_block(vec![xt])[0].clone().unwrap().unwrap();
+	let xt = chain.signed(
+		&pair("//Alice"),
+		RuntimeCall::Dpos(pallet_dpos::Call::vote {
+			candidates: vec![account("//Eve")].try_into().unwrap(),
+			stake: 1_000 * URA,
+		}),
+	);
+	chain.produce_block(vec![xt])[0].clone().unwrap().unwrap();
+	chain.execute_with(|| {
+		assert_eq!(pallet_dpos::CandidateVotes::<Runtime>::get(account("//Eve")), 1_000 * URA);
+		assert!(pallet_dpos::Pallet::<Runtime>::last_voted_era(&account("//Alice")).is_some());
+	});
+
+	// Still 4 seats: Eve (Wt = St·Vt) displaces one of the unvoted genesis validators (Wt = Vt).
+	let era = chain.execute_with(|| pallet_staking::ActiveEra::<Runtime>::get().unwrap().index);
+	chain.run_to_active_era(era + 1);
+	let next = chain.execute_with(|| pallet_session::CurrentIndex::<Runtime>::get()) + 1;
+	chain.run_to_session(next);
+	chain.execute_with(|| {
+		let validators = pallet_session::Validators::<Runtime>::get();
+		assert_eq!(validators.len(), 4);
+		assert!(validators.contains(&account("//Eve")), "{validators:?}");
+		let era = pallet_staking::ActiveEra::<Runtime>::get().unwrap().index;
+		let overview = pallet_staking::ErasStakersOverview::<Runtime>::get(era, account("//Eve")).unwrap();
+		assert_eq!(overview.total, MIN_VALIDATOR_BOND + 500 * URA, "supports: own bond + lent stake");
+	});
+
+	// Alice withdraws her vote: Eve's Wt falls back to Vt and the next election drops her.
+	// (The era after the current one may already be planned, so look one era further.)
+	let xt = chain.signed(&pair("//Alice"), RuntimeCall::Dpos(pallet_dpos::Call::unvote {}));
+	chain.produce_block(vec![xt])[0].clone().unwrap().unwrap();
+	let era = chain.execute_with(|| pallet_staking::ActiveEra::<Runtime>::get().unwrap().index);
+	chain.run_to_active_era(era + 2);
+	let next = chain.execute_with(|| pallet_session::CurrentIndex::<Runtime>::get()) + 1;
+	chain.run_to_session(next);
+	chain.execute_with(|| {
+		assert!(!pallet_session::Validators::<Runtime>::get().contains(&account("//Eve")));
+	});
+}
