@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
 	// changes nothing, so like health it needs no token. The API is loopback-only anyway.
 	let sink_route = Router::new()
 		.route("/v1/sink", post(sink))
+		.layer(axum::extract::DefaultBodyLimit::disable())
 		.layer(RequestBodyLimitLayer::new(MAX_SINK_BYTES));
 	Router::new()
 		.route("/v1/health", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
