@@ -108,3 +108,55 @@ fn babe_equivocation_report_slashes_the_offender() {
 	let again = chain.produce_block(vec![UncheckedExtrinsic::new_bare(call)]);
 	assert!(again[0].is_err() || again[0].clone().unwrap().is_err());
 }
+
+#[test]
+fn a_lender_is_slashed_with_its_validator() {
+	use crate::chain::pair;
+	use uranus_runtime::{currency::URA, RuntimeCall};
+	let mut chain = TestChain::from_preset("local");
+	chain.produce_block(vec![]);
+	let alice_stash = account("//Alice//stash");
+	let ferdie = account("//Ferdie");
+	// Ferdie lends 10,000 URA to Alice's validator.
+	for call in [
+		RuntimeCall::Staking(pallet_staking::Call::bond {
+			value: 10_000 * URA,
+			payee: pallet_staking::RewardDestination::Staked,
+		}),
+		RuntimeCall::Staking(pallet_staking::Call::nominate { targets: vec![alice_stash.clone().into()] }),
+	] {
+		let xt = chain.signed(&pair("//Ferdie"), call);
+		chain.produce_block(vec![xt])[0].clone().unwrap().unwrap();
+	}
+	// Once the next era is active, Ferdie's stake is part of Alice's exposure.
+	let era = chain.execute_with(|| pallet_staking::ActiveEra::<Runtime>::get().unwrap().index);
+	chain.run_to_active_era(era + 2);
+	chain.produce_blocks(1);
+	let alice_babe = AuthorityPair::from_string("//Alice", None).unwrap();
+	let call = chain.execute_with(|| {
+		let era = pallet_staking::ActiveEra::<Runtime>::get().unwrap().index;
+		let overview = pallet_staking::ErasStakersOverview::<Runtime>::get(era, &alice_stash).unwrap();
+		assert_eq!(overview.total, VALIDATOR_BOND + 10_000 * URA, "Vt = Vb + Lb");
+		let validators = pallet_session::Validators::<Runtime>::get();
+		let index = validators.iter().position(|v| v == &alice_stash).unwrap() as u32;
+		let slot = pallet_babe::CurrentSlot::<Runtime>::get();
+		let (first, second) = equivocating_headers(&alice_babe, index, slot, System::block_number());
+		let proof = EquivocationProof { offender: alice_babe.public(), slot, first_header: first, second_header: second };
+		let key_owner_proof =
+			Historical::prove((sp_consensus_babe::KEY_TYPE, alice_babe.public())).unwrap();
+		RuntimeCall::Babe(pallet_babe::Call::report_equivocation_unsigned {
+			equivocation_proof: Box::new(proof),
+			key_owner_proof,
+		})
+	});
+	chain.produce_block(vec![UncheckedExtrinsic::new_bare(call)])[0].clone().unwrap().unwrap();
+	if SlashDeferDuration::get() == 0 {
+		chain.execute_with(|| {
+			let fraction = sp_runtime::Perbill::from_rational(9u32, 16u32);
+			let lender = pallet_staking::Ledger::<Runtime>::get(&ferdie).unwrap().active;
+			assert_eq!(lender, 10_000 * URA - fraction * (10_000 * URA), "the lender shares the slash");
+			let validator = pallet_staking::Ledger::<Runtime>::get(&alice_stash).unwrap().active;
+			assert_eq!(validator, VALIDATOR_BOND - fraction * VALIDATOR_BOND);
+		});
+	}
+}
