@@ -244,19 +244,43 @@ impl JobManager {
 		rec.dir = Some(dir.clone());
 		let _ = std::fs::remove_file(exit_file(&dir));
 
-		let index = {
+		// An index is free if none of our jobs holds it and no interface on the host uses it
+		// (other agents may share the host); `ip link add` settles any remaining race.
+		let used: HashSet<u32> = {
 			let jobs = self.jobs.lock().await;
-			let used: HashSet<u32> = jobs
-				.values()
-				.filter(|r| !r.released)
+			jobs.values()
+				.filter(|r| !r.released && r.request.lease_id != lease)
 				.filter_map(|r| r.network.as_ref().map(|n| n.index))
-				.collect();
-			(0..=MAX_INDEX).find(|i| !used.contains(i)).ok_or(JobError::Exhausted)?
+				.collect()
 		};
-		let alloc = NetAlloc::new(index, lease);
+		let mut alloc = None;
+		let mut last_err = None;
+		for index in (0..=MAX_INDEX).filter(|i| !used.contains(i)) {
+			let candidate = NetAlloc::new(index, lease);
+			if network::host_side_exists(&self.cfg.sys_class_net, &candidate) {
+				continue;
+			}
+			match network::create(&candidate).await {
+				Ok(()) => {
+					alloc = Some(candidate);
+					break;
+				},
+				Err(e) => {
+					tracing::debug!(lease, index, "network index taken: {e}");
+					last_err = Some(e);
+					if last_err.as_ref().map(|e| !e.to_string().contains("exists")).unwrap_or(false) {
+						break;
+					}
+				},
+			}
+		}
+		let alloc = match (alloc, last_err) {
+			(Some(a), _) => a,
+			(None, Some(e)) => return Err(e.into()),
+			(None, None) => return Err(JobError::Exhausted),
+		};
 		rec.network = Some(alloc.clone());
 		self.jobs.lock().await.insert(lease, rec.clone());
-		network::create(&alloc).await?;
 		let scratch = volume::create(&dir, rec.request.limits.disk_bytes).await?;
 		rec.scratch = Some(scratch.clone());
 		// Keep the map in step so a failure below releases everything allocated so far.

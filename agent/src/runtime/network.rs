@@ -45,20 +45,42 @@ impl NetAlloc {
 	}
 }
 
-/// Creates the namespace and veth pair of `alloc` (removing leftovers of the same name first).
+/// Whether the host already has an interface named like `alloc`'s host side (another job or
+/// another agent on this host uses the index).
+pub fn host_side_exists(sys_class_net: &std::path::Path, alloc: &NetAlloc) -> bool {
+	sys_class_net.join(&alloc.host_if).exists()
+}
+
+/// Creates the namespace and veth pair of `alloc`. A leftover namespace of the same lease is
+/// replaced; an existing host interface of the same name is never touched (the call fails and
+/// the caller picks another index). On failure nothing of this call is left behind.
 pub async fn create(alloc: &NetAlloc) -> Result<(), RuntimeError> {
-	destroy(alloc).await;
+	let _ = run_command("ip", &["netns", "del", &alloc.netns]).await;
+	let result = create_inner(alloc).await;
+	if result.is_err() {
+		destroy(alloc).await;
+	}
+	result
+}
+
+async fn create_inner(alloc: &NetAlloc) -> Result<(), RuntimeError> {
 	let peer = format!("urc{}", alloc.index);
 	let ns = alloc.netns.as_str();
 	let host_cidr = format!("{}/30", alloc.host_ip);
 	let job_cidr = format!("{}/30", alloc.job_ip);
-	let steps: Vec<Vec<&str>> = vec![
-		vec!["netns", "add", ns],
-		vec!["link", "add", &alloc.host_if, "type", "veth", "peer", "name", &peer],
-		vec!["link", "set", &peer, "netns", ns],
-		vec!["-n", ns, "link", "set", &peer, "name", "eth0"],
-	];
-	for args in steps {
+	run_command("ip", &["netns", "add", ns]).await?;
+	// Fails with "File exists" if the index is taken: nothing of anyone else is touched.
+	if let Err(e) =
+		run_command("ip", &["link", "add", &alloc.host_if, "type", "veth", "peer", "name", &peer])
+			.await
+	{
+		let _ = run_command("ip", &["netns", "del", ns]).await;
+		return Err(e);
+	}
+	for args in [
+		vec!["link", "set", peer.as_str(), "netns", ns],
+		vec!["-n", ns, "link", "set", peer.as_str(), "name", "eth0"],
+	] {
 		run_command("ip", &args).await?;
 	}
 	let _ = std::fs::write(format!("/proc/sys/net/ipv6/conf/{}/disable_ipv6", alloc.host_if), "1");
