@@ -39,12 +39,18 @@ pub fn parse_meminfo(content: &str) -> (u64, u64) {
 }
 
 /// Probes the machine. `uplink` is the result of [`measure_uplink`], if one ran.
-pub fn probe(data_dir: &Path, cgroup_mode: &str, runtime: &str, uplink: Option<u64>) -> HardwareInfo {
+pub fn probe(
+	data_dir: &Path,
+	cgroup_mode: &str,
+	runtime: &str,
+	uplink: Option<u64>,
+) -> HardwareInfo {
 	let (cpu_model, cpu_mhz) =
 		parse_cpuinfo(&std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default());
 	let (memory_total_bytes, memory_available_bytes) =
 		parse_meminfo(&std::fs::read_to_string("/proc/meminfo").unwrap_or_default());
-	let (storage_total_bytes, storage_available_bytes) = volume::capacity(data_dir).unwrap_or((0, 0));
+	let (storage_total_bytes, storage_available_bytes) =
+		volume::capacity(data_dir).unwrap_or((0, 0));
 	HardwareInfo {
 		cpu_model,
 		logical_cores: std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(1),
@@ -62,7 +68,11 @@ pub fn probe(data_dir: &Path, cgroup_mode: &str, runtime: &str, uplink: Option<u
 
 /// Uploads `bytes` to `endpoint` once and returns the observed bytes per second. Bounded:
 /// one request, at most `bytes`, 30 s timeout.
-pub async fn measure_uplink(endpoint: &str, bytes: usize, token: Option<&str>) -> Result<u64, String> {
+pub async fn measure_uplink(
+	endpoint: &str,
+	bytes: usize,
+	token: Option<&str>,
+) -> Result<u64, String> {
 	let client = reqwest::Client::builder()
 		.timeout(std::time::Duration::from_secs(30))
 		.build()
@@ -90,7 +100,8 @@ mod tests {
 		let cpu = "processor\t: 0\nmodel name\t: AMD EPYC 7B13\ncpu MHz\t\t: 2449.998\n\nprocessor\t: 1\nmodel name\t: AMD EPYC 7B13\n";
 		assert_eq!(parse_cpuinfo(cpu), ("AMD EPYC 7B13".to_string(), 2450));
 		assert_eq!(parse_cpuinfo(""), ("unknown".to_string(), 0));
-		let mem = "MemTotal:       24579344 kB\nMemFree:        1 kB\nMemAvailable:   23000000 kB\n";
+		let mem =
+			"MemTotal:       24579344 kB\nMemFree:        1 kB\nMemAvailable:   23000000 kB\n";
 		assert_eq!(parse_meminfo(mem), (24_579_344 * 1024, 23_000_000 * 1024));
 	}
 

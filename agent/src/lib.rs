@@ -66,13 +66,20 @@ impl Agent {
 		)
 		.context("image store")?;
 		let exe = std::env::current_exe().context("locate the agent binary")?;
-		let rt: Arc<dyn runtime::ContainerRuntime> = Arc::new(runtime::oci_cli::OciCliRuntime::new(
-			config.runtime.clone(),
-			config.data_dir.join("runtime"),
-			exe,
-		));
-		let jobs = jobs::JobManager::open(config.clone(), rt, images).await.context("job manager")?;
-		let hw = hardware::probe(&config.data_dir, jobs.cgroup_mode().as_str(), &jobs.runtime_name(), None);
+		let rt: Arc<dyn runtime::ContainerRuntime> =
+			Arc::new(runtime::oci_cli::OciCliRuntime::new(
+				config.runtime.clone(),
+				config.data_dir.join("runtime"),
+				exe,
+			));
+		let jobs =
+			jobs::JobManager::open(config.clone(), rt, images).await.context("job manager")?;
+		let hw = hardware::probe(
+			&config.data_dir,
+			jobs.cgroup_mode().as_str(),
+			&jobs.runtime_name(),
+			None,
+		);
 		Ok(Agent {
 			state: api::AppState {
 				jobs,

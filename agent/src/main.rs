@@ -70,7 +70,8 @@ async fn shutdown_signal() {
 		let _ = tokio::signal::ctrl_c().await;
 	};
 	let term = async {
-		if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+		if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+		{
 			s.recv().await;
 		}
 	};
@@ -87,7 +88,9 @@ fn main() -> anyhow::Result<()> {
 		},
 		Command::Hardware { data_dir } => {
 			std::fs::create_dir_all(&data_dir)?;
-			let mode = uranus_agent::meter::CgroupMode::detect_with_root(std::path::Path::new("/sys/fs/cgroup"));
+			let mode = uranus_agent::meter::CgroupMode::detect_with_root(std::path::Path::new(
+				"/sys/fs/cgroup",
+			));
 			let hw = uranus_agent::hardware::probe(&data_dir, mode.as_str(), "runc", None);
 			println!("{}", serde_json::to_string_pretty(&hw)?);
 			Ok(())

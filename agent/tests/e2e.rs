@@ -23,10 +23,8 @@ fn eth0_counters(logs: &str) -> (u64, u64) {
 		.lines()
 		.find(|l| l.trim_start().starts_with("eth0:"))
 		.unwrap_or_else(|| panic!("no eth0 line in the job's /proc/net/dev:\n{logs}"));
-	let f: Vec<u64> = line.trim_start()["eth0:".len()..]
-		.split_whitespace()
-		.map(|v| v.parse().unwrap())
-		.collect();
+	let f: Vec<u64> =
+		line.trim_start()["eth0:".len()..].split_whitespace().map(|v| v.parse().unwrap()).collect();
 	(f[0], f[8])
 }
 
@@ -48,7 +46,11 @@ async fn hardware_is_reported_and_needs_the_token() {
 	assert_eq!(health.status(), 200);
 	// A second agent measures its uplink against the first one's sink (bounded: one 4 MiB POST).
 	let sink = format!("{}/v1/sink", agent.base);
-	let other = AgentProcess::start_with(&dir.path().join("other"), free_port(), &["--uplink-endpoint", &sink]);
+	let other = AgentProcess::start_with(
+		&dir.path().join("other"),
+		free_port(),
+		&["--uplink-endpoint", &sink],
+	);
 	let mut uplink = None;
 	for _ in 0..100 {
 		let hw: HardwareInfo =
@@ -64,7 +66,8 @@ async fn hardware_is_reported_and_needs_the_token() {
 	assert!(uplink > 1_000_000, "loopback moves more than 1 MB/s: {uplink}");
 	// The token file is private.
 	use std::os::unix::fs::PermissionsExt;
-	let mode = std::fs::metadata(dir.path().join("agent/agent.token")).unwrap().permissions().mode();
+	let mode =
+		std::fs::metadata(dir.path().join("agent/agent.token")).unwrap().permissions().mode();
 	assert_eq!(mode & 0o777, 0o600);
 }
 
@@ -111,20 +114,39 @@ async fn metering_matches_what_the_job_burned_allocated_and_sent() {
 	let burned_micros = field(&logs, "TICKS") * CLK_TCK_MICROS;
 	let ratio = m.cpu_micros as f64 / burned_micros as f64;
 	println!("cpu: metered {} µs, burned {} µs (ratio {ratio:.3})", m.cpu_micros, burned_micros);
-	assert!((0.9..=1.1).contains(&ratio), "cpu within 10%: metered {} vs burned {}", m.cpu_micros, burned_micros);
+	assert!(
+		(0.9..=1.1).contains(&ratio),
+		"cpu within 10%: metered {} vs burned {}",
+		m.cpu_micros,
+		burned_micros
+	);
 
 	let peak_ratio = m.memory_peak_bytes as f64 / 40_000_000f64;
-	println!("memory peak: {} bytes (ratio {peak_ratio:.3} of 40 MB allocated)", m.memory_peak_bytes);
+	println!(
+		"memory peak: {} bytes (ratio {peak_ratio:.3} of 40 MB allocated)",
+		m.memory_peak_bytes
+	);
 	assert!((0.95..=1.1).contains(&peak_ratio), "memory peak within 10%: {}", m.memory_peak_bytes);
-	assert!(m.memory_byte_seconds > 30_000_000, "40 MB held for about a second: {}", m.memory_byte_seconds);
+	assert!(
+		m.memory_byte_seconds > 30_000_000,
+		"40 MB held for about a second: {}",
+		m.memory_byte_seconds
+	);
 
 	let (rx, tx) = eth0_counters(&logs);
-	println!("network: metered rx {} tx {}, job's own eth0 rx {rx} tx {tx}", m.net_rx_bytes, m.net_tx_bytes);
+	println!(
+		"network: metered rx {} tx {}, job's own eth0 rx {rx} tx {tx}",
+		m.net_rx_bytes, m.net_tx_bytes
+	);
 	assert_eq!(m.net_rx_bytes, rx, "rx exact");
 	assert_eq!(m.net_tx_bytes, tx, "tx exact");
 	assert!(m.net_tx_bytes > 3_000_000);
 
-	assert!((1 << 20..=(1 << 20) + (256 << 10)).contains(&m.disk_used_bytes), "disk {}", m.disk_used_bytes);
+	assert!(
+		(1 << 20..=(1 << 20) + (256 << 10)).contains(&m.disk_used_bytes),
+		"disk {}",
+		m.disk_used_bytes
+	);
 	assert!(m.wall_millis >= 3_000, "wall {}", m.wall_millis);
 	assert!(m.seq >= 5, "sampled repeatedly: seq {}", m.seq);
 
@@ -142,14 +164,19 @@ async fn exceeding_the_memory_limit_ends_in_an_oom_kill() {
 	let id = lease();
 	// awk is the container's init and doubles a string until the kernel kills it.
 	let mut req = shell_job(id, &fx.busybox, "", limits(1000, 32));
-	req.command = vec!["/bin/awk".into(), "BEGIN { s = \"x\"; while (1) s = s s; print length(s) }".into()];
+	req.command =
+		vec!["/bin/awk".into(), "BEGIN { s = \"x\"; while (1) s = s s; print length(s) }".into()];
 	let (code, body) = agent.submit(&req).await;
 	assert_eq!(code, 201, "{body}");
 	let (status, m) = agent.wait_final(id, Duration::from_secs(60)).await;
 	assert_eq!(status.state, JobState::Failed, "{status:?}");
 	assert!(status.reason.as_deref().unwrap_or("").starts_with("oom"), "{status:?}");
 	assert_eq!(status.exit_code, Some(137));
-	assert!(m.memory_peak_bytes >= 30 << 20 && m.memory_peak_bytes <= 33 << 20, "peak {}", m.memory_peak_bytes);
+	assert!(
+		m.memory_peak_bytes >= 30 << 20 && m.memory_peak_bytes <= 33 << 20,
+		"peak {}",
+		m.memory_peak_bytes
+	);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -165,7 +192,10 @@ async fn a_cpu_limited_job_is_throttled_to_its_quota() {
 	let (status, m) = agent.wait_final(id, Duration::from_secs(60)).await;
 	assert_eq!(status.state, JobState::Exited);
 	let share = m.cpu_micros as f64 / (m.wall_millis as f64 * 1000.0);
-	println!("throttled job: {} µs cpu over {} ms wall = {share:.3} cores (quota 0.2)", m.cpu_micros, m.wall_millis);
+	println!(
+		"throttled job: {} µs cpu over {} ms wall = {share:.3} cores (quota 0.2)",
+		m.cpu_micros, m.wall_millis
+	);
 	assert!((0.15..=0.22).contains(&share), "cpu ≈ quota × wall: {share}");
 }
 
@@ -200,18 +230,17 @@ async fn kill_9_of_the_agent_loses_nothing_and_post_stays_idempotent() {
 		.output()
 		.unwrap();
 	let containers: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
-	let ours: Vec<_> = containers
-		.as_array()
-		.unwrap()
-		.iter()
-		.filter(|c| c["id"] == format!("ura-{id}"))
-		.collect();
+	let ours: Vec<_> =
+		containers.as_array().unwrap().iter().filter(|c| c["id"] == format!("ura-{id}")).collect();
 	assert_eq!(ours.len(), 1);
 	assert_eq!(ours[0]["status"], "running");
 
 	let agent = AgentProcess::start(&data);
 	let after = agent.metering(id).await;
-	assert!(after.seq >= before.seq && after.cpu_micros >= before.cpu_micros, "{before:?} -> {after:?}");
+	assert!(
+		after.seq >= before.seq && after.cpu_micros >= before.cpu_micros,
+		"{before:?} -> {after:?}"
+	);
 	assert!(after.memory_byte_seconds >= before.memory_byte_seconds);
 
 	// Repeating the POST starts nothing new.
@@ -223,7 +252,11 @@ async fn kill_9_of_the_agent_loses_nothing_and_post_stays_idempotent() {
 		.args(["list", "--format", "json"])
 		.output()
 		.unwrap();
-	let n = serde_json::from_slice::<serde_json::Value>(&again.stdout).unwrap().as_array().unwrap().len();
+	let n = serde_json::from_slice::<serde_json::Value>(&again.stdout)
+		.unwrap()
+		.as_array()
+		.unwrap()
+		.len();
 	assert_eq!(n, 1, "still exactly one container");
 
 	let (status, m) = agent.wait_final(id, Duration::from_secs(60)).await;
@@ -263,7 +296,12 @@ async fn bad_input_gets_clear_errors_and_leaves_nothing_behind() {
 	assert_eq!(r.status(), 413);
 
 	// Missing and wrong token.
-	let r = reqwest::Client::new().post(format!("{}/v1/jobs", agent.base)).json(&serde_json::json!({})).send().await.unwrap();
+	let r = reqwest::Client::new()
+		.post(format!("{}/v1/jobs", agent.base))
+		.json(&serde_json::json!({}))
+		.send()
+		.await
+		.unwrap();
 	assert_eq!(r.status(), 401);
 	let r = reqwest::Client::new()
 		.get(format!("{}/v1/jobs", agent.base))
@@ -274,7 +312,14 @@ async fn bad_input_gets_clear_errors_and_leaves_nothing_behind() {
 	assert_eq!(r.status(), 401);
 
 	// A tag instead of a digest, and impossible limits.
-	let (code, b) = agent.submit(&shell_job(lease(), &format!("{}/test/busybox:1.0", fx.registry.addr), "true", limits(100, 16))).await;
+	let (code, b) = agent
+		.submit(&shell_job(
+			lease(),
+			&format!("{}/test/busybox:1.0", fx.registry.addr),
+			"true",
+			limits(100, 16),
+		))
+		.await;
 	assert_eq!(code, 400, "{b}");
 	let (code, b) = agent.submit(&shell_job(lease(), &fx.busybox, "true", limits(0, 16))).await;
 	assert_eq!(code, 400, "{b}");
@@ -287,7 +332,8 @@ async fn bad_input_gets_clear_errors_and_leaves_nothing_behind() {
 
 	// A layer escaping the rootfs.
 	let evil_lease = lease();
-	let (code, b) = agent.submit(&shell_job(evil_lease, &fx.traversal, "true", limits(100, 16))).await;
+	let (code, b) =
+		agent.submit(&shell_job(evil_lease, &fx.traversal, "true", limits(100, 16))).await;
 	assert_eq!(code, 422, "{b}");
 	assert!(b["message"].as_str().unwrap().contains("escaping"), "{b}");
 	assert!(!data.join("images").join("evil").exists() && !data.join("evil").exists());

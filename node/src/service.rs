@@ -23,7 +23,8 @@ type FullGrandpaBlockImport =
 	sc_consensus_grandpa::GrandpaBlockImport<FullBackend, Block, FullClient, FullSelectChain>;
 
 /// Inherent data providers used by both import (verification) and authoring.
-type InherentProviders = (sp_consensus_babe::inherents::InherentDataProvider, sp_timestamp::InherentDataProvider);
+type InherentProviders =
+	(sp_consensus_babe::inherents::InherentDataProvider, sp_timestamp::InherentDataProvider);
 
 /// Creates the timestamp and BABE slot inherents for a block built on `_parent`.
 #[derive(Clone)]
@@ -51,8 +52,13 @@ impl sp_inherents::CreateInherentDataProviders<Block, ()> for BabeInherents {
 }
 
 /// The BABE block import wrapping GRANDPA's.
-pub type FullBabeBlockImport =
-	sc_consensus_babe::BabeBlockImport<Block, FullClient, FullGrandpaBlockImport, BabeInherents, FullSelectChain>;
+pub type FullBabeBlockImport = sc_consensus_babe::BabeBlockImport<
+	Block,
+	FullClient,
+	FullGrandpaBlockImport,
+	BabeInherents,
+	FullSelectChain,
+>;
 
 /// Blocks between two GRANDPA justifications kept for light clients and warp sync.
 const GRANDPA_JUSTIFICATION_PERIOD: u32 = 512;

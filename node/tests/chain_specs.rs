@@ -12,7 +12,11 @@ fn generated(chain: &str) -> serde_json::Value {
 		.args(["export-chain-spec", "--chain", chain])
 		.output()
 		.expect("export-chain-spec runs");
-	assert!(out.status.success(), "export-chain-spec failed: {}", String::from_utf8_lossy(&out.stderr));
+	assert!(
+		out.status.success(),
+		"export-chain-spec failed: {}",
+		String::from_utf8_lossy(&out.stderr)
+	);
 	serde_json::from_slice(&out.stdout).expect("chain spec is JSON")
 }
 

@@ -10,9 +10,8 @@ use std::time::Duration;
 fn dev_node_finalizes_blocks_and_shuts_down_cleanly() {
 	let mut node = Node::start(&["--dev", "--tmp"]);
 
-	let finalized = node.wait_for(Duration::from_secs(180), |n| {
-		n.finalized_number().filter(|&f| f >= 3)
-	});
+	let finalized =
+		node.wait_for(Duration::from_secs(180), |n| n.finalized_number().filter(|&f| f >= 3));
 	let logs = node.drain_logs();
 	assert!(
 		finalized.is_some(),

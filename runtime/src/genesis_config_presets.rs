@@ -44,7 +44,8 @@ pub struct GenesisValidator {
 
 /// A validator whose keys derive from `//{seed}` and whose stash is `//{seed}//stash`.
 pub fn validator_from_seed(seed: &str) -> GenesisValidator {
-	let stash = get_public_from_string_or_panic::<sr25519::Public>(&format!("{seed}//stash")).into();
+	let stash =
+		get_public_from_string_or_panic::<sr25519::Public>(&format!("{seed}//stash")).into();
 	let keys = SessionKeys {
 		babe: get_public_from_string_or_panic::<BabeId>(seed),
 		grandpa: get_public_from_string_or_panic::<GrandpaId>(seed),
@@ -83,7 +84,12 @@ pub fn uranus_genesis(
 			invulnerables: Vec::new(),
 			stakers: validators
 				.iter()
-				.map(|v| (v.stash.clone(), v.stash.clone(), VALIDATOR_BOND, StakerStatus::Validator))
+				.map(|v| (
+					v.stash.clone(),
+					v.stash.clone(),
+					VALIDATOR_BOND,
+					StakerStatus::Validator
+				))
 				.collect::<Vec<_>>(),
 			min_validator_bond: MIN_VALIDATOR_BOND,
 			min_nominator_bond: MIN_NOMINATOR_BOND,
@@ -145,9 +151,5 @@ pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 
 /// The names of all presets.
 pub fn preset_names() -> Vec<PresetId> {
-	vec![
-		PresetId::from(DEV_PRESET),
-		PresetId::from(LOCAL_PRESET),
-		PresetId::from(TESTNET_PRESET),
-	]
+	vec![PresetId::from(DEV_PRESET), PresetId::from(LOCAL_PRESET), PresetId::from(TESTNET_PRESET)]
 }

@@ -39,8 +39,8 @@ pub use uranus_primitives::{
 pub mod opaque {
 	use super::*;
 	use alloc::vec::Vec;
-	pub use sp_runtime::OpaqueExtrinsic as UncheckedExtrinsic;
 	use sp_runtime::traits::BlakeTwo256;
+	pub use sp_runtime::OpaqueExtrinsic as UncheckedExtrinsic;
 
 	/// Block header type.
 	pub type Header = generic::Header<BlockNumber, BlakeTwo256>;

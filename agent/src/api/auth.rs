@@ -49,7 +49,9 @@ pub async fn require_token(
 		.and_then(|v| v.strip_prefix("Bearer "))
 		.map(str::trim);
 	match provided {
-		Some(t) if constant_time_eq(t.as_bytes(), state.token.as_bytes()) => Ok(next.run(req).await),
+		Some(t) if constant_time_eq(t.as_bytes(), state.token.as_bytes()) => {
+			Ok(next.run(req).await)
+		},
 		Some(_) => Err(ApiError::Unauthorized("invalid token".into())),
 		None => Err(ApiError::Unauthorized("missing bearer token".into())),
 	}

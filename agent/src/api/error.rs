@@ -52,8 +52,9 @@ impl ApiError {
 			ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
 			ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
 			ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
-			ApiError::UnsupportedMediaType(_) =>
-				(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+			ApiError::UnsupportedMediaType(_) => {
+				(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+			},
 			ApiError::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unprocessable"),
 			ApiError::BadGateway(_) => (StatusCode::BAD_GATEWAY, "registry_error"),
 			ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
@@ -96,10 +97,10 @@ impl From<JobError> for ApiError {
 				ImageError::InvalidReference(_) => ApiError::BadRequest(img.to_string()),
 				ImageError::NotFound(_) => ApiError::NotFound(img.to_string()),
 				ImageError::Registry { .. } => ApiError::BadGateway(img.to_string()),
-				ImageError::DigestMismatch { .. } |
-				ImageError::PathTraversal { .. } |
-				ImageError::UnsupportedMediaType(_) |
-				ImageError::InvalidConfig(_) => ApiError::Unprocessable(img.to_string()),
+				ImageError::DigestMismatch { .. }
+				| ImageError::PathTraversal { .. }
+				| ImageError::UnsupportedMediaType(_)
+				| ImageError::InvalidConfig(_) => ApiError::Unprocessable(img.to_string()),
 				ImageError::Io { .. } => ApiError::Internal(img.to_string()),
 			},
 			JobError::Runtime(r) => ApiError::Internal(r.to_string()),

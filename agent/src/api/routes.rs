@@ -40,7 +40,10 @@ pub fn router(state: AppState) -> Router {
 		.merge(sink_route)
 		.merge(protected)
 		.fallback(|| async { ApiError::NotFound("no such route".into()) })
-		.layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(600)))
+		.layer(TimeoutLayer::with_status_code(
+			StatusCode::REQUEST_TIMEOUT,
+			Duration::from_secs(600),
+		))
 		.layer(TraceLayer::new_for_http())
 		.with_state(state)
 }
@@ -75,7 +78,10 @@ async fn list_jobs(State(s): State<AppState>) -> Json<Vec<JobStatus>> {
 	Json(s.jobs.list().await)
 }
 
-async fn get_job(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<JobStatus>, ApiError> {
+async fn get_job(
+	State(s): State<AppState>,
+	Path(id): Path<String>,
+) -> Result<Json<JobStatus>, ApiError> {
 	Ok(Json(s.jobs.get(parse_id(&id)?).await?))
 }
 

@@ -30,8 +30,10 @@ impl ImageRef {
 			.digest()
 			.ok_or_else(|| ImageError::InvalidReference(s.to_string()))?
 			.to_string();
-		let hex = digest.strip_prefix("sha256:").ok_or_else(|| ImageError::InvalidReference(s.into()))?;
-		if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+		let hex =
+			digest.strip_prefix("sha256:").ok_or_else(|| ImageError::InvalidReference(s.into()))?;
+		if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+		{
 			return Err(ImageError::InvalidReference(s.to_string()));
 		}
 		Ok(ImageRef { reference, digest })
@@ -65,9 +67,9 @@ impl Puller {
 
 	fn client_for(&self, registry: &str) -> Client {
 		let host = registry.rsplit_once(':').map(|(h, _)| h).unwrap_or(registry);
-		let loopback = host == "localhost" ||
-			host.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false) ||
-			host == "[::1]";
+		let loopback = host == "localhost"
+			|| host.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+			|| host == "[::1]";
 		let protocol = if loopback || self.insecure.iter().any(|r| r == registry) {
 			ClientProtocol::HttpsExcept(vec![registry.to_string()])
 		} else {
@@ -84,13 +86,19 @@ impl Puller {
 			.await
 			.map_err(|e| classify(image, e))?;
 		if digest != image.digest {
-			return Err(ImageError::DigestMismatch { digest: image.digest.clone(), actual: digest });
+			return Err(ImageError::DigestMismatch {
+				digest: image.digest.clone(),
+				actual: digest,
+			});
 		}
 		// The config blob is verified like every other blob.
 		use sha2::Digest as _;
 		let actual = format!("sha256:{}", hex::encode(sha2::Sha256::digest(config.as_bytes())));
 		if actual != manifest.config.digest {
-			return Err(ImageError::DigestMismatch { digest: manifest.config.digest.clone(), actual });
+			return Err(ImageError::DigestMismatch {
+				digest: manifest.config.digest.clone(),
+				actual,
+			});
 		}
 		Ok(FetchedManifest { layers: manifest.layers, config })
 	}
@@ -114,12 +122,12 @@ impl Puller {
 fn classify(image: &ImageRef, e: oci_client::errors::OciDistributionError) -> ImageError {
 	let message = e.to_string();
 	let lower = message.to_lowercase();
-	if lower.contains("manifest_unknown") ||
-		lower.contains("manifest unknown") ||
-		lower.contains("blob unknown") ||
-		lower.contains("not found") ||
-		lower.contains("404") ||
-		lower.contains("blob_unknown")
+	if lower.contains("manifest_unknown")
+		|| lower.contains("manifest unknown")
+		|| lower.contains("blob unknown")
+		|| lower.contains("not found")
+		|| lower.contains("404")
+		|| lower.contains("blob_unknown")
 	{
 		ImageError::NotFound(image.reference.whole())
 	} else {

@@ -63,7 +63,8 @@ pub struct ImageStore {
 }
 
 fn sha256_file(path: &Path) -> Result<String, ImageError> {
-	let mut f = std::fs::File::open(path).map_err(ImageError::io(format!("open {}", path.display())))?;
+	let mut f =
+		std::fs::File::open(path).map_err(ImageError::io(format!("open {}", path.display())))?;
 	let mut h = Sha256::new();
 	let mut buf = vec![0u8; 1 << 16];
 	loop {
@@ -94,7 +95,8 @@ impl ImageStore {
 		// Leftovers of an interrupted pull are never trusted.
 		if let Ok(entries) = std::fs::read_dir(root.join("tmp")) {
 			for e in entries.flatten() {
-				let _ = std::fs::remove_dir_all(e.path()).or_else(|_| std::fs::remove_file(e.path()));
+				let _ =
+					std::fs::remove_dir_all(e.path()).or_else(|_| std::fs::remove_file(e.path()));
 			}
 		}
 		Ok(ImageStore { root, puller, locks: Default::default() })
@@ -171,12 +173,16 @@ impl ImageStore {
 			let hex = digest_hex(&layer.digest)?.to_string();
 			let blob = self.root.join("blobs/sha256").join(&hex);
 			if !blob.exists() {
-				let tmp = self.root.join("tmp").join(format!("blob-{hex}-{}", rand::random::<u32>()));
+				let tmp =
+					self.root.join("tmp").join(format!("blob-{hex}-{}", rand::random::<u32>()));
 				let fetched_blob = self.puller.fetch_blob(image, layer, &tmp).await;
 				let verified = fetched_blob.and_then(|_| {
 					let actual = sha256_file(&tmp)?;
 					if actual != layer.digest {
-						return Err(ImageError::DigestMismatch { digest: layer.digest.clone(), actual });
+						return Err(ImageError::DigestMismatch {
+							digest: layer.digest.clone(),
+							actual,
+						});
 					}
 					std::fs::rename(&tmp, &blob).map_err(ImageError::io("store blob"))
 				});
@@ -192,7 +198,8 @@ impl ImageStore {
 			blobs.push((blob, compression, layer.digest.clone()));
 		}
 
-		let staging = self.root.join("tmp").join(format!("rootfs-{}-{}", image.hex(), rand::random::<u32>()));
+		let staging =
+			self.root.join("tmp").join(format!("rootfs-{}-{}", image.hex(), rand::random::<u32>()));
 		std::fs::create_dir_all(&staging).map_err(ImageError::io("create staging rootfs"))?;
 		let unpacked = tokio::task::spawn_blocking({
 			let staging = staging.clone();
@@ -204,7 +211,10 @@ impl ImageStore {
 			}
 		})
 		.await
-		.map_err(|e| ImageError::Io { context: "unpack task".into(), err: std::io::Error::other(e) })?;
+		.map_err(|e| ImageError::Io {
+			context: "unpack task".into(),
+			err: std::io::Error::other(e),
+		})?;
 		if let Err(e) = unpacked {
 			let _ = std::fs::remove_dir_all(&staging);
 			return Err(e);

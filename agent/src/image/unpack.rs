@@ -23,11 +23,11 @@ impl Compression {
 	/// The compression of an OCI or Docker layer media type.
 	pub fn from_media_type(media_type: &str) -> Result<Compression, ImageError> {
 		match media_type {
-			"application/vnd.oci.image.layer.v1.tar" |
-			"application/vnd.oci.image.layer.nondistributable.v1.tar" => Ok(Compression::None),
-			"application/vnd.oci.image.layer.v1.tar+gzip" |
-			"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip" |
-			"application/vnd.docker.image.rootfs.diff.tar.gzip" => Ok(Compression::Gzip),
+			"application/vnd.oci.image.layer.v1.tar"
+			| "application/vnd.oci.image.layer.nondistributable.v1.tar" => Ok(Compression::None),
+			"application/vnd.oci.image.layer.v1.tar+gzip"
+			| "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"
+			| "application/vnd.docker.image.rootfs.diff.tar.gzip" => Ok(Compression::Gzip),
 			"application/vnd.oci.image.layer.v1.tar+zstd" => Ok(Compression::Zstd),
 			other => Err(ImageError::UnsupportedMediaType(other.to_string())),
 		}
@@ -44,11 +44,12 @@ fn safe_relative(layer: &str, raw: &Path) -> Result<PathBuf, ImageError> {
 		match c {
 			Component::Normal(p) => out.push(p),
 			Component::CurDir => {},
-			Component::ParentDir | Component::RootDir | Component::Prefix(_) =>
+			Component::ParentDir | Component::RootDir | Component::Prefix(_) => {
 				return Err(ImageError::PathTraversal {
 					layer: layer.to_string(),
 					path: raw.display().to_string(),
-				}),
+				})
+			},
 		}
 	}
 	Ok(out)
@@ -176,7 +177,11 @@ mod tests {
 			("opt/", None),
 			("opt/x", Some(b"x")),
 		]);
-		let l2 = layer(&[("etc/.wh.a", Some(b"")), ("opt/.wh..wh..opq", Some(b"")), ("opt/y", Some(b"y"))]);
+		let l2 = layer(&[
+			("etc/.wh.a", Some(b"")),
+			("opt/.wh..wh..opq", Some(b"")),
+			("opt/y", Some(b"y")),
+		]);
 		unpack_layer(l1.path(), Compression::Gzip, root.path(), "l1").unwrap();
 		unpack_layer(l2.path(), Compression::Gzip, root.path(), "l2").unwrap();
 		assert!(!root.path().join("etc/a").exists());

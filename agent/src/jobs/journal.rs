@@ -98,7 +98,12 @@ mod tests {
 				image: "r/x@sha256:00".into(),
 				command: vec![],
 				env: vec![],
-				limits: ResourceLimits { cpu_millicores: 1, memory_bytes: 1, pids: 1, disk_bytes: 1 },
+				limits: ResourceLimits {
+					cpu_millicores: 1,
+					memory_bytes: 1,
+					pids: 1,
+					disk_bytes: 1,
+				},
 			},
 			5,
 		)

@@ -94,8 +94,9 @@ fn nested_location(mode: CgroupMode, root: &Path, rel: &str) -> Result<CgroupLoc
 	let own = cgroup::locate(mode, root, Path::new("/proc"), std::process::id())
 		.map_err(|e| JobError::Runtime(RuntimeError::Spec(e.to_string())))?;
 	Ok(match own {
-		CgroupLocation::V1 { cpuacct, memory } =>
-			CgroupLocation::V1 { cpuacct: cpuacct.join(rel), memory: memory.join(rel) },
+		CgroupLocation::V1 { cpuacct, memory } => {
+			CgroupLocation::V1 { cpuacct: cpuacct.join(rel), memory: memory.join(rel) }
+		},
 		CgroupLocation::V2 { dir } => CgroupLocation::V2 { dir: dir.join(rel) },
 	})
 }
@@ -154,11 +155,15 @@ impl JobManager {
 						rec.state = JobState::Running;
 						rec.started_at_ms.get_or_insert(rec.created_at_ms);
 					}
-					tracing::info!(lease = rec.request.lease_id, "re-attached to job after restart");
+					tracing::info!(
+						lease = rec.request.lease_id,
+						"re-attached to job after restart"
+					);
 				},
 				_ => {
 					rec.state = JobState::Failed;
-					rec.reason = Some("lost: the container did not survive the agent restart".into());
+					rec.reason =
+						Some("lost: the container did not survive the agent restart".into());
 					rec.finished_at_ms = Some(now_ms());
 					tracing::warn!(lease = rec.request.lease_id, "job lost across restart");
 					self.release(&mut rec, true).await;
@@ -176,7 +181,8 @@ impl JobManager {
 		if req.image.len() > MAX_IMAGE_LEN {
 			return bad(format!("image reference longer than {MAX_IMAGE_LEN} bytes"));
 		}
-		let image = ImageRef::parse(&req.image).map_err(|e| JobError::InvalidRequest(e.to_string()))?;
+		let image =
+			ImageRef::parse(&req.image).map_err(|e| JobError::InvalidRequest(e.to_string()))?;
 		let l = &req.limits;
 		let max_cpu = self.cfg.max_cpu_millicores();
 		if l.cpu_millicores == 0 || l.cpu_millicores > max_cpu {
@@ -192,8 +198,12 @@ impl JobManager {
 			return bad(format!("disk_bytes must be in 1..={}", self.cfg.max_disk_bytes));
 		}
 		for list in [&req.command, &req.env] {
-			if list.len() > MAX_ARGS || list.iter().any(|a| a.len() > MAX_ARG_LEN || a.contains('\0')) {
-				return bad(format!("at most {MAX_ARGS} command/env entries of {MAX_ARG_LEN} bytes, no NUL"));
+			if list.len() > MAX_ARGS
+				|| list.iter().any(|a| a.len() > MAX_ARG_LEN || a.contains('\0'))
+			{
+				return bad(format!(
+					"at most {MAX_ARGS} command/env entries of {MAX_ARG_LEN} bytes, no NUL"
+				));
 			}
 		}
 		if req.env.iter().any(|e| !e.contains('=') || e.starts_with('=')) {
@@ -236,11 +246,14 @@ impl JobManager {
 		tracing::info!(lease, image = %image.reference.whole(), "pulling image");
 		let prepared = self.images.prepare(image).await?;
 		let _lc = self.lifecycle.lock().await;
-		let mut rec = self.jobs.lock().await.get(&lease).cloned().ok_or(JobError::NotFound(lease))?;
+		let mut rec =
+			self.jobs.lock().await.get(&lease).cloned().ok_or(JobError::NotFound(lease))?;
 		let dir = job_dir(&self.cfg, lease);
 		let bundle = dir.join("bundle");
-		std::fs::create_dir_all(&bundle)
-			.map_err(|err| RuntimeError::Io { context: format!("create {}", bundle.display()), err })?;
+		std::fs::create_dir_all(&bundle).map_err(|err| RuntimeError::Io {
+			context: format!("create {}", bundle.display()),
+			err,
+		})?;
 		rec.dir = Some(dir.clone());
 		let _ = std::fs::remove_file(exit_file(&dir));
 
@@ -268,7 +281,8 @@ impl JobManager {
 				Err(e) => {
 					tracing::debug!(lease, index, "network index taken: {e}");
 					last_err = Some(e);
-					if last_err.as_ref().map(|e| !e.to_string().contains("exists")).unwrap_or(false) {
+					if last_err.as_ref().map(|e| !e.to_string().contains("exists")).unwrap_or(false)
+					{
 						break;
 					}
 				},
@@ -357,19 +371,17 @@ impl JobManager {
 
 	/// One job's cumulative metering.
 	pub async fn metering(&self, lease: LeaseId) -> Result<MeteringReport, JobError> {
-		self.jobs.lock().await.get(&lease).map(|r| r.meter.report()).ok_or(JobError::NotFound(lease))
+		self.jobs
+			.lock()
+			.await
+			.get(&lease)
+			.map(|r| r.meter.report())
+			.ok_or(JobError::NotFound(lease))
 	}
 
 	/// The last `max` bytes of a job's output.
 	pub async fn logs(&self, lease: LeaseId, max: u64) -> Result<String, JobError> {
-		let dir = self
-			.jobs
-			.lock()
-			.await
-			.get(&lease)
-			.ok_or(JobError::NotFound(lease))?
-			.dir
-			.clone();
+		let dir = self.jobs.lock().await.get(&lease).ok_or(JobError::NotFound(lease))?.dir.clone();
 		let Some(dir) = dir else { return Ok(String::new()) };
 		let bytes = std::fs::read(log_file(&dir)).unwrap_or_default();
 		let start = bytes.len().saturating_sub(max as usize);
@@ -401,7 +413,8 @@ impl JobManager {
 			}
 		}
 		let _lc = self.lifecycle.lock().await;
-		let mut rec = self.jobs.lock().await.get(&lease).cloned().ok_or(JobError::NotFound(lease))?;
+		let mut rec =
+			self.jobs.lock().await.get(&lease).cloned().ok_or(JobError::NotFound(lease))?;
 		self.release(&mut rec, true).await;
 		self.journal.put(&rec)?;
 		let status = rec.status();
@@ -484,8 +497,8 @@ impl JobManager {
 					self.release(&mut rec, false).await;
 				},
 				None => {
-					if self.runtime.state(&rec.container_id()).await.ok().flatten().is_none() &&
-						shim::read_exit(&exit_file(&dir)).is_none()
+					if self.runtime.state(&rec.container_id()).await.ok().flatten().is_none()
+						&& shim::read_exit(&exit_file(&dir)).is_none()
 					{
 						rec.meter.record(sample, now, true);
 						rec.state = JobState::Failed;

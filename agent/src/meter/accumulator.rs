@@ -73,7 +73,8 @@ impl Accumulator {
 		self.memory_byte_millis = self.memory_byte_millis.saturating_add(avg.saturating_mul(dt));
 		self.last_memory_bytes = s.memory_bytes;
 		self.cpu_micros = self.cpu_micros.max(s.cpu_micros);
-		self.memory_peak_bytes = self.memory_peak_bytes.max(s.memory_peak_bytes).max(s.memory_bytes);
+		self.memory_peak_bytes =
+			self.memory_peak_bytes.max(s.memory_peak_bytes).max(s.memory_bytes);
 		self.net_rx_bytes = self.net_rx_bytes.max(s.net_rx_bytes);
 		self.net_tx_bytes = self.net_tx_bytes.max(s.net_tx_bytes);
 		self.disk_used_bytes = s.disk_used_bytes;
@@ -124,9 +125,17 @@ mod tests {
 	#[test]
 	fn counters_never_go_backwards() {
 		let mut a = Accumulator::new(1, 0);
-		a.record(RawSample { cpu_micros: 500, net_rx_bytes: 9, net_tx_bytes: 7, ..Default::default() }, 10, false);
+		a.record(
+			RawSample { cpu_micros: 500, net_rx_bytes: 9, net_tx_bytes: 7, ..Default::default() },
+			10,
+			false,
+		);
 		// A smaller reading (e.g. a counter re-read after a restart) does not lower the totals.
-		a.record(RawSample { cpu_micros: 100, net_rx_bytes: 1, net_tx_bytes: 1, ..Default::default() }, 5, false);
+		a.record(
+			RawSample { cpu_micros: 100, net_rx_bytes: 1, net_tx_bytes: 1, ..Default::default() },
+			5,
+			false,
+		);
 		let r = a.report();
 		assert_eq!((r.cpu_micros, r.net_rx_bytes, r.net_tx_bytes), (500, 9, 7));
 		assert_eq!(r.seq, 2);

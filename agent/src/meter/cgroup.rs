@@ -140,13 +140,23 @@ pub fn sample(location: &CgroupLocation) -> Result<CgroupSample, MeterError> {
 			let cpu_ns = read_u64(&cpuacct.join("cpuacct.usage"))?;
 			let memory_bytes = read_u64(&memory.join("memory.usage_in_bytes"))?;
 			let memory_peak_bytes = read_u64(&memory.join("memory.max_usage_in_bytes"))?;
-			let oom_kills = keyed_value(&memory.join("memory.oom_control"), "oom_kill")?.unwrap_or(0);
-			Ok(CgroupSample { cpu_micros: cpu_ns / 1_000, memory_bytes, memory_peak_bytes, oom_kills })
+			let oom_kills =
+				keyed_value(&memory.join("memory.oom_control"), "oom_kill")?.unwrap_or(0);
+			Ok(CgroupSample {
+				cpu_micros: cpu_ns / 1_000,
+				memory_bytes,
+				memory_peak_bytes,
+				oom_kills,
+			})
 		},
 		CgroupLocation::V2 { dir } => {
-			let cpu_micros = keyed_value(&dir.join("cpu.stat"), "usage_usec")?.ok_or_else(|| {
-				MeterError::Parse { path: dir.join("cpu.stat"), content: "no usage_usec".into() }
-			})?;
+			let cpu_micros =
+				keyed_value(&dir.join("cpu.stat"), "usage_usec")?.ok_or_else(|| {
+					MeterError::Parse {
+						path: dir.join("cpu.stat"),
+						content: "no usage_usec".into(),
+					}
+				})?;
 			let memory_bytes = read_u64(&dir.join("memory.current"))?;
 			let peak_path = dir.join("memory.peak");
 			// `memory.peak` exists from Linux 5.19; older kernels only give samples.
@@ -163,11 +173,9 @@ fn keyed_value(path: &Path, key: &str) -> Result<Option<u64>, MeterError> {
 	for line in content.lines() {
 		let mut it = line.split_whitespace();
 		if it.next() == Some(key) {
-			return it
-				.next()
-				.and_then(|v| v.parse().ok())
-				.map(Some)
-				.ok_or_else(|| MeterError::Parse { path: path.to_path_buf(), content: line.into() });
+			return it.next().and_then(|v| v.parse().ok()).map(Some).ok_or_else(|| {
+				MeterError::Parse { path: path.to_path_buf(), content: line.into() }
+			});
 		}
 	}
 	Ok(None)
@@ -234,7 +242,10 @@ mod tests {
 		let loc = locate(CgroupMode::V1, &root, &proc_root, 7).unwrap();
 		assert_eq!(
 			loc,
-			CgroupLocation::V1 { cpuacct: root.join("cpu,cpuacct/a"), memory: root.join("memory/a") }
+			CgroupLocation::V1 {
+				cpuacct: root.join("cpu,cpuacct/a"),
+				memory: root.join("memory/a")
+			}
 		);
 	}
 

@@ -50,7 +50,5 @@ pub(crate) fn read_string(path: &std::path::Path) -> Result<String, MeterError> 
 
 pub(crate) fn read_u64(path: &std::path::Path) -> Result<u64, MeterError> {
 	let s = read_string(path)?;
-	s.trim()
-		.parse()
-		.map_err(|_| MeterError::Parse { path: path.to_path_buf(), content: s.clone() })
+	s.trim().parse().map_err(|_| MeterError::Parse { path: path.to_path_buf(), content: s.clone() })
 }

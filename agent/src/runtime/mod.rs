@@ -75,8 +75,13 @@ pub trait ContainerRuntime: Send + Sync {
 	fn name(&self) -> &str;
 	/// Starts container `id` from `bundle` under a detached shim that writes the exit status
 	/// to `exit_file` and the container's output to `log_file`.
-	async fn start(&self, id: &str, bundle: &Path, log_file: &Path, exit_file: &Path)
-		-> Result<(), RuntimeError>;
+	async fn start(
+		&self,
+		id: &str,
+		bundle: &Path,
+		log_file: &Path,
+		exit_file: &Path,
+	) -> Result<(), RuntimeError>;
 	/// The container's state, or `None` if the runtime does not know it.
 	async fn state(&self, id: &str) -> Result<Option<ContainerState>, RuntimeError>;
 	/// Sends `signal` (e.g. `KILL`) to the container's processes.

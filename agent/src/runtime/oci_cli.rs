@@ -37,24 +37,28 @@ impl ContainerRuntime for OciCliRuntime {
 	) -> Result<(), RuntimeError> {
 		std::fs::create_dir_all(&self.root)
 			.map_err(|err| RuntimeError::Io { context: "create runtime root".into(), err })?;
-		shim::spawn(&self.agent_exe, &shim::ShimArgs {
-			runtime: self.binary.clone(),
-			root: self.root.clone(),
-			id: id.to_string(),
-			bundle: bundle.to_path_buf(),
-			log: log_file.to_path_buf(),
-			exit_file: exit_file.to_path_buf(),
-		})
+		shim::spawn(
+			&self.agent_exe,
+			&shim::ShimArgs {
+				runtime: self.binary.clone(),
+				root: self.root.clone(),
+				id: id.to_string(),
+				bundle: bundle.to_path_buf(),
+				log: log_file.to_path_buf(),
+				exit_file: exit_file.to_path_buf(),
+			},
+		)
 	}
 
 	async fn state(&self, id: &str) -> Result<Option<ContainerState>, RuntimeError> {
 		let root = self.root_str();
 		match run_command(&self.binary, &["--root", &root, "state", id]).await {
 			Ok(out) => {
-				let v: serde_json::Value = serde_json::from_str(&out).map_err(|_| RuntimeError::Output {
-					command: format!("{} state {id}", self.binary),
-					output: out.clone(),
-				})?;
+				let v: serde_json::Value =
+					serde_json::from_str(&out).map_err(|_| RuntimeError::Output {
+						command: format!("{} state {id}", self.binary),
+						output: out.clone(),
+					})?;
 				Ok(Some(ContainerState {
 					status: v["status"].as_str().unwrap_or("unknown").to_string(),
 					pid: v["pid"].as_u64().unwrap_or(0) as u32,
@@ -62,7 +66,9 @@ impl ContainerRuntime for OciCliRuntime {
 			},
 			Err(RuntimeError::Command { stderr, .. })
 				if stderr.contains("does not exist") || stderr.contains("not found") =>
-				Ok(None),
+			{
+				Ok(None)
+			},
 			Err(e) => Err(e),
 		}
 	}
@@ -73,8 +79,11 @@ impl ContainerRuntime for OciCliRuntime {
 			Ok(_) => Ok(()),
 			// Already stopped: nothing to kill.
 			Err(RuntimeError::Command { stderr, .. })
-				if stderr.contains("not running") || stderr.contains("process already finished") =>
-				Ok(()),
+				if stderr.contains("not running")
+					|| stderr.contains("process already finished") =>
+			{
+				Ok(())
+			},
 			Err(e) => Err(e),
 		}
 	}
@@ -83,7 +92,9 @@ impl ContainerRuntime for OciCliRuntime {
 		let root = self.root_str();
 		match run_command(&self.binary, &["--root", &root, "delete", "--force", id]).await {
 			Ok(_) => Ok(()),
-			Err(RuntimeError::Command { stderr, .. }) if stderr.contains("does not exist") => Ok(()),
+			Err(RuntimeError::Command { stderr, .. }) if stderr.contains("does not exist") => {
+				Ok(())
+			},
 			Err(e) => Err(e),
 		}
 	}

@@ -80,9 +80,10 @@ pub fn spawn(agent_exe: &Path, args: &ShimArgs) -> Result<(), RuntimeError> {
 			Ok(())
 		});
 	}
-	let mut child = cmd
-		.spawn()
-		.map_err(|err| RuntimeError::Spawn { command: format!("{} shim", agent_exe.display()), err })?;
+	let mut child = cmd.spawn().map_err(|err| RuntimeError::Spawn {
+		command: format!("{} shim", agent_exe.display()),
+		err,
+	})?;
 	// Reap the shim when it exits so it does not linger as a zombie of a living agent.
 	std::thread::spawn(move || {
 		let _ = child.wait();

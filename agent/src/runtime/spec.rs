@@ -21,14 +21,55 @@ pub const CPU_PERIOD_US: u64 = 100_000;
 
 /// Syscalls refused with `EPERM` by the default seccomp profile.
 pub const DENIED_SYSCALLS: &[&str] = &[
-	"acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module", "delete_module",
-	"finit_module", "fsconfig", "fsmount", "fsopen", "fspick", "get_kernel_syms", "init_module",
-	"ioperm", "iopl", "kcmp", "kexec_file_load", "kexec_load", "keyctl", "lookup_dcookie",
-	"mount", "mount_setattr", "move_mount", "name_to_handle_at", "nfsservctl", "open_by_handle_at",
-	"open_tree", "perf_event_open", "pivot_root", "process_vm_readv", "process_vm_writev",
-	"ptrace", "query_module", "quotactl", "reboot", "request_key", "setns", "settimeofday",
-	"swapoff", "swapon", "sysfs", "umount", "umount2", "unshare", "uselib", "userfaultfd",
-	"ustat", "vhangup",
+	"acct",
+	"add_key",
+	"bpf",
+	"clock_adjtime",
+	"clock_settime",
+	"create_module",
+	"delete_module",
+	"finit_module",
+	"fsconfig",
+	"fsmount",
+	"fsopen",
+	"fspick",
+	"get_kernel_syms",
+	"init_module",
+	"ioperm",
+	"iopl",
+	"kcmp",
+	"kexec_file_load",
+	"kexec_load",
+	"keyctl",
+	"lookup_dcookie",
+	"mount",
+	"mount_setattr",
+	"move_mount",
+	"name_to_handle_at",
+	"nfsservctl",
+	"open_by_handle_at",
+	"open_tree",
+	"perf_event_open",
+	"pivot_root",
+	"process_vm_readv",
+	"process_vm_writev",
+	"ptrace",
+	"query_module",
+	"quotactl",
+	"reboot",
+	"request_key",
+	"setns",
+	"settimeofday",
+	"swapoff",
+	"swapon",
+	"sysfs",
+	"umount",
+	"umount2",
+	"unshare",
+	"uselib",
+	"userfaultfd",
+	"ustat",
+	"vhangup",
 ];
 
 fn seccomp_architectures() -> Vec<&'static str> {
@@ -63,7 +104,8 @@ pub struct JobSpecInput<'a> {
 
 /// Builds the spec for a job.
 pub fn build(input: &JobSpecInput) -> Result<Spec, RuntimeError> {
-	let mut v = serde_json::to_value(Spec::default()).map_err(|e| RuntimeError::Spec(e.to_string()))?;
+	let mut v =
+		serde_json::to_value(Spec::default()).map_err(|e| RuntimeError::Spec(e.to_string()))?;
 
 	let args: Vec<String> = if input.command.is_empty() {
 		input.image.entrypoint.iter().chain(input.image.cmd.iter()).cloned().collect()
@@ -92,7 +134,8 @@ pub fn build(input: &JobSpecInput) -> Result<Spec, RuntimeError> {
 	v["hostname"] = json!(input.hostname);
 	v["root"] = json!({ "path": input.rootfs.display().to_string(), "readonly": true });
 
-	let mounts = v["mounts"].as_array_mut().ok_or_else(|| RuntimeError::Spec("no mounts".into()))?;
+	let mounts =
+		v["mounts"].as_array_mut().ok_or_else(|| RuntimeError::Spec("no mounts".into()))?;
 	mounts.push(json!({
 		"destination": "/scratch", "type": "bind", "source": input.scratch.display().to_string(),
 		"options": ["rbind", "rw", "nosuid", "nodev"]
@@ -180,7 +223,12 @@ mod tests {
 			env: vec!["PATH=/bin".into()],
 			working_dir: None,
 		};
-		let limits = ResourceLimits { cpu_millicores: 500, memory_bytes: 64 << 20, pids: 64, disk_bytes: 1 << 20 };
+		let limits = ResourceLimits {
+			cpu_millicores: 500,
+			memory_bytes: 64 << 20,
+			pids: 64,
+			disk_bytes: 1 << 20,
+		};
 		let spec = build(&input(&image, &limits, &[])).unwrap();
 		let v = serde_json::to_value(&spec).unwrap();
 		assert_eq!(v["process"]["args"], json!(["/bin/sh", "-c", "echo hi"]));
@@ -203,11 +251,16 @@ mod tests {
 	#[test]
 	fn a_job_command_overrides_the_image_and_no_command_is_an_error() {
 		let image = ImageRunConfig::default();
-		let limits = ResourceLimits { cpu_millicores: 1000, memory_bytes: 1 << 20, pids: 8, disk_bytes: 1 };
+		let limits =
+			ResourceLimits { cpu_millicores: 1000, memory_bytes: 1 << 20, pids: 8, disk_bytes: 1 };
 		assert!(build(&input(&image, &limits, &[])).is_err());
 		let cmd = vec!["sleep".to_string(), "1".to_string()];
 		let v = serde_json::to_value(build(&input(&image, &limits, &cmd)).unwrap()).unwrap();
 		assert_eq!(v["process"]["args"], json!(["sleep", "1"]));
-		assert!(v["process"]["env"].as_array().unwrap().iter().any(|e| e.as_str().unwrap().starts_with("PATH=")));
+		assert!(v["process"]["env"]
+			.as_array()
+			.unwrap()
+			.iter()
+			.any(|e| e.as_str().unwrap().starts_with("PATH=")));
 	}
 }

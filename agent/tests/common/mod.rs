@@ -26,10 +26,19 @@ fn run(cmd: &mut Command) -> String {
 /// Fails clearly when the machine lacks what these tests need.
 pub fn require_environment() {
 	// SAFETY: geteuid has no preconditions.
-	assert_eq!(unsafe { libc::geteuid() }, 0, "agent integration tests need root (runc, netns, mounts)");
+	assert_eq!(
+		unsafe { libc::geteuid() },
+		0,
+		"agent integration tests need root (runc, netns, mounts)"
+	);
 	for tool in ["runc", "docker-registry", "umoci", "skopeo", "ip", "mkfs.ext4", "busybox"] {
 		assert!(
-			Command::new("sh").arg("-c").arg(format!("command -v {tool} >/dev/null")).status().unwrap().success(),
+			Command::new("sh")
+				.arg("-c")
+				.arg(format!("command -v {tool} >/dev/null"))
+				.status()
+				.unwrap()
+				.success(),
 			"{tool} is not installed (scripts/setup.sh installs it)"
 		);
 	}
@@ -259,7 +268,8 @@ impl AgentProcess {
 			assert!(start.elapsed() < Duration::from_secs(30), "agent did not come up");
 			std::thread::sleep(Duration::from_millis(50));
 		}
-		let token = std::fs::read_to_string(data_dir.join("agent.token")).unwrap().trim().to_string();
+		let token =
+			std::fs::read_to_string(data_dir.join("agent.token")).unwrap().trim().to_string();
 		AgentProcess { child, base, token, data_dir: data_dir.to_path_buf(), port }
 	}
 
@@ -290,7 +300,13 @@ impl AgentProcess {
 
 	/// `GET /v1/jobs/{id}`.
 	pub async fn job(&self, id: u64) -> JobStatus {
-		self.req(reqwest::Method::GET, &format!("/v1/jobs/{id}")).send().await.unwrap().json().await.unwrap()
+		self.req(reqwest::Method::GET, &format!("/v1/jobs/{id}"))
+			.send()
+			.await
+			.unwrap()
+			.json()
+			.await
+			.unwrap()
 	}
 
 	/// `GET /v1/jobs/{id}/metering`.
@@ -306,7 +322,13 @@ impl AgentProcess {
 
 	/// `GET /v1/jobs/{id}/logs`.
 	pub async fn logs(&self, id: u64) -> String {
-		self.req(reqwest::Method::GET, &format!("/v1/jobs/{id}/logs")).send().await.unwrap().text().await.unwrap()
+		self.req(reqwest::Method::GET, &format!("/v1/jobs/{id}/logs"))
+			.send()
+			.await
+			.unwrap()
+			.text()
+			.await
+			.unwrap()
 	}
 
 	/// Waits until job `id` has ended and its final sample was taken.
@@ -346,7 +368,12 @@ pub fn shell_job(lease: u64, image: &str, script: &str, limits: ResourceLimits) 
 
 /// Limits: `cpu` millicores, `mem` MiB, 64 pids, 32 MiB disk.
 pub fn limits(cpu: u32, mem_mib: u64) -> ResourceLimits {
-	ResourceLimits { cpu_millicores: cpu, memory_bytes: mem_mib << 20, pids: 64, disk_bytes: 32 << 20 }
+	ResourceLimits {
+		cpu_millicores: cpu,
+		memory_bytes: mem_mib << 20,
+		pids: 64,
+		disk_bytes: 32 << 20,
+	}
 }
 
 /// A fresh lease id, unique across tests and runs.

@@ -64,8 +64,9 @@ impl Node {
 
 	/// One JSON-RPC call over HTTP; `None` while the server is not up.
 	pub fn rpc(&self, method: &str, params: serde_json::Value) -> Option<serde_json::Value> {
-		let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
-			.to_string();
+		let body =
+			serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
+				.to_string();
 		let mut stream = TcpStream::connect(("127.0.0.1", self.rpc_port)).ok()?;
 		stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
 		let request = format!(
@@ -82,7 +83,11 @@ impl Node {
 	}
 
 	/// Waits until `f` returns `Some`, polling every 500 ms, for at most `timeout`.
-	pub fn wait_for<T>(&self, timeout: Duration, mut f: impl FnMut(&Node) -> Option<T>) -> Option<T> {
+	pub fn wait_for<T>(
+		&self,
+		timeout: Duration,
+		mut f: impl FnMut(&Node) -> Option<T>,
+	) -> Option<T> {
 		let start = Instant::now();
 		while start.elapsed() < timeout {
 			if let Some(v) = f(self) {

@@ -18,10 +18,7 @@ use frame_election_provider_support::{
 	BoundedSupport, BoundedSupports, BoundedSupportsOf, ElectionDataProvider, ElectionProvider,
 	PageIndex,
 };
-use frame_support::{
-	traits::Get,
-	BoundedVec,
-};
+use frame_support::{traits::Get, BoundedVec};
 use sp_runtime::traits::{UniqueSaturatedInto, Zero};
 
 /// Why an election failed.
@@ -35,7 +32,10 @@ pub enum ElectionError {
 
 impl<T: Config> Pallet<T> {
 	/// Ranks every electable candidate (highest `Wt` first) and returns each one's backers.
-	pub fn rank() -> Result<(Vec<Ranked<T::AccountId>>, BTreeMap<T::AccountId, Vec<(T::AccountId, u128)>>), ElectionError> {
+	pub fn rank() -> Result<
+		(Vec<Ranked<T::AccountId>>, BTreeMap<T::AccountId, Vec<(T::AccountId, u128)>>),
+		ElectionError,
+	> {
 		let bounds = T::ElectionBounds::get();
 		let targets = T::DataProvider::electable_targets(bounds.targets, 0)
 			.map_err(ElectionError::DataProvider)?;
@@ -55,7 +55,13 @@ impl<T: Config> Pallet<T> {
 			let share = weight as u128 / n;
 			let mut rest = weight as u128 % n;
 			for target in votes.into_iter() {
-				let amount = share + if rest > 0 { rest -= 1; 1 } else { 0 };
+				let amount = share
+					+ if rest > 0 {
+						rest -= 1;
+						1
+					} else {
+						0
+					};
 				if target == voter {
 					own.insert(voter.clone(), amount);
 				}
@@ -78,7 +84,13 @@ impl<T: Config> Pallet<T> {
 					.map(|b| b.iter().fold(0u128, |acc, (_, x)| acc.saturating_add(*x)))
 					.unwrap_or(own_bond);
 				let votes: u128 = CandidateVotes::<T>::get(&who).unique_saturated_into();
-				Some(Ranked { weight: election_weight(votes, total), who, own: own_bond, total, votes })
+				Some(Ranked {
+					weight: election_weight(votes, total),
+					who,
+					own: own_bond,
+					total,
+					votes,
+				})
 			})
 			.collect();
 		ranked.sort_by(|a, b| b.weight.cmp(&a.weight).then_with(|| a.who.cmp(&b.who)));
@@ -112,8 +124,7 @@ impl<T: Config> ElectionProvider for Pallet<T> {
 			list.sort_by(|a, b| (b.0 == winner.who).cmp(&(a.0 == winner.who)).then(b.1.cmp(&a.1)));
 			list.truncate(T::MaxBackersPerWinner::get() as usize);
 			let total = list.iter().fold(0u128, |acc, (_, x)| acc.saturating_add(*x));
-			let voters: BoundedVec<_, T::MaxBackersPerWinner> =
-				BoundedVec::truncate_from(list);
+			let voters: BoundedVec<_, T::MaxBackersPerWinner> = BoundedVec::truncate_from(list);
 			supports.push((winner.who, BoundedSupport { total, voters }));
 		}
 		let elected = supports.len() as u32;
@@ -134,4 +145,3 @@ impl<T: Config> ElectionProvider for Pallet<T> {
 		Ok(Some(Default::default()))
 	}
 }
-

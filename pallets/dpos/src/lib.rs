@@ -41,7 +41,6 @@ pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
 
-
 /// Log target of this pallet.
 pub const LOG_TARGET: &str = "runtime::dpos";
 
@@ -294,4 +293,3 @@ pub mod pallet {
 		}
 	}
 }
-

@@ -25,7 +25,14 @@ fn without_votes_the_weight_is_the_total_stake() {
 		// Vt: 10 → 300, 20 → 200 + 100 = 300, 30 → 250. Tie 10/20 broken by account id.
 		let (ranked, _) = Dpos::rank().unwrap();
 		let w: Vec<_> = ranked.iter().map(|r| (r.who, r.total, r.weight)).collect();
-		assert_eq!(w, vec![(10, 300, U256::from(300)), (20, 300, U256::from(300)), (30, 250, U256::from(250))]);
+		assert_eq!(
+			w,
+			vec![
+				(10, 300, U256::from(300)),
+				(20, 300, U256::from(300)),
+				(30, 250, U256::from(250))
+			]
+		);
 		assert_eq!(elected(), vec![10, 20]);
 	});
 }
@@ -133,13 +140,22 @@ fn frozen_stake_cannot_be_transferred() {
 fn bad_votes_are_refused_and_change_nothing() {
 	ExtBuilder::build_and_execute(|| {
 		set_staking(&[(10, 300), (20, 200)], &[]);
-		assert_noop!(Dpos::vote(RuntimeOrigin::signed(1), bv(vec![]), 10), Error::<Test>::NoCandidates);
-		assert_noop!(Dpos::vote(RuntimeOrigin::signed(1), bv(vec![10]), 0), Error::<Test>::ZeroStake);
+		assert_noop!(
+			Dpos::vote(RuntimeOrigin::signed(1), bv(vec![]), 10),
+			Error::<Test>::NoCandidates
+		);
+		assert_noop!(
+			Dpos::vote(RuntimeOrigin::signed(1), bv(vec![10]), 0),
+			Error::<Test>::ZeroStake
+		);
 		assert_noop!(
 			Dpos::vote(RuntimeOrigin::signed(1), bv(vec![10, 10]), 10),
 			Error::<Test>::DuplicateCandidate
 		);
-		assert_noop!(Dpos::vote(RuntimeOrigin::signed(1), bv(vec![99]), 10), Error::<Test>::NotACandidate);
+		assert_noop!(
+			Dpos::vote(RuntimeOrigin::signed(1), bv(vec![99]), 10),
+			Error::<Test>::NotACandidate
+		);
 		assert_noop!(
 			Dpos::vote(RuntimeOrigin::signed(1), bv(vec![10]), 996),
 			Error::<Test>::InsufficientBalance

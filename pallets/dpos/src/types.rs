@@ -6,7 +6,9 @@ use scale_info::TypeInfo;
 use sp_core::U256;
 
 /// A standing vote: `stake` frozen on the voter's account, counted for every candidate.
-#[derive(Clone, Encode, Decode, DecodeWithMemTracking, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen)]
+#[derive(
+	Clone, Encode, Decode, DecodeWithMemTracking, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
 #[scale_info(skip_type_params(MaxVotes))]
 pub struct Vote<AccountId, Balance, MaxVotes: Get<u32>> {
 	/// The frozen balance backing the vote.

@@ -23,10 +23,11 @@ use uranus_runtime::{
 /// Merges JSON `patch` into `base` the way the node applies a preset to the default config.
 pub fn json_merge(base: &mut serde_json::Value, patch: serde_json::Value) {
 	match (base, patch) {
-		(serde_json::Value::Object(b), serde_json::Value::Object(p)) =>
+		(serde_json::Value::Object(b), serde_json::Value::Object(p)) => {
 			for (k, v) in p {
 				json_merge(b.entry(k).or_insert(serde_json::Value::Null), v);
-			},
+			}
+		},
 		(b, p) => *b = p,
 	}
 }
@@ -89,10 +90,10 @@ impl TestChain {
 				authority_index: (slot % validators.max(1)) as u32,
 				slot: Slot::from(slot),
 			});
-			let digest = Digest {
-				logs: vec![DigestItem::PreRuntime(BABE_ENGINE_ID, pre.encode())],
-			};
-			let header = Header::new(number, Default::default(), Default::default(), parent_hash, digest);
+			let digest =
+				Digest { logs: vec![DigestItem::PreRuntime(BABE_ENGINE_ID, pre.encode())] };
+			let header =
+				Header::new(number, Default::default(), Default::default(), parent_hash, digest);
 			Executive::initialize_block(&header);
 			header
 		});
@@ -100,9 +101,10 @@ impl TestChain {
 		let results = self.ext.execute_with(|| {
 			let now = slot * SLOT_DURATION;
 			let mut results = Vec::new();
-			let inherent = UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(
-				pallet_timestamp::Call::set { now },
-			));
+			let inherent =
+				UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(pallet_timestamp::Call::set {
+					now,
+				}));
 			Executive::apply_extrinsic(inherent)
 				.expect("timestamp inherent is valid")
 				.expect("timestamp inherent dispatches");
@@ -167,8 +169,10 @@ pub fn sign(signer: &sr25519::Pair, call: RuntimeCall) -> UncheckedExtrinsic {
 	let signature = payload.using_encoded(|p| signer.sign(p));
 	let (call, ext, _) = payload.deconstruct();
 	let signer_account =
-		<<uranus_runtime::Signature as Verify>::Signer as From<sr25519::Public>>::from(signer.public())
-			.into_account();
+		<<uranus_runtime::Signature as Verify>::Signer as From<sr25519::Public>>::from(
+			signer.public(),
+		)
+		.into_account();
 	UncheckedExtrinsic::new_signed(call, signer_account.into(), signature.into(), ext)
 }
 

@@ -17,9 +17,15 @@ use uranus_runtime::{
 };
 
 /// Two different headers for the same slot, both sealed by `offender`.
-fn equivocating_headers(offender: &AuthorityPair, index: u32, slot: Slot, number: u32) -> (Header, Header) {
+fn equivocating_headers(
+	offender: &AuthorityPair,
+	index: u32,
+	slot: Slot,
+	number: u32,
+) -> (Header, Header) {
 	let make = |state_byte: u8| {
-		let pre = PreDigest::SecondaryPlain(SecondaryPlainPreDigest { authority_index: index, slot });
+		let pre =
+			PreDigest::SecondaryPlain(SecondaryPlainPreDigest { authority_index: index, slot });
 		let mut header = Header::new(
 			number,
 			Default::default(),
@@ -88,7 +94,8 @@ fn babe_equivocation_report_slashes_the_offender() {
 		// Applied immediately: 1 of 4 validators equivocated → (3·1/4)² = 56.25% slashed.
 		chain.execute_with(|| {
 			let bonded = pallet_staking::Ledger::<Runtime>::get(&alice_stash).unwrap().active;
-			let expected = VALIDATOR_BOND - sp_runtime::Perbill::from_rational(9u32, 16u32) * VALIDATOR_BOND;
+			let expected =
+				VALIDATOR_BOND - sp_runtime::Perbill::from_rational(9u32, 16u32) * VALIDATOR_BOND;
 			assert_eq!(bonded, expected, "the offender's bond is slashed");
 			assert!(System::events().iter().any(|r| matches!(
 				&r.event,
@@ -123,7 +130,9 @@ fn a_lender_is_slashed_with_its_validator() {
 			value: 10_000 * URA,
 			payee: pallet_staking::RewardDestination::Staked,
 		}),
-		RuntimeCall::Staking(pallet_staking::Call::nominate { targets: vec![alice_stash.clone().into()] }),
+		RuntimeCall::Staking(pallet_staking::Call::nominate {
+			targets: vec![alice_stash.clone().into()],
+		}),
 	] {
 		let xt = chain.signed(&pair("//Ferdie"), call);
 		chain.produce_block(vec![xt])[0].clone().unwrap().unwrap();
@@ -135,13 +144,20 @@ fn a_lender_is_slashed_with_its_validator() {
 	let alice_babe = AuthorityPair::from_string("//Alice", None).unwrap();
 	let call = chain.execute_with(|| {
 		let era = pallet_staking::ActiveEra::<Runtime>::get().unwrap().index;
-		let overview = pallet_staking::ErasStakersOverview::<Runtime>::get(era, &alice_stash).unwrap();
+		let overview =
+			pallet_staking::ErasStakersOverview::<Runtime>::get(era, &alice_stash).unwrap();
 		assert_eq!(overview.total, VALIDATOR_BOND + 10_000 * URA, "Vt = Vb + Lb");
 		let validators = pallet_session::Validators::<Runtime>::get();
 		let index = validators.iter().position(|v| v == &alice_stash).unwrap() as u32;
 		let slot = pallet_babe::CurrentSlot::<Runtime>::get();
-		let (first, second) = equivocating_headers(&alice_babe, index, slot, System::block_number());
-		let proof = EquivocationProof { offender: alice_babe.public(), slot, first_header: first, second_header: second };
+		let (first, second) =
+			equivocating_headers(&alice_babe, index, slot, System::block_number());
+		let proof = EquivocationProof {
+			offender: alice_babe.public(),
+			slot,
+			first_header: first,
+			second_header: second,
+		};
 		let key_owner_proof =
 			Historical::prove((sp_consensus_babe::KEY_TYPE, alice_babe.public())).unwrap();
 		RuntimeCall::Babe(pallet_babe::Call::report_equivocation_unsigned {
@@ -154,7 +170,11 @@ fn a_lender_is_slashed_with_its_validator() {
 		chain.execute_with(|| {
 			let fraction = sp_runtime::Perbill::from_rational(9u32, 16u32);
 			let lender = pallet_staking::Ledger::<Runtime>::get(&ferdie).unwrap().active;
-			assert_eq!(lender, 10_000 * URA - fraction * (10_000 * URA), "the lender shares the slash");
+			assert_eq!(
+				lender,
+				10_000 * URA - fraction * (10_000 * URA),
+				"the lender shares the slash"
+			);
 			let validator = pallet_staking::Ledger::<Runtime>::get(&alice_stash).unwrap().active;
 			assert_eq!(validator, VALIDATOR_BOND - fraction * VALIDATOR_BOND);
 		});

@@ -13,8 +13,9 @@ fn era_change_elects_the_genesis_validators() {
 	chain.run_to_active_era(1);
 	chain.execute_with(|| {
 		assert_eq!(pallet_staking::ActiveEra::<Runtime>::get().map(|e| e.index), Some(1));
-		let elected: Vec<_> =
-			pallet_staking::ErasStakersOverview::<Runtime>::iter_prefix(1).map(|(v, _)| v).collect();
+		let elected: Vec<_> = pallet_staking::ErasStakersOverview::<Runtime>::iter_prefix(1)
+			.map(|(v, _)| v)
+			.collect();
 		assert_eq!(elected.len(), 4);
 	});
 }
@@ -108,7 +109,10 @@ fn votes_elect_a_candidate_with_a_small_bond_over_larger_unvoted_ones() {
 			value: MIN_VALIDATOR_BOND,
 			payee: pallet_staking::RewardDestination::Staked,
 		}),
-		RuntimeCall::Session(pallet_session::Call::set_keys { keys: keys.keys, proof: keys.proof.encode() }),
+		RuntimeCall::Session(pallet_session::Call::set_keys {
+			keys: keys.keys,
+			proof: keys.proof.encode(),
+		}),
 		RuntimeCall::Staking(pallet_staking::Call::validate {
 			prefs: pallet_staking::ValidatorPrefs::default(),
 		}),
@@ -127,7 +131,9 @@ fn votes_elect_a_candidate_with_a_small_bond_over_larger_unvoted_ones() {
 	chain.produce_block(vec![xt])[0].clone().unwrap().unwrap();
 	let xt = chain.signed(
 		&pair("//Ferdie"),
-		RuntimeCall::Staking(pallet_staking::Call::nominate { targets: vec![account("//Eve").into()] }),
+		RuntimeCall::Staking(pallet_staking::Call::nominate {
+			targets: vec![account("//Eve").into()],
+		}),
 	);
 	chain.produce_block(vec![xt])[0].clone().unwrap().unwrap();
 	let xt = chain.signed(
@@ -153,8 +159,13 @@ fn votes_elect_a_candidate_with_a_small_bond_over_larger_unvoted_ones() {
 		assert_eq!(validators.len(), 4);
 		assert!(validators.contains(&account("//Eve")), "{validators:?}");
 		let era = pallet_staking::ActiveEra::<Runtime>::get().unwrap().index;
-		let overview = pallet_staking::ErasStakersOverview::<Runtime>::get(era, account("//Eve")).unwrap();
-		assert_eq!(overview.total, MIN_VALIDATOR_BOND + 500 * URA, "supports: own bond + lent stake");
+		let overview =
+			pallet_staking::ErasStakersOverview::<Runtime>::get(era, account("//Eve")).unwrap();
+		assert_eq!(
+			overview.total,
+			MIN_VALIDATOR_BOND + 500 * URA,
+			"supports: own bond + lent stake"
+		);
 	});
 
 	// Alice withdraws her vote: Eve's Wt falls back to Vt and the next election drops her.

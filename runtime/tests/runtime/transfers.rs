@@ -28,7 +28,9 @@ fn signed_transfer_moves_funds_and_charges_a_fee() {
 			.into_iter()
 			.find_map(|r| match r.event {
 				RuntimeEvent::TransactionPayment(
-					pallet_transaction_payment::Event::TransactionFeePaid { actual_fee, who, .. },
+					pallet_transaction_payment::Event::TransactionFeePaid {
+						actual_fee, who, ..
+					},
 				) if who == account("//Alice") => Some(actual_fee),
 				_ => None,
 			})
