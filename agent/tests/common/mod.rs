@@ -352,6 +352,16 @@ impl Drop for AgentProcess {
 	fn drop(&mut self) {
 		let _ = self.child.kill();
 		let _ = self.child.wait();
+		// Jobs that ended keep their scratch volume until DELETE; release what the test left
+		// so that loop devices and mounts do not pile up across runs.
+		if let Ok(jobs) = std::fs::read_dir(self.data_dir.join("jobs")) {
+			for job in jobs.flatten() {
+				let scratch = job.path().join("scratch");
+				if scratch.exists() {
+					let _ = Command::new("umount").arg("-l").arg(&scratch).status();
+				}
+			}
+		}
 	}
 }
 
