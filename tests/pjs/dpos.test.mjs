@@ -1,92 +1,21 @@
-// polkadot.js DPoS flow against a real `uranus-node --dev --tmp`.
-//
-// Starts the node (URANUS_NODE, or the release binary under CARGO_TARGET_DIR), connects with
-// @polkadot/api 16.5.x, checks the metadata, signs and submits balances.transferKeepAlive,
-// waits for finality and checks the events, and checks the staking queries and derives the
-// polkadot.js Apps Staking page is built on.
+// polkadot.js DPoS flow against a real `uranus-node --dev --tmp`: a candidate bonds, sets
+// keys and validates, a lender nominates it, a voter votes for it, and it is elected.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { homedir } from 'node:os';
-import { ApiPromise, WsProvider, Keyring } from '@polkadot/api';
-import { cryptoWaitReady, decodeAddress } from '@polkadot/util-crypto';
+import { decodeAddress } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
+import { startDevNode, withTimeout, URA } from './harness.mjs';
 
-const URA = 10n ** 12n;
-
-function nodeBinary() {
-  if (process.env.URANUS_NODE) return process.env.URANUS_NODE;
-  const target = process.env.CARGO_TARGET_DIR || join(homedir(), '.cache/uranus/target');
-  const bin = join(target, 'release/uranus-node');
-  if (!existsSync(bin)) throw new Error(`uranus-node not found at ${bin}; set URANUS_NODE`);
-  return bin;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timeout: ${what}`)), ms); }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-let node;
-let nodeExit;
 let api;
 let keyring;
+let stop;
 
 before(async () => {
-  await cryptoWaitReady();
-  const rpcPort = await freePort();
-  const p2pPort = await freePort();
-  const promPort = await freePort();
-  node = spawn(nodeBinary(), [
-    '--dev', '--tmp', '--rpc-port', String(rpcPort), '--port', String(p2pPort),
-    '--prometheus-port', String(promPort), '--no-mdns', '--no-telemetry',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const logs = [];
-  node.stderr.on('data', (d) => { logs.push(d.toString()); if (logs.length > 200) logs.shift(); });
-  nodeExit = new Promise((resolve) => node.on('exit', (code, signal) => resolve({ code, signal })));
-
-  // The RPC server takes a moment: retry the connection until it answers.
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const provider = new WsProvider(`ws://127.0.0.1:${rpcPort}`, false);
-    try {
-      await withTimeout(provider.connect(), 5_000, 'connect');
-      await withTimeout(provider.isReadyOrError, 5_000, 'provider ready');
-      api = await withTimeout(ApiPromise.create({ provider, throwOnConnect: true }), 60_000, 'ApiPromise.create');
-      break;
-    } catch (e) {
-      await provider.disconnect().catch(() => {});
-      if (Date.now() > deadline) throw new Error(`node RPC never came up: ${e}\n${logs.join('')}`);
-      await new Promise((r) => setTimeout(r, 1_000));
-    }
-  }
-  keyring = new Keyring({ type: 'sr25519', ss58Format: api.registry.chainSS58 });
+  ({ api, keyring, stop } = await startDevNode());
 });
 
 after(async () => {
-  if (api) await api.disconnect();
-  if (node && node.exitCode === null) {
-    node.kill('SIGINT');
-    const { code, signal } = await withTimeout(nodeExit, 60_000, 'node shutdown');
-    assert.equal(code, 0, `node exited with ${code} / ${signal}`);
-  }
+  if (stop) await stop();
 });
 
 

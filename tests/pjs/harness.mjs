@@ -1,0 +1,83 @@
+// Shared harness of the polkadot.js tests: starts a real `uranus-node --dev --tmp` on free
+// loopback ports, connects @polkadot/api to it, and stops it (checking a clean exit).
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { homedir } from 'node:os';
+import assert from 'node:assert/strict';
+import { ApiPromise, WsProvider, Keyring } from '@polkadot/api';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+
+/** One URA in planck. */
+export const URA = 10n ** 12n;
+
+function nodeBinary() {
+  if (process.env.URANUS_NODE) return process.env.URANUS_NODE;
+  const target = process.env.CARGO_TARGET_DIR || join(homedir(), '.cache/uranus/target');
+  const bin = join(target, 'release/uranus-node');
+  if (!existsSync(bin)) throw new Error(`uranus-node not found at ${bin}; set URANUS_NODE`);
+  return bin;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** Rejects with `timeout: what` if `promise` takes longer than `ms`. */
+export function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timeout: ${what}`)), ms); }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** Starts a dev node and connects to it: `{ api, keyring, stop }`. */
+export async function startDevNode() {
+  await cryptoWaitReady();
+  const rpcPort = await freePort();
+  const p2pPort = await freePort();
+  const promPort = await freePort();
+  const node = spawn(nodeBinary(), [
+    '--dev', '--tmp', '--rpc-port', String(rpcPort), '--port', String(p2pPort),
+    '--prometheus-port', String(promPort), '--no-mdns', '--no-telemetry',
+  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const logs = [];
+  node.stderr.on('data', (d) => { logs.push(d.toString()); if (logs.length > 200) logs.shift(); });
+  const exited = new Promise((resolve) => node.on('exit', (code, signal) => resolve({ code, signal })));
+
+  // The RPC server takes a moment: retry the connection until it answers.
+  let api;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const provider = new WsProvider(`ws://127.0.0.1:${rpcPort}`, false);
+    try {
+      await withTimeout(provider.connect(), 5_000, 'connect');
+      await withTimeout(provider.isReadyOrError, 5_000, 'provider ready');
+      api = await withTimeout(ApiPromise.create({ provider, throwOnConnect: true }), 60_000, 'ApiPromise.create');
+      break;
+    } catch (e) {
+      await provider.disconnect().catch(() => {});
+      if (Date.now() > deadline) throw new Error(`node RPC never came up: ${e}\n${logs.join('')}`);
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+  const keyring = new Keyring({ type: 'sr25519', ss58Format: api.registry.chainSS58 });
+  const stop = async () => {
+    await api.disconnect();
+    if (node.exitCode === null) {
+      node.kill('SIGINT');
+      const { code, signal } = await withTimeout(exited, 60_000, 'node shutdown');
+      assert.equal(code, 0, `node exited with ${code} / ${signal}`);
+    }
+  };
+  return { api, keyring, stop };
+}
