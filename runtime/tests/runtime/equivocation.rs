@@ -40,35 +40,37 @@ fn equivocating_headers(
 	(make(1), make(2))
 }
 
+/// A report of `//Alice` equivocating in the current slot, built against the current state:
+/// two sealed headers and a historical key-ownership proof, as the node would submit it.
+fn alice_equivocation_report() -> RuntimeCall {
+	let alice_stash = account("//Alice//stash");
+	let alice_babe = AuthorityPair::from_string("//Alice", None).unwrap();
+	let validators = pallet_session::Validators::<Runtime>::get();
+	let index = validators.iter().position(|v| v == &alice_stash).unwrap() as u32;
+	let slot = pallet_babe::CurrentSlot::<Runtime>::get();
+	let (first, second) = equivocating_headers(&alice_babe, index, slot, System::block_number());
+	let proof = EquivocationProof {
+		offender: alice_babe.public(),
+		slot,
+		first_header: first,
+		second_header: second,
+	};
+	let key_owner_proof =
+		Historical::prove((sp_consensus_babe::KEY_TYPE, alice_babe.public())).unwrap();
+	RuntimeCall::Babe(pallet_babe::Call::report_equivocation_unsigned {
+		equivocation_proof: Box::new(proof),
+		key_owner_proof,
+	})
+}
+
 #[test]
 fn babe_equivocation_report_slashes_the_offender() {
 	let mut chain = TestChain::from_preset("local");
 	chain.produce_blocks(2);
 	let alice_stash = account("//Alice//stash");
-	let alice_babe = AuthorityPair::from_string("//Alice", None).unwrap();
-
 	let (call, bonded_before) = chain.execute_with(|| {
-		let validators = pallet_session::Validators::<Runtime>::get();
-		let index = validators.iter().position(|v| v == &alice_stash).unwrap() as u32;
-		let slot = pallet_babe::CurrentSlot::<Runtime>::get();
-		let number = System::block_number();
-		let (first, second) = equivocating_headers(&alice_babe, index, slot, number);
-		let proof = EquivocationProof {
-			offender: alice_babe.public(),
-			slot,
-			first_header: first,
-			second_header: second,
-		};
-		let key_owner_proof =
-			Historical::prove((sp_consensus_babe::KEY_TYPE, alice_babe.public())).unwrap();
 		let bonded = pallet_staking::Ledger::<Runtime>::get(&alice_stash).unwrap().active;
-		(
-			RuntimeCall::Babe(pallet_babe::Call::report_equivocation_unsigned {
-				equivocation_proof: Box::new(proof),
-				key_owner_proof,
-			}),
-			bonded,
-		)
+		(alice_equivocation_report(), bonded)
 	});
 	assert_eq!(bonded_before, VALIDATOR_BOND);
 
@@ -119,7 +121,7 @@ fn babe_equivocation_report_slashes_the_offender() {
 #[test]
 fn a_lender_is_slashed_with_its_validator() {
 	use crate::chain::pair;
-	use uranus_runtime::{currency::URA, RuntimeCall};
+	use uranus_runtime::currency::URA;
 	let mut chain = TestChain::from_preset("local");
 	chain.produce_block(vec![]);
 	let alice_stash = account("//Alice//stash");
@@ -141,29 +143,12 @@ fn a_lender_is_slashed_with_its_validator() {
 	let era = chain.execute_with(|| pallet_staking::ActiveEra::<Runtime>::get().unwrap().index);
 	chain.run_to_active_era(era + 2);
 	chain.produce_blocks(1);
-	let alice_babe = AuthorityPair::from_string("//Alice", None).unwrap();
 	let call = chain.execute_with(|| {
 		let era = pallet_staking::ActiveEra::<Runtime>::get().unwrap().index;
 		let overview =
 			pallet_staking::ErasStakersOverview::<Runtime>::get(era, &alice_stash).unwrap();
 		assert_eq!(overview.total, VALIDATOR_BOND + 10_000 * URA, "Vt = Vb + Lb");
-		let validators = pallet_session::Validators::<Runtime>::get();
-		let index = validators.iter().position(|v| v == &alice_stash).unwrap() as u32;
-		let slot = pallet_babe::CurrentSlot::<Runtime>::get();
-		let (first, second) =
-			equivocating_headers(&alice_babe, index, slot, System::block_number());
-		let proof = EquivocationProof {
-			offender: alice_babe.public(),
-			slot,
-			first_header: first,
-			second_header: second,
-		};
-		let key_owner_proof =
-			Historical::prove((sp_consensus_babe::KEY_TYPE, alice_babe.public())).unwrap();
-		RuntimeCall::Babe(pallet_babe::Call::report_equivocation_unsigned {
-			equivocation_proof: Box::new(proof),
-			key_owner_proof,
-		})
+		alice_equivocation_report()
 	});
 	chain.produce_block(vec![UncheckedExtrinsic::new_bare(call)])[0].clone().unwrap().unwrap();
 	if SlashDeferDuration::get() == 0 {
