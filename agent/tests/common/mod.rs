@@ -298,26 +298,19 @@ impl AgentProcess {
 		(status, r.json().await.unwrap())
 	}
 
+	/// `GET path`, decoded as JSON.
+	pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+		self.req(reqwest::Method::GET, path).send().await.unwrap().json().await.unwrap()
+	}
+
 	/// `GET /v1/jobs/{id}`.
 	pub async fn job(&self, id: u64) -> JobStatus {
-		self.req(reqwest::Method::GET, &format!("/v1/jobs/{id}"))
-			.send()
-			.await
-			.unwrap()
-			.json()
-			.await
-			.unwrap()
+		self.get_json(&format!("/v1/jobs/{id}")).await
 	}
 
 	/// `GET /v1/jobs/{id}/metering`.
 	pub async fn metering(&self, id: u64) -> MeteringReport {
-		self.req(reqwest::Method::GET, &format!("/v1/jobs/{id}/metering"))
-			.send()
-			.await
-			.unwrap()
-			.json()
-			.await
-			.unwrap()
+		self.get_json(&format!("/v1/jobs/{id}/metering")).await
 	}
 
 	/// `GET /v1/jobs/{id}/logs`.

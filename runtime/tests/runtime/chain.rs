@@ -153,6 +153,17 @@ impl TestChain {
 		panic!("active era {index} not reached");
 	}
 
+	/// Advances `eras` eras past the active one, then one more session, so the set elected for
+	/// that era is the session's validator set.
+	pub fn run_eras_then_session(&mut self, eras: u32) {
+		let era = self.execute_with(|| {
+			pallet_staking::ActiveEra::<Runtime>::get().map(|e| e.index).unwrap_or(0)
+		});
+		self.run_to_active_era(era + eras);
+		let next = self.execute_with(|| pallet_session::CurrentIndex::<Runtime>::get()) + 1;
+		self.run_to_session(next);
+	}
+
 	/// Signs `call` by `signer` with the current nonce and a mortal era, as a wallet would.
 	pub fn signed(&mut self, signer: &sr25519::Pair, call: RuntimeCall) -> UncheckedExtrinsic {
 		self.execute_with(|| sign(signer, call))

@@ -80,11 +80,8 @@ fn a_new_candidate_with_keys_and_lent_stake_is_elected_at_the_next_era() {
 	);
 	chain.produce_block(vec![xt])[0].clone().unwrap().unwrap();
 
-	let era = chain.execute_with(|| pallet_staking::ActiveEra::<Runtime>::get().unwrap().index);
-	chain.run_to_active_era(era + 1);
 	// The session after the era change carries the new set.
-	let next = chain.execute_with(|| pallet_session::CurrentIndex::<Runtime>::get()) + 1;
-	chain.run_to_session(next);
+	chain.run_eras_then_session(1);
 	chain.execute_with(|| {
 		let era = pallet_staking::ActiveEra::<Runtime>::get().unwrap().index;
 		let overview = pallet_staking::ErasStakersOverview::<Runtime>::get(era, account("//Eve"))
@@ -150,10 +147,7 @@ fn votes_elect_a_candidate_with_a_small_bond_over_larger_unvoted_ones() {
 	});
 
 	// Still 4 seats: Eve (Wt = St·Vt) displaces one of the unvoted genesis validators (Wt = Vt).
-	let era = chain.execute_with(|| pallet_staking::ActiveEra::<Runtime>::get().unwrap().index);
-	chain.run_to_active_era(era + 1);
-	let next = chain.execute_with(|| pallet_session::CurrentIndex::<Runtime>::get()) + 1;
-	chain.run_to_session(next);
+	chain.run_eras_then_session(1);
 	chain.execute_with(|| {
 		let validators = pallet_session::Validators::<Runtime>::get();
 		assert_eq!(validators.len(), 4);
@@ -172,10 +166,7 @@ fn votes_elect_a_candidate_with_a_small_bond_over_larger_unvoted_ones() {
 	// (The era after the current one may already be planned, so look one era further.)
 	let xt = chain.signed(&pair("//Alice"), RuntimeCall::Dpos(pallet_dpos::Call::unvote {}));
 	chain.produce_block(vec![xt])[0].clone().unwrap().unwrap();
-	let era = chain.execute_with(|| pallet_staking::ActiveEra::<Runtime>::get().unwrap().index);
-	chain.run_to_active_era(era + 2);
-	let next = chain.execute_with(|| pallet_session::CurrentIndex::<Runtime>::get()) + 1;
-	chain.run_to_session(next);
+	chain.run_eras_then_session(2);
 	chain.execute_with(|| {
 		assert!(!pallet_session::Validators::<Runtime>::get().contains(&account("//Eve")));
 	});
