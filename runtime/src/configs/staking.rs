@@ -6,8 +6,8 @@
 //! Phragmén stays configured as [`OnChainSeqPhragmen`] for comparison and fallback tooling.
 
 use crate::{
-	currency::URA, time::EPOCH_DURATION_IN_BLOCKS, AccountId, Balance, Balances, BlockNumber,
-	Runtime, RuntimeEvent, RuntimeHoldReason, Session, Timestamp,
+	currency::URA, AccountId, Balance, Balances, Runtime, RuntimeEvent, RuntimeHoldReason, Session,
+	Timestamp,
 };
 use frame_election_provider_support::{
 	bounds::{ElectionBounds, ElectionBoundsBuilder},
@@ -146,11 +146,6 @@ impl pallet_staking::Config for Runtime {
 pub const MIN_VALIDATOR_BOND: Balance = 1_000 * URA;
 /// The minimum amount a lender may lend (nominate with).
 pub const MIN_NOMINATOR_BOND: Balance = 10 * URA;
-
-/// Blocks per era, for clients that want to show countdowns.
-pub fn blocks_per_era() -> BlockNumber {
-	EPOCH_DURATION_IN_BLOCKS.saturating_mul(SessionsPerEra::get())
-}
 
 parameter_types! {
 	/// Most candidates one DPoS vote may list.
