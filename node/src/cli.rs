@@ -1,4 +1,4 @@
-//! Command-line interface: the standard Substrate CLI plus nothing Uranus-specific yet.
+//! Command-line interface: the standard Substrate CLI plus `benchmark`.
 
 use sc_cli::RunCmd;
 
@@ -48,4 +48,9 @@ pub enum Subcommand {
 
 	/// Database meta columns information.
 	ChainInfo(sc_cli::ChainInfoCmd),
+
+	/// Runtime and node benchmarks (pallet weights, storage, block overhead, machine).
+	/// `benchmark pallet` needs a node built with `--features runtime-benchmarks`.
+	#[command(subcommand)]
+	Benchmark(frame_benchmarking_cli::BenchmarkCmd),
 }

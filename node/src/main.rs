@@ -1,6 +1,7 @@
 //! `uranus-node`: the Uranus blockchain node.
 #![warn(missing_docs)]
 
+mod benchmarking;
 mod chain_spec;
 mod cli;
 mod command;

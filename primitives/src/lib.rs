@@ -8,6 +8,7 @@
 extern crate alloc;
 
 pub mod agent;
+pub mod compute;
 
 use sp_runtime::{
 	traits::{IdentifyAccount, Verify},

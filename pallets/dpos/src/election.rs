@@ -12,7 +12,7 @@
 //! Cost: one pass over at most `ElectionBounds` voters and targets plus one `CandidateVotes`
 //! read per target, then a sort: O(V + T log T).
 
-use crate::{election_weight, pallet::*, Ranked, LOG_TARGET};
+use crate::{election_weight, pallet::*, Ranked, WeightInfo, LOG_TARGET};
 use alloc::{collections::btree_map::BTreeMap, vec::Vec};
 use frame_election_provider_support::{
 	BoundedSupport, BoundedSupports, BoundedSupportsOf, ElectionDataProvider, ElectionProvider,
@@ -32,8 +32,10 @@ pub enum ElectionError {
 
 impl<T: Config> Pallet<T> {
 	/// Ranks every electable candidate (highest `Wt` first) and returns each one's backers.
+	///
+	/// Also returns how many voters (self-bonds and lenders) were read.
 	pub fn rank() -> Result<
-		(Vec<Ranked<T::AccountId>>, BTreeMap<T::AccountId, Vec<(T::AccountId, u128)>>),
+		(Vec<Ranked<T::AccountId>>, BTreeMap<T::AccountId, Vec<(T::AccountId, u128)>>, u32),
 		ElectionError,
 	> {
 		let bounds = T::ElectionBounds::get();
@@ -42,6 +44,7 @@ impl<T: Config> Pallet<T> {
 		let voters = T::DataProvider::electing_voters(bounds.voters, 0)
 			.map_err(ElectionError::DataProvider)?;
 
+		let voters_read = voters.len() as u32;
 		let mut own: BTreeMap<T::AccountId, u128> = BTreeMap::new();
 		let mut backers: BTreeMap<T::AccountId, Vec<(T::AccountId, u128)>> = BTreeMap::new();
 		for t in targets.iter() {
@@ -94,7 +97,7 @@ impl<T: Config> Pallet<T> {
 			})
 			.collect();
 		ranked.sort_by(|a, b| b.weight.cmp(&a.weight).then_with(|| a.who.cmp(&b.who)));
-		Ok((ranked, backers))
+		Ok((ranked, backers, voters_read))
 	}
 }
 
@@ -114,8 +117,13 @@ impl<T: Config> ElectionProvider for Pallet<T> {
 		}
 		let desired = T::DataProvider::desired_targets().map_err(ElectionError::DataProvider)?;
 		let desired = desired.min(T::MaxWinnersPerPage::get()) as usize;
-		let (ranked, mut backers) = Self::rank()?;
+		let (ranked, mut backers, voters_read) = Self::rank()?;
 		let candidates = ranked.len() as u32;
+		// The election runs inside staking's session hook: account for it in the block.
+		frame_system::Pallet::<T>::register_extra_weight_unchecked(
+			T::WeightInfo::elect(voters_read, candidates),
+			frame_support::dispatch::DispatchClass::Mandatory,
+		);
 
 		let mut supports = Vec::new();
 		for winner in ranked.into_iter().take(desired) {

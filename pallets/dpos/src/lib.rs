@@ -28,6 +28,8 @@
 
 extern crate alloc;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 pub mod election;
 pub mod types;
 pub mod weights;

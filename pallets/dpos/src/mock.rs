@@ -11,6 +11,7 @@ use frame_support::{
 	BoundedVec,
 };
 use sp_runtime::BuildStorage;
+use std::cell::RefCell;
 
 pub type AccountId = u64;
 pub type Balance = u128;
@@ -42,10 +43,6 @@ impl pallet_balances::Config for Test {
 }
 
 parameter_types! {
-	/// Electable targets (validators) staking would return.
-	pub static Targets: Vec<AccountId> = vec![];
-	/// Electing voters: validators' self votes and lenders' nominations.
-	pub static StakingVoters: Vec<(AccountId, u64, Vec<AccountId>)> = vec![];
 	/// Staking's validator count.
 	pub static Desired: u32 = 2;
 	pub static Era: u32 = 7;
@@ -53,7 +50,14 @@ parameter_types! {
 	pub Bounds: ElectionBounds = ElectionBoundsBuilder::default().build();
 }
 
-/// Staking's election data, from the statics above.
+thread_local! {
+	/// Electable targets (validators) staking would return.
+	static TARGETS: RefCell<Vec<AccountId>> = const { RefCell::new(Vec::new()) };
+	/// Electing voters: validators' self votes and lenders' nominations.
+	static VOTERS: RefCell<Vec<(AccountId, u64, Vec<AccountId>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Staking's election data, from the thread-locals above.
 pub struct MockStaking;
 impl ElectionDataProvider for MockStaking {
 	type AccountId = AccountId;
@@ -64,17 +68,19 @@ impl ElectionDataProvider for MockStaking {
 		_bounds: DataProviderBounds,
 		_page: PageIndex,
 	) -> data_provider::Result<Vec<AccountId>> {
-		Ok(Targets::get())
+		Ok(TARGETS.with(|t| t.borrow().clone()))
 	}
 
 	fn electing_voters(
 		_bounds: DataProviderBounds,
 		_page: PageIndex,
 	) -> data_provider::Result<Vec<VoterOf<Self>>> {
-		Ok(StakingVoters::get()
-			.into_iter()
-			.map(|(v, w, t)| (v, w, BoundedVec::truncate_from(t)))
-			.collect())
+		Ok(VOTERS.with(|v| {
+			v.borrow()
+				.iter()
+				.map(|(v, w, t)| (*v, *w, BoundedVec::truncate_from(t.clone())))
+				.collect()
+		}))
 	}
 
 	fn desired_targets() -> data_provider::Result<u32> {
@@ -84,13 +90,29 @@ impl ElectionDataProvider for MockStaking {
 	fn next_election_prediction(now: u64) -> u64 {
 		now + 10
 	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn add_voter(voter: AccountId, weight: u64, targets: BoundedVec<AccountId, ConstU32<16>>) {
+		VOTERS.with(|v| v.borrow_mut().push((voter, weight, targets.into_inner())));
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn add_target(target: AccountId) {
+		TARGETS.with(|t| t.borrow_mut().push(target));
+		VOTERS.with(|v| v.borrow_mut().push((target, 100_000, vec![target])));
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn clear() {
+		set_staking(&[], &[]);
+	}
 }
 
 /// Candidates are staking's targets.
 pub struct IsTarget;
 impl Contains<AccountId> for IsTarget {
 	fn contains(who: &AccountId) -> bool {
-		Targets::get().contains(who)
+		TARGETS.with(|t| t.borrow().contains(who))
 	}
 }
 
@@ -114,6 +136,19 @@ impl pallet_dpos::Config for Test {
 /// Builds the test externalities: accounts 1..=100 hold 1,000 each.
 pub struct ExtBuilder;
 impl ExtBuilder {
+	/// Externalities for the benchmark tests.
+	#[cfg(feature = "runtime-benchmarks")]
+	pub fn bench_ext() -> sp_io::TestExternalities {
+		let t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+		let mut ext = sp_io::TestExternalities::new(t);
+		ext.execute_with(|| {
+			System::set_block_number(1);
+			set_staking(&[], &[]);
+			Desired::set(48);
+		});
+		ext
+	}
+
 	pub fn build_and_execute(test: impl FnOnce()) {
 		let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 		pallet_balances::GenesisConfig::<Test> {
@@ -125,8 +160,7 @@ impl ExtBuilder {
 		let mut ext = sp_io::TestExternalities::new(t);
 		ext.execute_with(|| {
 			System::set_block_number(1);
-			Targets::set(vec![]);
-			StakingVoters::set(vec![]);
+			set_staking(&[], &[]);
 			Desired::set(2);
 			MinBond::set(100);
 			test();
@@ -148,8 +182,8 @@ pub fn dpos_events() -> Vec<pallet_dpos::Event<Test>> {
 
 /// Registers validator candidates with own bonds, and lenders `(lender, amount, validator)`.
 pub fn set_staking(validators: &[(AccountId, u64)], lenders: &[(AccountId, u64, AccountId)]) {
-	Targets::set(validators.iter().map(|(v, _)| *v).collect());
+	TARGETS.with(|t| *t.borrow_mut() = validators.iter().map(|(v, _)| *v).collect());
 	let mut voters: Vec<_> = validators.iter().map(|(v, b)| (*v, *b, vec![*v])).collect();
 	voters.extend(lenders.iter().map(|(l, a, v)| (*l, *a, vec![*v])));
-	StakingVoters::set(voters);
+	VOTERS.with(|v| *v.borrow_mut() = voters);
 }

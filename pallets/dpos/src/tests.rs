@@ -23,7 +23,7 @@ fn without_votes_the_weight_is_the_total_stake() {
 	ExtBuilder::build_and_execute(|| {
 		set_staking(&[(10, 300), (20, 200), (30, 250)], &[(1, 100, 20)]);
 		// Vt: 10 → 300, 20 → 200 + 100 = 300, 30 → 250. Tie 10/20 broken by account id.
-		let (ranked, _) = Dpos::rank().unwrap();
+		let (ranked, _, _) = Dpos::rank().unwrap();
 		let w: Vec<_> = ranked.iter().map(|r| (r.who, r.total, r.weight)).collect();
 		assert_eq!(
 			w,
@@ -46,7 +46,7 @@ fn votes_multiply_the_total_stake() {
 		assert_ok!(Dpos::vote(RuntimeOrigin::signed(2), bv(vec![30, 20]), 200));
 		assert_eq!(CandidateVotes::<Test>::get(30), 600);
 		assert_eq!(CandidateVotes::<Test>::get(20), 200);
-		let (ranked, _) = Dpos::rank().unwrap();
+		let (ranked, _, _) = Dpos::rank().unwrap();
 		assert_eq!(ranked[0].who, 30);
 		assert_eq!(ranked[0].weight, U256::from(600u128 * 150));
 		assert_eq!(ranked[1].who, 20);

@@ -11,6 +11,8 @@ pub trait WeightInfo {
 	fn vote(n: u32) -> Weight;
 	/// `unvote`.
 	fn unvote() -> Weight;
+	/// The election over `v` voters and `t` candidates.
+	fn elect(v: u32, t: u32) -> Weight;
 }
 
 /// Estimates: reads `Votes`, balances (hold, freeze), `n` × `CandidateVotes` (old and new),
@@ -26,5 +28,11 @@ impl WeightInfo for () {
 		Weight::from_parts(50_000_000, 4_000)
 			.saturating_add(RocksDbWeight::get().reads(4u64 + 16))
 			.saturating_add(RocksDbWeight::get().writes(4u64 + 16))
+	}
+	fn elect(v: u32, t: u32) -> Weight {
+		Weight::from_parts(20_000_000, 0)
+			.saturating_add(Weight::from_parts(60_000, 0).saturating_mul(v as u64))
+			.saturating_add(Weight::from_parts(80_000, 0).saturating_mul(t as u64))
+			.saturating_add(RocksDbWeight::get().reads(3u64 * v as u64 + 4 * t as u64))
 	}
 }

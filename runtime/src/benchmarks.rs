@@ -1,0 +1,12 @@
+//! The pallets `uranus-node benchmark pallet` measures (`make bench` regenerates their
+//! `weights.rs`).
+
+frame_benchmarking::define_benchmarks!(
+	[frame_benchmarking::baseline, Baseline::<Runtime>]
+	[frame_system, SystemBench::<Runtime>]
+	[pallet_balances, Balances]
+	[pallet_timestamp, Timestamp]
+	[pallet_utility, Utility]
+	[pallet_sudo, Sudo]
+	[pallet_dpos, Dpos]
+);
