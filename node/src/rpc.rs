@@ -1,5 +1,5 @@
 //! The node's RPC extensions on top of sc-service's defaults (system, chain, state, author):
-//! `system_accountNextIndex`, `payment_*`, `babe_epochAuthorship` and `grandpa_*`.
+//! `system_accountNextIndex`, `payment_*`, `babe_epochAuthorship`, `grandpa_*` and `poc_*`.
 
 #![warn(missing_docs)]
 
@@ -69,11 +69,13 @@ where
 	C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
 	C::Api: sp_consensus_babe::BabeApi<Block>,
 	C::Api: BlockBuilder<Block>,
+	C::Api: pallet_poc::runtime_api::PocApi<Block, AccountId>,
 	P: TransactionPool + 'static,
 	SC: SelectChain<Block> + 'static,
 	B: sc_client_api::Backend<Block> + Send + Sync + 'static,
 	B::State: sc_client_api::StateBackend<sp_runtime::traits::HashingFor<Block>>,
 {
+	use crate::poc_rpc::PocApiServer;
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use sc_consensus_babe_rpc::{Babe, BabeApiServer};
 	use sc_consensus_grandpa_rpc::{Grandpa, GrandpaApiServer};
@@ -84,6 +86,7 @@ where
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
+	module.merge(crate::poc_rpc::Poc::new(client.clone()).into_rpc())?;
 	module.merge(
 		Babe::new(client, babe.babe_worker_handle, babe.keystore, babe.select_chain).into_rpc(),
 	)?;

@@ -2,7 +2,7 @@
 //!
 //! Core, Metadata (up to V16), BlockBuilder, TaggedTransactionQueue, OffchainWorkerApi,
 //! SessionKeys (v2, with ownership proofs), BabeApi, GrandpaApi (with real equivocation
-//! reporting), AccountNonceApi, TransactionPaymentApi(+Call), GenesisBuilder.
+//! reporting), AccountNonceApi, TransactionPaymentApi(+Call), GenesisBuilder, PocApi.
 
 use alloc::vec::Vec;
 use codec::Encode;
@@ -238,6 +238,28 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_poc::runtime_api::PocApi<Block, AccountId> for Runtime {
+		fn score(id: pallet_poc::ContainerId) -> Option<pallet_poc::ScoreView<AccountId>> {
+			crate::Poc::score_view(id)
+		}
+
+		fn sigmas() -> Vec<pallet_poc::SigmaView> {
+			crate::Poc::sigma_views()
+		}
+
+		fn tiers() -> Vec<pallet_poc::TierView> {
+			crate::Poc::tier_views()
+		}
+
+		fn next_candidates(
+			spec: pallet_poc::ResourceSpec,
+			n: u32,
+		) -> Vec<pallet_poc::ContainerId> {
+			// Bounded like the market's calls; state changes of a runtime API call are discarded.
+			crate::Poc::do_next_candidates(&spec, n.min(64))
+		}
+	}
+
 	impl sp_genesis_builder::GenesisBuilder<Block> for Runtime {
 		fn build_state(config: Vec<u8>) -> sp_genesis_builder::Result {
 			build_state::<RuntimeGenesisConfig>(config)
@@ -278,9 +300,6 @@ impl_runtime_apis! {
 			use frame_system_benchmarking::Pallet as SystemBench;
 			use baseline::Pallet as Baseline;
 			use crate::*;
-
-			impl frame_system_benchmarking::Config for Runtime {}
-			impl baseline::Config for Runtime {}
 
 			let whitelist: Vec<TrackedStorageKey> =
 				AllPalletsWithSystem::whitelisted_storage_keys();

@@ -9,4 +9,8 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_utility, Utility]
 	[pallet_sudo, Sudo]
 	[pallet_dpos, Dpos]
+	[pallet_poc, Poc]
 );
+
+impl frame_system_benchmarking::Config for crate::Runtime {}
+impl frame_benchmarking::baseline::Config for crate::Runtime {}

@@ -8,11 +8,12 @@
 use crate::{
 	configs::staking::{MIN_NOMINATOR_BOND, MIN_VALIDATOR_BOND},
 	currency::URA,
-	AccountId, Balance, BalancesConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys,
-	StakingConfig, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
+	AccountId, Balance, BalancesConfig, PocConfig, RuntimeGenesisConfig, SessionConfig,
+	SessionKeys, StakingConfig, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
 };
 use alloc::{format, vec, vec::Vec};
 use frame_support::build_struct_json_patch;
+use pallet_poc::{ContainerCapacity, ContainerId, GradientStep, Resource, ResourceSpec, Tier};
 use serde_json::Value;
 use sp_consensus_babe::AuthorityId as BabeId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
@@ -59,6 +60,7 @@ pub fn uranus_genesis(
 	endowed: Vec<AccountId>,
 	sudo: AccountId,
 	validator_count: u32,
+	poc_containers: Vec<(ContainerId, AccountId, ContainerCapacity)>,
 ) -> Value {
 	let mut balances: Vec<(AccountId, Balance)> =
 		endowed.iter().cloned().map(|a| (a, ENDOWMENT)).collect();
@@ -95,7 +97,66 @@ pub fn uranus_genesis(
 			min_nominator_bond: MIN_NOMINATOR_BOND,
 		},
 		sudo: SudoConfig { key: Some(sudo) },
+		poc: PocConfig {
+			gradients: poc_gradients(),
+			tiers: poc_tiers(),
+			containers: poc_containers,
+		},
 	})
+}
+
+const GIB: u64 = 1 << 30;
+
+/// The genesis gradient tables (governance changes them with `poc.set_gradient`):
+/// CPU in MHz·cores, memory and storage in bytes, bandwidth in bytes per second.
+pub fn poc_gradients() -> Vec<(Resource, Vec<GradientStep>)> {
+	let table = |steps: &[(u64, u32)]| {
+		steps
+			.iter()
+			.map(|(threshold, points)| GradientStep { threshold: *threshold, points: *points })
+			.collect()
+	};
+	vec![
+		(Resource::Cpu, table(&[(1_000, 10), (4_000, 25), (16_000, 50), (64_000, 100)])),
+		(Resource::Memory, table(&[(GIB, 10), (4 * GIB, 25), (16 * GIB, 50), (64 * GIB, 100)])),
+		(
+			Resource::Storage,
+			table(&[(10 * GIB, 10), (100 * GIB, 25), (1_000 * GIB, 50), (10_000 * GIB, 100)]),
+		),
+		(
+			Resource::Bandwidth,
+			table(&[(1_000_000, 10), (10_000_000, 25), (100_000_000, 50), (1_000_000_000, 100)]),
+		),
+	]
+}
+
+/// Four scheduling tiers, best first, served 8 : 4 : 2 : 1 per round.
+pub fn poc_tiers() -> Vec<Tier> {
+	vec![
+		Tier { min_score: 1_000_000, weight: 8 },
+		Tier { min_score: 100_000, weight: 4 },
+		Tier { min_score: 10_000, weight: 2 },
+		Tier { min_score: 0, weight: 1 },
+	]
+}
+
+/// Test containers of the `dev` and `local` presets (until providers register machines):
+/// Alice, Bob and Charlie each offer one, from small to large.
+pub fn poc_test_containers() -> Vec<(ContainerId, AccountId, ContainerCapacity)> {
+	let c = |cores: u32, mhz: u32, mem: u64, disk: u64, bw: u64| ContainerCapacity {
+		spec: ResourceSpec {
+			cpu_millicores: cores * 1000,
+			memory_bytes: mem * GIB,
+			storage_bytes: disk * GIB,
+			bandwidth_bps: bw,
+		},
+		cpu_mhz: mhz,
+	};
+	vec![
+		(1, Sr25519Keyring::Alice.to_account_id(), c(2, 2_400, 4, 50, 10_000_000)),
+		(2, Sr25519Keyring::Bob.to_account_id(), c(8, 3_000, 32, 500, 100_000_000)),
+		(3, Sr25519Keyring::Charlie.to_account_id(), c(32, 3_500, 128, 4_000, 1_000_000_000)),
+	]
 }
 
 fn dev_accounts() -> Vec<AccountId> {
@@ -109,6 +170,7 @@ pub fn development_config_genesis() -> Value {
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
 		1,
+		poc_test_containers(),
 	)
 }
 
@@ -119,6 +181,7 @@ pub fn local_config_genesis() -> Value {
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
 		4,
+		poc_test_containers(),
 	)
 }
 
@@ -130,6 +193,7 @@ pub fn testnet_config_genesis() -> Value {
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
 		48,
+		Vec::new(),
 	)
 }
 

@@ -240,4 +240,22 @@ mod runtime {
 	/// DPoS votes and the white paper's election (`Wt = St · Vt`, top `ValidatorCount`).
 	#[runtime::pallet_index(13)]
 	pub type Dpos = pallet_dpos;
+
+	#[runtime::pallet_index(14)]
+	pub type Poc = pallet_poc;
+
+	#[runtime::pallet_index(20)]
+	pub type Preimage = pallet_preimage;
+
+	#[runtime::pallet_index(21)]
+	pub type Scheduler = pallet_scheduler;
+
+	#[runtime::pallet_index(22)]
+	pub type ConvictionVoting = pallet_conviction_voting;
+
+	#[runtime::pallet_index(23)]
+	pub type Referenda = pallet_referenda;
+
+	#[runtime::pallet_index(24)]
+	pub type Origins = configs::governance::origins;
 }

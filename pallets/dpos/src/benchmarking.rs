@@ -95,7 +95,11 @@ mod benchmarks {
 		for i in 0..v {
 			let lender: T::AccountId = account("lender", i, SEED);
 			let target = targets[(i % t) as usize].clone();
-			T::DataProvider::add_voter(lender, 1_000, BoundedVec::truncate_from(vec![target]));
+			T::DataProvider::add_voter(
+				lender,
+				1_000,
+				BoundedVec::truncate_from(alloc::vec![target]),
+			);
 		}
 
 		let supports;

@@ -233,9 +233,8 @@ mod benchmarks {
 	fn next_candidates(n: Linear<1, 16>, c: Linear<100, 100_000>) {
 		configure::<T>();
 		populate::<T>(c);
-		let want = capacity(1).spec;
-		// Every member is busy-sized except none: the scheduler must walk MaxScan steps.
-		let big = ResourceSpec { cpu_millicores: want.cpu_millicores + 1, ..want };
+		// Nothing fits: the scheduler walks all `MaxScan` examinations (its worst case).
+		let big = ResourceSpec { cpu_millicores: u32::MAX, ..capacity(1).spec };
 		let picks;
 
 		#[block]

@@ -298,9 +298,9 @@ pub mod pallet {
 			let period = T::AdjustmentPeriod::get();
 			if !period.is_zero() && (now % period).is_zero() && !now.is_zero() {
 				Self::adjust_sigmas(now);
-				T::WeightInfo::on_initialize_adjust()
+				T::WeightInfo::on_initialize_adjust(T::MaxContainers::get())
 			} else {
-				T::WeightInfo::on_initialize_idle()
+				T::WeightInfo::on_initialize_idle(T::MaxContainers::get())
 			}
 		}
 

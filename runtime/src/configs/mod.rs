@@ -3,8 +3,12 @@
 //! - this file: system, timestamp, balances, transaction payment, utility, sudo;
 //! - [`consensus`]: BABE, GRANDPA, authorship, session, historical, offences;
 //! - [`staking`]: staking and its election.
+//! - [`poc`]: Proof of Contribution.
+//! - [`governance`]: referenda, conviction voting, scheduler, preimages.
 
 pub mod consensus;
+pub mod governance;
+pub mod poc;
 pub mod staking;
 
 use crate::{

@@ -55,6 +55,12 @@ parameter_types! {
 		.targets_count(1_250.into())
 		.build();
 	pub const MaxBackersPerWinner: u32 = 512;
+	/// What the DPoS election reads from staking: up to 10,000 candidates and 100,000
+	/// voters (own bonds + lenders); `docs/benchmarks.md` has the measured cost.
+	pub DposElectionBounds: ElectionBounds = ElectionBoundsBuilder::default()
+		.voters_count(100_000.into())
+		.targets_count(10_000.into())
+		.build();
 }
 
 /// polkadot-sdk's on-chain sequential Phragmén (not used by staking; kept for comparison).
@@ -126,7 +132,11 @@ impl pallet_staking::Config for Runtime {
 	type SessionsPerEra = SessionsPerEra;
 	type BondingDuration = BondingDuration;
 	type SlashDeferDuration = SlashDeferDuration;
-	type AdminOrigin = EnsureRoot<AccountId>;
+	/// Root or a passed `staking_admin` referendum (force_unstake, set_staking_configs, …).
+	type AdminOrigin = frame_support::traits::EitherOfDiverse<
+		EnsureRoot<AccountId>,
+		crate::configs::governance::origins::EnsureStakingAdmin,
+	>;
 	type SessionInterface = Self;
 	type EraPayout = UranusEraPayout;
 	type NextNewSession = Session;
@@ -191,6 +201,6 @@ impl pallet_dpos::Config for Runtime {
 	type VoteDeposit = VoteDeposit;
 	type MaxWinnersPerPage = MaxValidatorSet;
 	type MaxBackersPerWinner = MaxBackersPerWinner;
-	type ElectionBounds = ElectionBoundsOnChain;
+	type ElectionBounds = DposElectionBounds;
 	type WeightInfo = ();
 }

@@ -3,6 +3,8 @@
 
 mod chain;
 mod equivocation;
+mod governance;
+mod poc;
 mod presets;
 mod staking;
 mod transfers;

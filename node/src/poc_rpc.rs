@@ -1,0 +1,90 @@
+//! `poc_*` RPC: Proof of Contribution scores, σ, tiers and the scheduler's next candidates,
+//! served from the runtime's `PocApi` at the best block (or `at`).
+
+use jsonrpsee::{
+	core::RpcResult,
+	proc_macros::rpc,
+	types::{error::ErrorObject, ErrorObjectOwned},
+};
+use pallet_poc::{
+	runtime_api::PocApi as PocRuntimeApi, ContainerId, ResourceSpec, ScoreView, SigmaView, TierView,
+};
+use sp_api::ProvideRuntimeApi;
+use sp_blockchain::HeaderBackend;
+use std::sync::Arc;
+use uranus_runtime::{opaque::Block, AccountId, Hash};
+
+/// The `poc_*` methods.
+#[rpc(client, server, namespace = "poc")]
+pub trait PocApi {
+	/// A container's score (basic, service, chain, total, tier), decayed to the block.
+	#[method(name = "score")]
+	fn score(&self, id: ContainerId, at: Option<Hash>) -> RpcResult<Option<ScoreView<AccountId>>>;
+
+	/// σ, the last demand estimate λ̂ and the online supply of every resource.
+	#[method(name = "sigmas")]
+	fn sigmas(&self, at: Option<Hash>) -> RpcResult<Vec<SigmaView>>;
+
+	/// The scheduling tiers and how many containers each holds.
+	#[method(name = "tiers")]
+	fn tiers(&self, at: Option<Hash>) -> RpcResult<Vec<TierView>>;
+
+	/// Up to `n` (≤ 64) containers the scheduler would propose next for `spec`.
+	#[method(name = "nextCandidates")]
+	fn next_candidates(
+		&self,
+		spec: ResourceSpec,
+		n: u32,
+		at: Option<Hash>,
+	) -> RpcResult<Vec<ContainerId>>;
+}
+
+/// Serves [`PocApiServer`] from a client.
+pub struct Poc<C> {
+	client: Arc<C>,
+}
+
+impl<C> Poc<C> {
+	/// A server reading through `client`.
+	pub fn new(client: Arc<C>) -> Self {
+		Self { client }
+	}
+}
+
+/// Error code of a failed runtime API call.
+const RUNTIME_ERROR: i32 = 9100;
+
+fn runtime_error(e: impl std::fmt::Debug) -> ErrorObjectOwned {
+	ErrorObject::owned(RUNTIME_ERROR, "PoC runtime API call failed", Some(format!("{e:?}")))
+}
+
+impl<C> PocApiServer for Poc<C>
+where
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C::Api: PocRuntimeApi<Block, AccountId>,
+{
+	fn score(&self, id: ContainerId, at: Option<Hash>) -> RpcResult<Option<ScoreView<AccountId>>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		self.client.runtime_api().score(at, id).map_err(runtime_error)
+	}
+
+	fn sigmas(&self, at: Option<Hash>) -> RpcResult<Vec<SigmaView>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		self.client.runtime_api().sigmas(at).map_err(runtime_error)
+	}
+
+	fn tiers(&self, at: Option<Hash>) -> RpcResult<Vec<TierView>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		self.client.runtime_api().tiers(at).map_err(runtime_error)
+	}
+
+	fn next_candidates(
+		&self,
+		spec: ResourceSpec,
+		n: u32,
+		at: Option<Hash>,
+	) -> RpcResult<Vec<ContainerId>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		self.client.runtime_api().next_candidates(at, spec, n).map_err(runtime_error)
+	}
+}
