@@ -1,5 +1,5 @@
 # Uranus: the two commands a newcomer needs, plus maintenance targets.
-.PHONY: run test build chain-specs setup
+.PHONY: run test build chain-specs setup bench
 
 ## Install prerequisites, build the node and start a dev chain on ws://127.0.0.1:9944.
 run:
@@ -18,3 +18,7 @@ build: setup
 ## Regenerate chain-specs/ from the runtime presets.
 chain-specs: build
 	. scripts/env.sh && for c in local testnet; do "$$URANUS_NODE" export-chain-spec --chain $$c > chain-specs/$$c.json; done
+
+## Benchmark our pallets on this machine: regenerates weights.rs and docs/benchmarks.md.
+bench:
+	scripts/bench.sh full

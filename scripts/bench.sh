@@ -54,6 +54,9 @@ for pallet in dpos poc; do
   } >> "$report"
 done
 
+cat scripts/bench/notes.md >> "$report"
+echo >> "$report"
+
 echo "==> $bench_bin benchmark machine --chain dev --allow-fail"
 {
   echo "## Machine (\`uranus-node benchmark machine --chain dev\`)"

@@ -24,7 +24,7 @@ echo "==> zombienet tests (zombienet/)"
 zn_pass=0; zn_fail=0
 if [ -x "$URANUS_NODE" ]; then
   (cd zombienet && npm ci --no-audit --no-fund --loglevel=error) || status=1
-  for t in smoke validator-loss; do
+  for t in smoke validator-loss election; do
     t0=$(date +%s)
     if (cd zombienet && NODE_BIN="$URANUS_NODE" npx zombienet -p native -l text test "$t.zndsl") > "/tmp/uranus-zombienet-$t.log" 2>&1; then
       zn_pass=$((zn_pass + 1)); echo "zombienet $t: ok ($(( $(date +%s) - t0 )) s)"
@@ -35,7 +35,7 @@ if [ -x "$URANUS_NODE" ]; then
     grep -E 'finality-|caught-up' "/tmp/uranus-zombienet-$t.log" || true
   done
 else
-  zn_fail=2; status=1
+  zn_fail=3; status=1
 fi
 
 echo "==> summary"

@@ -52,5 +52,5 @@ impl pallet_poc::Config for Runtime {
 	type Tiers = ConstU32<4>;
 	type MaxContainers = ConstU32<100_000>;
 	type MaxScan = ConstU32<64>;
-	type WeightInfo = ();
+	type WeightInfo = pallet_poc::weights::SubstrateWeight<Runtime>;
 }
