@@ -1,0 +1,567 @@
+//! # Registry pallet
+//!
+//! Who offers compute and what it is (white paper §5.2: container records written into blocks;
+//! roadmap: users register their own devices):
+//!
+//! - **Providers** register with a held deposit and metadata (name, region, labels); leaving
+//!   starts a cool-down after which the deposit is released.
+//! - **Machines** carry the [`HardwareProfile`] the provider's agent probes; only the owner
+//!   changes it, every change bumps the version and is an event.
+//! - **Containers** are slices of a machine (CPU, memory, storage, bandwidth) that serve one
+//!   lease at a time; each is an event at the block it appears. Their slices never exceed the
+//!   machine's profile.
+//! - **Heartbeats**: the owner (its off-chain worker) sends at most one per
+//!   [`Config::MinHeartbeatInterval`]; each reports every container online to PoC
+//!   ([`pallet_poc::ContributionHooks`]). A machine silent for [`Config::HeartbeatTimeout`]
+//!   is marked offline by a bounded sweep in `on_initialize` and its containers leave
+//!   scheduling.
+//!
+//! Every record is paid for by a held deposit; every collection is bounded.
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub mod types;
+pub mod weights;
+
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+pub use pallet::*;
+pub use types::*;
+pub use uranus_primitives::compute::{ContainerCapacity, ContainerId, ResourceSpec};
+pub use weights::WeightInfo;
+
+/// Log target of this pallet.
+pub const LOG_TARGET: &str = "runtime::registry";
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{
+			fungible::{Inspect, MutateHold},
+			tokens::Precision,
+			Contains,
+		},
+	};
+	use frame_system::pallet_prelude::*;
+	use pallet_poc::ContributionHooks;
+	use sp_runtime::traits::{Saturating, Zero};
+	use uranus_primitives::compute::{ContainerCapacity, ContainerId, ResourceSpec};
+
+	/// The balance type of the currency.
+	pub type BalanceOf<T> =
+		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+	/// A provider record of this runtime.
+	pub type ProviderOf<T> =
+		Provider<BalanceOf<T>, BlockNumberFor<T>, <T as Config>::MaxText, <T as Config>::MaxLabels>;
+	/// Provider metadata of this runtime.
+	pub type MetaOf<T> = ProviderMeta<<T as Config>::MaxText, <T as Config>::MaxLabels>;
+	/// A hardware profile of this runtime.
+	pub type ProfileOf<T> = HardwareProfile<<T as Config>::MaxText>;
+	/// A machine record of this runtime.
+	pub type MachineOf<T> = Machine<
+		<T as frame_system::Config>::AccountId,
+		BalanceOf<T>,
+		BlockNumberFor<T>,
+		<T as Config>::MaxText,
+		<T as Config>::MaxContainersPerMachine,
+	>;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A provider's registration deposit.
+		#[codec(index = 0)]
+		Provider,
+		/// A machine record's deposit.
+		#[codec(index = 1)]
+		Machine,
+		/// A container record's deposit.
+		#[codec(index = 2)]
+		Container,
+	}
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// The overarching event type.
+		#[allow(deprecated)]
+		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+
+		/// The currency deposits are held in.
+		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+
+		/// The overarching hold reason.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// PoC: told when containers are online (each heartbeat) and when they go offline.
+		type Contribution: ContributionHooks<Self::AccountId>;
+
+		/// Deposit of a provider.
+		#[pallet::constant]
+		type ProviderDeposit: Get<BalanceOf<Self>>;
+
+		/// Deposit of a machine.
+		#[pallet::constant]
+		type MachineDeposit: Get<BalanceOf<Self>>;
+
+		/// Deposit of a container.
+		#[pallet::constant]
+		type ContainerDeposit: Get<BalanceOf<Self>>;
+
+		/// Blocks between deregistering and withdrawing a provider's deposit.
+		#[pallet::constant]
+		type CoolDown: Get<BlockNumberFor<Self>>;
+
+		/// Fewest blocks between two heartbeats of a machine.
+		#[pallet::constant]
+		type MinHeartbeatInterval: Get<BlockNumberFor<Self>>;
+
+		/// A machine silent for longer is marked offline.
+		#[pallet::constant]
+		type HeartbeatTimeout: Get<BlockNumberFor<Self>>;
+
+		/// Machines the offline sweep checks per block.
+		#[pallet::constant]
+		type SweepPerBlock: Get<u32>;
+
+		/// Longest name, region, label, CPU model or architecture string.
+		#[pallet::constant]
+		type MaxText: Get<u32>;
+
+		/// Most labels of a provider.
+		#[pallet::constant]
+		type MaxLabels: Get<u32>;
+
+		/// Most machines of a provider.
+		#[pallet::constant]
+		type MaxMachinesPerProvider: Get<u32>;
+
+		/// Most containers of a machine.
+		#[pallet::constant]
+		type MaxContainersPerMachine: Get<u32>;
+
+		/// Weights of the calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Registered providers.
+	#[pallet::storage]
+	pub type Providers<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, ProviderOf<T>>;
+
+	/// Registered machines.
+	#[pallet::storage]
+	pub type Machines<T: Config> = StorageMap<_, Twox64Concat, MachineId, MachineOf<T>>;
+
+	/// Registered containers.
+	#[pallet::storage]
+	pub type Containers<T: Config> =
+		StorageMap<_, Twox64Concat, ContainerId, Container<BalanceOf<T>>>;
+
+	/// The next machine id.
+	#[pallet::storage]
+	pub type NextMachineId<T: Config> = StorageValue<_, MachineId, ValueQuery>;
+
+	/// The next container id (ids of genesis test containers in PoC stay below 1,000).
+	#[pallet::storage]
+	pub type NextContainerId<T: Config> =
+		StorageValue<_, ContainerId, ValueQuery, FirstContainerId>;
+
+	/// Container ids start here.
+	#[pallet::type_value]
+	pub fn FirstContainerId() -> ContainerId {
+		1_000
+	}
+
+	/// The next machine id the offline sweep checks.
+	#[pallet::storage]
+	pub type SweepCursor<T: Config> = StorageValue<_, MachineId, ValueQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A provider registered.
+		ProviderRegistered { who: T::AccountId },
+		/// A provider changed its metadata.
+		ProviderUpdated { who: T::AccountId },
+		/// A provider started leaving; its deposit is free from `at`.
+		ProviderLeaving { who: T::AccountId, at: BlockNumberFor<T> },
+		/// A provider left and got its deposit back.
+		ProviderRemoved { who: T::AccountId },
+		/// A machine was registered with `profile`.
+		MachineRegistered { id: MachineId, owner: T::AccountId, profile: ProfileOf<T> },
+		/// A machine's profile changed.
+		MachineUpdated { id: MachineId, version: u32, profile: ProfileOf<T> },
+		/// A machine was removed with its containers.
+		MachineRemoved { id: MachineId },
+		/// A machine missed its heartbeats and left scheduling.
+		MachineOffline { id: MachineId },
+		/// A machine is online again.
+		MachineOnline { id: MachineId },
+		/// A container (compute slice) appeared on `machine`.
+		ContainerAdded { id: ContainerId, machine: MachineId, capacity: ContainerCapacity },
+		/// A container was removed.
+		ContainerRemoved { id: ContainerId },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The account is already a provider.
+		AlreadyProvider,
+		/// The account is not a provider.
+		NotProvider,
+		/// The provider is leaving and cannot add machines.
+		ProviderLeaving,
+		/// The provider still has machines.
+		HasMachines,
+		/// The provider has not deregistered or its cool-down has not passed.
+		CoolDownPending,
+		/// The provider has `MaxMachinesPerProvider` machines.
+		TooManyMachines,
+		/// No such machine.
+		UnknownMachine,
+		/// The caller does not own the machine or container.
+		NotOwner,
+		/// A profile must have cores and memory.
+		EmptyProfile,
+		/// The new profile is smaller than the machine's containers.
+		ProfileTooSmall,
+		/// The machine has `MaxContainersPerMachine` containers.
+		TooManyContainers,
+		/// The container does not fit the machine's free resources.
+		DoesNotFit,
+		/// A container needs some CPU and memory.
+		EmptyContainer,
+		/// No such container.
+		UnknownContainer,
+		/// The container serves a lease.
+		ContainerBusy,
+		/// A heartbeat came sooner than `MinHeartbeatInterval` after the last.
+		TooFrequent,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			let checked = Self::sweep(now);
+			T::WeightInfo::sweep(checked)
+		}
+	}
+
+	#[pallet::call(weight(<T as Config>::WeightInfo))]
+	impl<T: Config> Pallet<T> {
+		/// Registers the caller as a provider, holding [`Config::ProviderDeposit`].
+		#[pallet::call_index(0)]
+		pub fn register_provider(origin: OriginFor<T>, meta: MetaOf<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(!Providers::<T>::contains_key(&who), Error::<T>::AlreadyProvider);
+			let deposit = T::ProviderDeposit::get();
+			T::Currency::hold(&HoldReason::Provider.into(), &who, deposit)?;
+			Providers::<T>::insert(&who, Provider { meta, deposit, machines: 0, leaving_at: None });
+			Self::deposit_event(Event::ProviderRegistered { who });
+			Ok(())
+		}
+
+		/// Replaces the caller's provider metadata.
+		#[pallet::call_index(1)]
+		pub fn update_provider(origin: OriginFor<T>, meta: MetaOf<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Providers::<T>::try_mutate(&who, |p| -> DispatchResult {
+				let p = p.as_mut().ok_or(Error::<T>::NotProvider)?;
+				p.meta = meta;
+				Ok(())
+			})?;
+			Self::deposit_event(Event::ProviderUpdated { who });
+			Ok(())
+		}
+
+		/// Starts leaving: possible once every machine is removed; the deposit can be withdrawn
+		/// after [`Config::CoolDown`].
+		#[pallet::call_index(2)]
+		pub fn deregister_provider(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let at = frame_system::Pallet::<T>::block_number().saturating_add(T::CoolDown::get());
+			Providers::<T>::try_mutate(&who, |p| -> DispatchResult {
+				let p = p.as_mut().ok_or(Error::<T>::NotProvider)?;
+				ensure!(p.machines == 0, Error::<T>::HasMachines);
+				p.leaving_at = Some(at);
+				Ok(())
+			})?;
+			Self::deposit_event(Event::ProviderLeaving { who, at });
+			Ok(())
+		}
+
+		/// Ends a provider whose cool-down has passed and releases its deposit.
+		#[pallet::call_index(3)]
+		pub fn withdraw_provider(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let p = Providers::<T>::get(&who).ok_or(Error::<T>::NotProvider)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(p.leaving_at.is_some_and(|at| at <= now), Error::<T>::CoolDownPending);
+			Self::release(HoldReason::Provider, &who, p.deposit);
+			Providers::<T>::remove(&who);
+			Self::deposit_event(Event::ProviderRemoved { who });
+			Ok(())
+		}
+
+		/// Registers a machine of the caller with the agent's `profile`, holding
+		/// [`Config::MachineDeposit`]. The machine starts online.
+		#[pallet::call_index(4)]
+		pub fn register_machine(origin: OriginFor<T>, profile: ProfileOf<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(
+				profile.logical_cores > 0 && profile.memory_bytes > 0,
+				Error::<T>::EmptyProfile
+			);
+			let mut provider = Providers::<T>::get(&who).ok_or(Error::<T>::NotProvider)?;
+			ensure!(provider.leaving_at.is_none(), Error::<T>::ProviderLeaving);
+			ensure!(
+				provider.machines < T::MaxMachinesPerProvider::get(),
+				Error::<T>::TooManyMachines
+			);
+			let deposit = T::MachineDeposit::get();
+			T::Currency::hold(&HoldReason::Machine.into(), &who, deposit)?;
+			let id = NextMachineId::<T>::mutate(|n| {
+				let id = *n;
+				*n = n.saturating_add(1);
+				id
+			});
+			provider.machines = provider.machines.saturating_add(1);
+			Providers::<T>::insert(&who, provider);
+			Machines::<T>::insert(
+				id,
+				Machine {
+					owner: who.clone(),
+					profile: profile.clone(),
+					version: 1,
+					deposit,
+					containers: BoundedVec::new(),
+					last_heartbeat: frame_system::Pallet::<T>::block_number(),
+					online: true,
+				},
+			);
+			Self::deposit_event(Event::MachineRegistered { id, owner: who, profile });
+			Ok(())
+		}
+
+		/// Replaces machine `id`'s profile (owner only); bumps its version.
+		#[pallet::call_index(5)]
+		pub fn update_machine(
+			origin: OriginFor<T>,
+			id: MachineId,
+			profile: ProfileOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(
+				profile.logical_cores > 0 && profile.memory_bytes > 0,
+				Error::<T>::EmptyProfile
+			);
+			let mut machine = Machines::<T>::get(id).ok_or(Error::<T>::UnknownMachine)?;
+			ensure!(machine.owner == who, Error::<T>::NotOwner);
+			ensure!(
+				Self::allocated(&machine).is_some_and(|used| profile.capacity().covers(&used)),
+				Error::<T>::ProfileTooSmall
+			);
+			machine.profile = profile.clone();
+			machine.version = machine.version.saturating_add(1);
+			let version = machine.version;
+			Machines::<T>::insert(id, machine);
+			Self::deposit_event(Event::MachineUpdated { id, version, profile });
+			Ok(())
+		}
+
+		/// Removes machine `id` (owner only) with its containers, all of which must be idle,
+		/// and releases their deposits.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::remove_machine(T::MaxContainersPerMachine::get()))]
+		pub fn remove_machine(origin: OriginFor<T>, id: MachineId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let machine = Machines::<T>::get(id).ok_or(Error::<T>::UnknownMachine)?;
+			ensure!(machine.owner == who, Error::<T>::NotOwner);
+			let containers: alloc::vec::Vec<_> = machine
+				.containers
+				.iter()
+				.filter_map(|c| Containers::<T>::get(c).map(|r| (*c, r)))
+				.collect();
+			ensure!(
+				containers.iter().all(|(_, c)| c.state == ContainerState::Idle),
+				Error::<T>::ContainerBusy
+			);
+			for (cid, c) in containers {
+				T::Contribution::container_offline(cid);
+				Self::release(HoldReason::Container, &who, c.deposit);
+				Containers::<T>::remove(cid);
+				Self::deposit_event(Event::ContainerRemoved { id: cid });
+			}
+			Self::release(HoldReason::Machine, &who, machine.deposit);
+			Machines::<T>::remove(id);
+			Providers::<T>::mutate(&who, |p| {
+				if let Some(p) = p {
+					p.machines = p.machines.saturating_sub(1);
+				}
+			});
+			Self::deposit_event(Event::MachineRemoved { id });
+			Ok(())
+		}
+
+		/// Adds a container of `spec` on machine `machine` (owner only), holding
+		/// [`Config::ContainerDeposit`]. All containers together must fit the profile.
+		#[pallet::call_index(7)]
+		pub fn add_container(
+			origin: OriginFor<T>,
+			machine: MachineId,
+			spec: ResourceSpec,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(spec.cpu_millicores > 0 && spec.memory_bytes > 0, Error::<T>::EmptyContainer);
+			let mut m = Machines::<T>::get(machine).ok_or(Error::<T>::UnknownMachine)?;
+			ensure!(m.owner == who, Error::<T>::NotOwner);
+			let used = Self::allocated(&m).ok_or(Error::<T>::DoesNotFit)?;
+			let total = add_specs(&used, &spec).ok_or(Error::<T>::DoesNotFit)?;
+			ensure!(m.profile.capacity().covers(&total), Error::<T>::DoesNotFit);
+			let id = NextContainerId::<T>::get();
+			m.containers.try_push(id).map_err(|_| Error::<T>::TooManyContainers)?;
+			let deposit = T::ContainerDeposit::get();
+			T::Currency::hold(&HoldReason::Container.into(), &who, deposit)?;
+			NextContainerId::<T>::put(id.saturating_add(1));
+			let capacity = ContainerCapacity { spec, cpu_mhz: m.profile.cpu_mhz };
+			Containers::<T>::insert(
+				id,
+				Container { machine, capacity, state: ContainerState::Idle, deposit },
+			);
+			if m.online {
+				T::Contribution::container_online(id, &who, capacity)?;
+			}
+			Machines::<T>::insert(machine, m);
+			Self::deposit_event(Event::ContainerAdded { id, machine, capacity });
+			Ok(())
+		}
+
+		/// Removes idle container `id` (owner only) and releases its deposit.
+		#[pallet::call_index(8)]
+		pub fn remove_container(origin: OriginFor<T>, id: ContainerId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let c = Containers::<T>::get(id).ok_or(Error::<T>::UnknownContainer)?;
+			let mut m = Machines::<T>::get(c.machine).ok_or(Error::<T>::UnknownMachine)?;
+			ensure!(m.owner == who, Error::<T>::NotOwner);
+			ensure!(c.state == ContainerState::Idle, Error::<T>::ContainerBusy);
+			m.containers.retain(|x| *x != id);
+			Machines::<T>::insert(c.machine, m);
+			T::Contribution::container_offline(id);
+			Self::release(HoldReason::Container, &who, c.deposit);
+			Containers::<T>::remove(id);
+			Self::deposit_event(Event::ContainerRemoved { id });
+			Ok(())
+		}
+
+		/// A heartbeat of machine `id` (owner only, at most one per
+		/// [`Config::MinHeartbeatInterval`]): the machine is online and each container is
+		/// reported online to PoC (which accrues contribution once per period).
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::heartbeat(T::MaxContainersPerMachine::get()))]
+		pub fn heartbeat(origin: OriginFor<T>, id: MachineId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut m = Machines::<T>::get(id).ok_or(Error::<T>::UnknownMachine)?;
+			ensure!(m.owner == who, Error::<T>::NotOwner);
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(
+				!m.online || now >= m.last_heartbeat.saturating_add(T::MinHeartbeatInterval::get()),
+				Error::<T>::TooFrequent
+			);
+			let was_online = m.online;
+			m.last_heartbeat = now;
+			m.online = true;
+			for cid in m.containers.iter() {
+				if let Some(c) = Containers::<T>::get(cid) {
+					T::Contribution::container_online(*cid, &who, c.capacity)?;
+				}
+			}
+			Machines::<T>::insert(id, m);
+			if !was_online {
+				Self::deposit_event(Event::MachineOnline { id });
+			}
+			Ok(())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// Σ of the machine's container specs (`None` on overflow).
+		pub fn allocated(m: &MachineOf<T>) -> Option<ResourceSpec> {
+			m.containers.iter().try_fold(ResourceSpec::default(), |acc, id| {
+				match Containers::<T>::get(id) {
+					Some(c) => add_specs(&acc, &c.capacity.spec),
+					None => Some(acc),
+				}
+			})
+		}
+
+		/// Checks up to [`Config::SweepPerBlock`] machines (round robin over ids) and marks
+		/// those silent for more than [`Config::HeartbeatTimeout`] offline. Returns how many
+		/// were checked.
+		pub fn sweep(now: BlockNumberFor<T>) -> u32 {
+			let end = NextMachineId::<T>::get();
+			if end == 0 {
+				return 0;
+			}
+			let mut cursor = SweepCursor::<T>::get();
+			let n = T::SweepPerBlock::get().min(end.min(u32::MAX as u64) as u32);
+			for _ in 0..n {
+				if cursor >= end {
+					cursor = 0;
+				}
+				if let Some(mut m) = Machines::<T>::get(cursor) {
+					if m.online && now > m.last_heartbeat.saturating_add(T::HeartbeatTimeout::get())
+					{
+						m.online = false;
+						for cid in m.containers.iter() {
+							T::Contribution::container_offline(*cid);
+						}
+						Machines::<T>::insert(cursor, m);
+						Self::deposit_event(Event::MachineOffline { id: cursor });
+					}
+				}
+				cursor = cursor.saturating_add(1);
+			}
+			SweepCursor::<T>::put(cursor);
+			n
+		}
+
+		fn release(reason: HoldReason, who: &T::AccountId, amount: BalanceOf<T>) {
+			if amount.is_zero() {
+				return;
+			}
+			if let Err(e) = T::Currency::release(&reason.into(), who, amount, Precision::BestEffort)
+			{
+				log::error!(target: LOG_TARGET, "releasing a deposit failed: {e:?}");
+			}
+		}
+	}
+
+	/// Idle containers on online machines: what the market may lease (PoC's `Available`).
+	pub struct IdleContainers<T>(core::marker::PhantomData<T>);
+	impl<T: Config> Contains<ContainerId> for IdleContainers<T> {
+		fn contains(id: &ContainerId) -> bool {
+			Containers::<T>::get(id).is_some_and(|c| {
+				c.state == ContainerState::Idle
+					&& Machines::<T>::get(c.machine).is_some_and(|m| m.online)
+			})
+		}
+	}
+
+	/// `a + b` per resource (`None` on overflow).
+	pub fn add_specs(a: &ResourceSpec, b: &ResourceSpec) -> Option<ResourceSpec> {
+		Some(ResourceSpec {
+			cpu_millicores: a.cpu_millicores.checked_add(b.cpu_millicores)?,
+			memory_bytes: a.memory_bytes.checked_add(b.memory_bytes)?,
+			storage_bytes: a.storage_bytes.checked_add(b.storage_bytes)?,
+			bandwidth_bps: a.bandwidth_bps.checked_add(b.bandwidth_bps)?,
+		})
+	}
+}

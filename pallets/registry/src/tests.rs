@@ -1,0 +1,271 @@
+//! Unit tests: every call, every error, deposits, heartbeats, the offline sweep and the PoC
+//! hand-off.
+
+use crate::{mock::*, *};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::{
+		fungible::{Inspect, InspectHold},
+		Contains,
+	},
+};
+use pallet_poc::Scheduler;
+use sp_runtime::DispatchError;
+
+fn held(who: AccountId) -> Balance {
+	<Balances as InspectHold<AccountId>>::total_balance_on_hold(&who)
+}
+
+/// Provider 1 with machine 0 (8 cores, 16 GiB).
+fn provider_with_machine() {
+	assert_ok!(Registry::register_provider(RuntimeOrigin::signed(1), meta("one")));
+	assert_ok!(Registry::register_machine(RuntimeOrigin::signed(1), profile(8, 16)));
+}
+
+#[test]
+fn providers_register_with_a_deposit_and_leave_after_a_cool_down() {
+	new_test_ext().execute_with(|| {
+		assert_noop!(
+			Registry::register_provider(RuntimeOrigin::none(), meta("x")),
+			DispatchError::BadOrigin
+		);
+		assert_ok!(Registry::register_provider(RuntimeOrigin::signed(1), meta("one")));
+		assert_eq!(held(1), 100);
+		assert_noop!(
+			Registry::register_provider(RuntimeOrigin::signed(1), meta("again")),
+			Error::<Test>::AlreadyProvider
+		);
+		assert_ok!(Registry::update_provider(RuntimeOrigin::signed(1), meta("renamed")));
+		assert_eq!(Providers::<Test>::get(1).unwrap().meta.name.to_vec(), b"renamed".to_vec());
+		assert_noop!(
+			Registry::update_provider(RuntimeOrigin::signed(2), meta("x")),
+			Error::<Test>::NotProvider
+		);
+		assert_noop!(
+			Registry::withdraw_provider(RuntimeOrigin::signed(1)),
+			Error::<Test>::CoolDownPending
+		);
+		assert_ok!(Registry::deregister_provider(RuntimeOrigin::signed(1)));
+		assert!(registry_events().contains(&Event::ProviderLeaving { who: 1, at: 21 }));
+		assert_noop!(
+			Registry::register_machine(RuntimeOrigin::signed(1), profile(4, 8)),
+			Error::<Test>::ProviderLeaving
+		);
+		run_to(20);
+		assert_noop!(
+			Registry::withdraw_provider(RuntimeOrigin::signed(1)),
+			Error::<Test>::CoolDownPending
+		);
+		run_to(21);
+		assert_ok!(Registry::withdraw_provider(RuntimeOrigin::signed(1)));
+		assert_eq!(held(1), 0);
+		assert_eq!(Balances::balance(&1), 1_000, "nothing lost");
+		assert!(Providers::<Test>::get(1).is_none());
+	});
+}
+
+#[test]
+fn a_provider_without_funds_cannot_register() {
+	new_test_ext().execute_with(|| {
+		assert!(Registry::register_provider(RuntimeOrigin::signed(42), meta("poor")).is_err());
+		assert!(Providers::<Test>::get(42).is_none());
+	});
+}
+
+#[test]
+fn machines_are_owned_versioned_and_bounded() {
+	new_test_ext().execute_with(|| {
+		assert_noop!(
+			Registry::register_machine(RuntimeOrigin::signed(1), profile(8, 16)),
+			Error::<Test>::NotProvider
+		);
+		provider_with_machine();
+		assert_eq!(held(1), 110);
+		let m = Machines::<Test>::get(0).unwrap();
+		assert_eq!((m.owner, m.version, m.online), (1, 1, true));
+		assert_noop!(
+			Registry::register_machine(RuntimeOrigin::signed(1), profile(0, 16)),
+			Error::<Test>::EmptyProfile
+		);
+		assert_noop!(
+			Registry::update_machine(RuntimeOrigin::signed(2), 0, profile(16, 32)),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(
+			Registry::update_machine(RuntimeOrigin::signed(1), 7, profile(16, 32)),
+			Error::<Test>::UnknownMachine
+		);
+		assert_ok!(Registry::update_machine(RuntimeOrigin::signed(1), 0, profile(16, 32)));
+		assert_eq!(Machines::<Test>::get(0).unwrap().version, 2);
+		assert!(registry_events().contains(&Event::MachineUpdated {
+			id: 0,
+			version: 2,
+			profile: profile(16, 32)
+		}));
+		assert_ok!(Registry::register_machine(RuntimeOrigin::signed(1), profile(1, 1)));
+		assert_ok!(Registry::register_machine(RuntimeOrigin::signed(1), profile(1, 1)));
+		assert_noop!(
+			Registry::register_machine(RuntimeOrigin::signed(1), profile(1, 1)),
+			Error::<Test>::TooManyMachines
+		);
+		assert_noop!(
+			Registry::deregister_provider(RuntimeOrigin::signed(1)),
+			Error::<Test>::HasMachines
+		);
+	});
+}
+
+#[test]
+fn containers_fit_their_machine_and_reach_poc() {
+	new_test_ext().execute_with(|| {
+		provider_with_machine();
+		assert_noop!(
+			Registry::add_container(RuntimeOrigin::signed(1), 0, spec(0, 1)),
+			Error::<Test>::EmptyContainer
+		);
+		assert_noop!(
+			Registry::add_container(RuntimeOrigin::signed(2), 0, spec(1_000, 1)),
+			Error::<Test>::NotOwner
+		);
+		assert_noop!(
+			Registry::add_container(RuntimeOrigin::signed(1), 0, spec(9_000, 1)),
+			Error::<Test>::DoesNotFit
+		);
+		assert_ok!(Registry::add_container(RuntimeOrigin::signed(1), 0, spec(4_000, 8)));
+		assert_ok!(Registry::add_container(RuntimeOrigin::signed(1), 0, spec(4_000, 8)));
+		// The machine is full now (8 cores, 16 GiB).
+		assert_noop!(
+			Registry::add_container(RuntimeOrigin::signed(1), 0, spec(1, 1)),
+			Error::<Test>::DoesNotFit
+		);
+		assert_eq!(held(1), 110 + 2 * 5);
+		let c = Containers::<Test>::get(1_000).unwrap();
+		assert_eq!((c.machine, c.state, c.capacity.cpu_mhz), (0, ContainerState::Idle, 2_500));
+		assert!(registry_events().contains(&Event::ContainerAdded {
+			id: 1_001,
+			machine: 0,
+			capacity: c.capacity
+		}));
+		// PoC scored both (4 gradients × 10 points at σ = 1) and schedules them.
+		assert_eq!(pallet_poc::Pallet::<Test>::score_view(1_000).unwrap().basic, 40);
+		assert_eq!(
+			pallet_poc::Pallet::<Test>::next_candidates(&spec(4_000, 8), 2),
+			vec![1_000, 1_001]
+		);
+		// A smaller profile than the containers is refused.
+		assert_noop!(
+			Registry::update_machine(RuntimeOrigin::signed(1), 0, profile(4, 16)),
+			Error::<Test>::ProfileTooSmall
+		);
+		// Removing one frees room and its deposit, and it leaves scheduling.
+		assert_ok!(Registry::remove_container(RuntimeOrigin::signed(1), 1_000));
+		assert_eq!(held(1), 115);
+		assert_eq!(pallet_poc::Pallet::<Test>::score_view(1_000).unwrap().tier, None);
+		assert_noop!(
+			Registry::remove_container(RuntimeOrigin::signed(1), 1_000),
+			Error::<Test>::UnknownContainer
+		);
+		assert_ok!(Registry::add_container(RuntimeOrigin::signed(1), 0, spec(4_000, 8)));
+	});
+}
+
+#[test]
+fn busy_containers_cannot_be_removed() {
+	new_test_ext().execute_with(|| {
+		provider_with_machine();
+		assert_ok!(Registry::add_container(RuntimeOrigin::signed(1), 0, spec(1_000, 1)));
+		Containers::<Test>::mutate(1_000, |c| {
+			c.as_mut().unwrap().state = ContainerState::Serving(7)
+		});
+		assert!(!IdleContainers::<Test>::contains(&1_000));
+		assert_noop!(
+			Registry::remove_container(RuntimeOrigin::signed(1), 1_000),
+			Error::<Test>::ContainerBusy
+		);
+		assert_noop!(
+			Registry::remove_machine(RuntimeOrigin::signed(1), 0),
+			Error::<Test>::ContainerBusy
+		);
+	});
+}
+
+#[test]
+fn removing_a_machine_releases_every_deposit() {
+	new_test_ext().execute_with(|| {
+		provider_with_machine();
+		for _ in 0..4 {
+			assert_ok!(Registry::add_container(RuntimeOrigin::signed(1), 0, spec(1_000, 1)));
+		}
+		assert_noop!(
+			Registry::add_container(RuntimeOrigin::signed(1), 0, spec(1_000, 1)),
+			Error::<Test>::TooManyContainers
+		);
+		assert_noop!(
+			Registry::remove_machine(RuntimeOrigin::signed(2), 0),
+			Error::<Test>::NotOwner
+		);
+		assert_ok!(Registry::remove_machine(RuntimeOrigin::signed(1), 0));
+		assert_eq!(held(1), 100);
+		assert_eq!(Providers::<Test>::get(1).unwrap().machines, 0);
+		assert_eq!(Containers::<Test>::iter().count(), 0);
+		assert_eq!(pallet_poc::Supply::<Test>::get(), [0; 4]);
+	});
+}
+
+#[test]
+fn heartbeats_are_rate_limited_and_accrue_contribution() {
+	new_test_ext().execute_with(|| {
+		provider_with_machine();
+		assert_ok!(Registry::add_container(RuntimeOrigin::signed(1), 0, spec(1_000, 1)));
+		assert_noop!(Registry::heartbeat(RuntimeOrigin::signed(1), 0), Error::<Test>::TooFrequent);
+		assert_noop!(Registry::heartbeat(RuntimeOrigin::signed(2), 0), Error::<Test>::NotOwner);
+		run_to(10);
+		assert_ok!(Registry::heartbeat(RuntimeOrigin::signed(1), 0));
+		// One more PoC period (10 blocks): 40 more points.
+		assert_eq!(pallet_poc::Pallet::<Test>::score_view(1_000).unwrap().basic, 80);
+		run_to(14);
+		assert_noop!(Registry::heartbeat(RuntimeOrigin::signed(1), 0), Error::<Test>::TooFrequent);
+	});
+}
+
+#[test]
+fn silent_machines_go_offline_and_come_back() {
+	new_test_ext().execute_with(|| {
+		provider_with_machine();
+		assert_ok!(Registry::add_container(RuntimeOrigin::signed(1), 0, spec(1_000, 1)));
+		run_to(31);
+		assert!(Machines::<Test>::get(0).unwrap().online, "timeout is 30 blocks");
+		run_to(32);
+		assert!(!Machines::<Test>::get(0).unwrap().online);
+		assert!(registry_events().contains(&Event::MachineOffline { id: 0 }));
+		assert!(!IdleContainers::<Test>::contains(&1_000));
+		assert!(pallet_poc::Pallet::<Test>::next_candidates(&spec(1, 1), 1).is_empty());
+		// A heartbeat brings it back at once (no rate limit while offline).
+		assert_ok!(Registry::heartbeat(RuntimeOrigin::signed(1), 0));
+		assert!(registry_events().contains(&Event::MachineOnline { id: 0 }));
+		assert!(IdleContainers::<Test>::contains(&1_000));
+		assert_eq!(pallet_poc::Pallet::<Test>::next_candidates(&spec(1, 1), 1), vec![1_000]);
+	});
+}
+
+#[test]
+fn the_sweep_checks_a_bounded_number_of_machines_per_block() {
+	new_test_ext().execute_with(|| {
+		SweepPerBlock::set(2);
+		for who in 1..=3 {
+			assert_ok!(Registry::register_provider(RuntimeOrigin::signed(who), meta("p")));
+			for _ in 0..2 {
+				assert_ok!(Registry::register_machine(RuntimeOrigin::signed(who), profile(1, 1)));
+			}
+		}
+		assert_eq!(Registry::sweep(100), 2);
+		let offline = Machines::<Test>::iter().filter(|(_, m)| !m.online).count();
+		assert_eq!(offline, 2, "two machines checked per block");
+		assert_eq!(SweepCursor::<Test>::get(), 2);
+		Registry::sweep(100);
+		Registry::sweep(100);
+		assert_eq!(Machines::<Test>::iter().filter(|(_, m)| !m.online).count(), 6);
+		Registry::sweep(100);
+		assert_eq!(SweepCursor::<Test>::get(), 2, "wraps around");
+	});
+}
