@@ -244,6 +244,9 @@ mod runtime {
 	#[runtime::pallet_index(14)]
 	pub type Poc = pallet_poc;
 
+	#[runtime::pallet_index(15)]
+	pub type Registry = pallet_registry;
+
 	#[runtime::pallet_index(20)]
 	pub type Preimage = pallet_preimage;
 

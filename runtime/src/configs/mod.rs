@@ -4,11 +4,13 @@
 //! - [`consensus`]: BABE, GRANDPA, authorship, session, historical, offences;
 //! - [`staking`]: staking and its election.
 //! - [`poc`]: Proof of Contribution.
+//! - [`registry`]: providers, machines, containers, heartbeats.
 //! - [`governance`]: referenda, conviction voting, scheduler, preimages.
 
 pub mod consensus;
 pub mod governance;
 pub mod poc;
+pub mod registry;
 pub mod staking;
 
 use crate::{

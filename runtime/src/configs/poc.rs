@@ -6,7 +6,7 @@
 use crate::{time::*, AccountId, BlockNumber, Runtime, RuntimeEvent};
 use frame_support::{
 	parameter_types,
-	traits::{ConstU32, Everything},
+	traits::{ConstU32, Contains},
 };
 use frame_system::EnsureRoot;
 
@@ -28,6 +28,19 @@ parameter_types! {
 	pub const PocDemandHoldBlocks: u32 = HOURS;
 }
 
+/// What the scheduler may propose: registry containers that are idle on an online machine;
+/// containers the registry does not know are the genesis test containers of dev presets.
+pub struct SchedulableContainers;
+impl Contains<pallet_poc::ContainerId> for SchedulableContainers {
+	fn contains(id: &pallet_poc::ContainerId) -> bool {
+		if pallet_registry::Containers::<Runtime>::contains_key(id) {
+			pallet_registry::IdleContainers::<Runtime>::contains(id)
+		} else {
+			true
+		}
+	}
+}
+
 /// Chain contribution: the account voted with `pallet-dpos` in the current or last era.
 pub struct DposVoteHistory;
 impl pallet_poc::VoteHistory<AccountId> for DposVoteHistory {
@@ -42,8 +55,8 @@ impl pallet_poc::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type AdminOrigin = EnsureRoot<AccountId>;
 	type Votes = DposVoteHistory;
-	/// Every online container is free until the market tracks leases.
-	type Available = Everything;
+	/// Idle containers on online machines (and the genesis test containers).
+	type Available = SchedulableContainers;
 	type HalvingPeriod = PocHalvingPeriod;
 	type HeartbeatPeriod = PocHeartbeatPeriod;
 	type AdjustmentPeriod = PocAdjustmentPeriod;

@@ -6,5 +6,6 @@ mod equivocation;
 mod governance;
 mod poc;
 mod presets;
+mod registry;
 mod staking;
 mod transfers;

@@ -1,0 +1,54 @@
+//! The registry: providers, machines (hardware profiles), containers and heartbeats, each
+//! record paid for by a held deposit.
+//!
+//! Heartbeats (normal runtime / `fast-runtime`): at most one per 5 min / 5 blocks; a machine
+//! silent for 30 min / 30 blocks is marked offline. A leaving provider waits 7 days / 20
+//! blocks for its deposit.
+
+use crate::{
+	currency::{deposit, URA},
+	time::*,
+	Balance, Balances, BlockNumber, Poc, Runtime, RuntimeEvent, RuntimeHoldReason,
+};
+use frame_support::{parameter_types, traits::ConstU32};
+
+#[cfg(feature = "fast-runtime")]
+parameter_types! {
+	pub const RegistryCoolDown: BlockNumber = 20;
+	pub const MinHeartbeatInterval: BlockNumber = 5;
+	pub const HeartbeatTimeout: BlockNumber = 30;
+}
+#[cfg(not(feature = "fast-runtime"))]
+parameter_types! {
+	pub const RegistryCoolDown: BlockNumber = 7 * DAYS;
+	pub const MinHeartbeatInterval: BlockNumber = 5 * MINUTES;
+	pub const HeartbeatTimeout: BlockNumber = 30 * MINUTES;
+}
+
+parameter_types! {
+	/// A provider stakes 100 URA on its identity.
+	pub const ProviderDeposit: Balance = 100 * URA;
+	/// A machine record (profile + up to 16 container ids): one item, ~300 bytes.
+	pub const MachineDeposit: Balance = deposit(1, 300);
+	/// A container record: one item, ~80 bytes.
+	pub const ContainerDeposit: Balance = deposit(1, 80);
+}
+
+impl pallet_registry::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Contribution = Poc;
+	type ProviderDeposit = ProviderDeposit;
+	type MachineDeposit = MachineDeposit;
+	type ContainerDeposit = ContainerDeposit;
+	type CoolDown = RegistryCoolDown;
+	type MinHeartbeatInterval = MinHeartbeatInterval;
+	type HeartbeatTimeout = HeartbeatTimeout;
+	type SweepPerBlock = ConstU32<16>;
+	type MaxText = ConstU32<64>;
+	type MaxLabels = ConstU32<8>;
+	type MaxMachinesPerProvider = ConstU32<32>;
+	type MaxContainersPerMachine = ConstU32<16>;
+	type WeightInfo = ();
+}
