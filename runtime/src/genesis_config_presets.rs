@@ -6,7 +6,7 @@
 //! the layout zombienet also uses.
 
 use crate::{
-	configs::staking::{MIN_NOMINATOR_BOND, MIN_VALIDATOR_BOND},
+	configs::staking::{MAX_CANDIDATES, MIN_NOMINATOR_BOND, MIN_VALIDATOR_BOND},
 	currency::URA,
 	AccountId, Balance, BalancesConfig, PocConfig, RuntimeGenesisConfig, SessionConfig,
 	SessionKeys, StakingConfig, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
@@ -95,6 +95,7 @@ pub fn uranus_genesis(
 				.collect::<Vec<_>>(),
 			min_validator_bond: MIN_VALIDATOR_BOND,
 			min_nominator_bond: MIN_NOMINATOR_BOND,
+			max_validator_count: Some(MAX_CANDIDATES),
 		},
 		sudo: SudoConfig { key: Some(sudo) },
 		poc: PocConfig {
