@@ -16,13 +16,25 @@
 //!   is marked offline by a bounded sweep in `on_initialize` and its containers leave
 //!   scheduling.
 //!
-//! Every record is paid for by a held deposit; every collection is bounded.
+//! - **Images** (the app store, §6.3): anyone publishes an OCI manifest digest with its
+//!   repository, version, size, minimum resources and a usage fee, holding
+//!   [`Config::ImageDeposit`]; [`Config::VerifierOrigin`] (root / governance) verifies or rejects
+//!   it. The market runs only verified images ([`Pallet::leasable_image`]) and pays the
+//!   publisher its fee on every lease.
+//!
+//! Every record is paid for by a held deposit; every collection is bounded. The
+//! [`runtime_api::RegistryApi`] lists all of it for the node's `registry_*` RPC.
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
+pub mod runtime_api;
 pub mod types;
+pub mod views;
 pub mod weights;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 
 #[cfg(test)]
 mod mock;
@@ -43,7 +55,7 @@ pub mod pallet {
 	use frame_support::{
 		pallet_prelude::*,
 		traits::{
-			fungible::{Inspect, MutateHold},
+			fungible::{Inspect, Mutate, MutateHold},
 			tokens::Precision,
 			Contains,
 		},
@@ -71,6 +83,15 @@ pub mod pallet {
 		<T as Config>::MaxText,
 		<T as Config>::MaxContainersPerMachine,
 	>;
+	/// An image record of this runtime.
+	pub type ImageOf<T> = Image<
+		<T as frame_system::Config>::AccountId,
+		BalanceOf<T>,
+		BlockNumberFor<T>,
+		<T as Config>::MaxImageRef,
+	>;
+	/// An image repository or version string of this runtime.
+	pub type ImageRefOf<T> = BoundedVec<u8, <T as Config>::MaxImageRef>;
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
@@ -87,6 +108,9 @@ pub mod pallet {
 		/// A container record's deposit.
 		#[codec(index = 2)]
 		Container,
+		/// An image record's deposit.
+		#[codec(index = 3)]
+		Image,
 	}
 
 	#[pallet::config]
@@ -96,7 +120,8 @@ pub mod pallet {
 		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
 
 		/// The currency deposits are held in.
-		type Currency: MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+		type Currency: Mutate<Self::AccountId>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
 
 		/// The overarching hold reason.
 		type RuntimeHoldReason: From<HoldReason>;
@@ -115,6 +140,17 @@ pub mod pallet {
 		/// Deposit of a container.
 		#[pallet::constant]
 		type ContainerDeposit: Get<BalanceOf<Self>>;
+
+		/// Deposit of an image.
+		#[pallet::constant]
+		type ImageDeposit: Get<BalanceOf<Self>>;
+
+		/// Who verifies or rejects published images.
+		type VerifierOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Longest image repository or version.
+		#[pallet::constant]
+		type MaxImageRef: Get<u32>;
 
 		/// Blocks between deregistering and withdrawing a provider's deposit.
 		#[pallet::constant]
@@ -165,6 +201,15 @@ pub mod pallet {
 	pub type Containers<T: Config> =
 		StorageMap<_, Twox64Concat, ContainerId, Container<BalanceOf<T>>>;
 
+	/// Machines by owner (an index: at most `MaxMachinesPerProvider` per owner).
+	#[pallet::storage]
+	pub type MachinesOf<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, MachineId, ()>;
+
+	/// Published images by manifest digest.
+	#[pallet::storage]
+	pub type Images<T: Config> = StorageMap<_, Identity, ImageDigest, ImageOf<T>>;
+
 	/// The next machine id.
 	#[pallet::storage]
 	pub type NextMachineId<T: Config> = StorageValue<_, MachineId, ValueQuery>;
@@ -209,6 +254,22 @@ pub mod pallet {
 		ContainerAdded { id: ContainerId, machine: MachineId, capacity: ContainerCapacity },
 		/// A container was removed.
 		ContainerRemoved { id: ContainerId },
+		/// An image was published and awaits verification.
+		ImagePublished {
+			digest: ImageDigest,
+			publisher: T::AccountId,
+			name: ImageRefOf<T>,
+			version: ImageRefOf<T>,
+			fee: BalanceOf<T>,
+		},
+		/// An image's usage fee changed (leases already made keep theirs).
+		ImageFeeChanged { digest: ImageDigest, fee: BalanceOf<T> },
+		/// The verifier accepted an image.
+		ImageVerified { digest: ImageDigest },
+		/// The verifier refused an image.
+		ImageRejected { digest: ImageDigest },
+		/// An image was withdrawn by its publisher.
+		ImageRemoved { digest: ImageDigest },
 	}
 
 	#[pallet::error]
@@ -245,6 +306,16 @@ pub mod pallet {
 		ContainerBusy,
 		/// A heartbeat came sooner than `MinHeartbeatInterval` after the last.
 		TooFrequent,
+		/// An image with this digest is already published.
+		ImageExists,
+		/// No image has this digest.
+		UnknownImage,
+		/// An image needs a repository name, a version and a size.
+		EmptyImage,
+		/// The caller did not publish the image.
+		NotPublisher,
+		/// The image is not verified (pending or rejected).
+		ImageNotVerified,
 	}
 
 	#[pallet::hooks]
@@ -335,6 +406,7 @@ pub mod pallet {
 			});
 			provider.machines = provider.machines.saturating_add(1);
 			Providers::<T>::insert(&who, provider);
+			MachinesOf::<T>::insert(&who, id, ());
 			Machines::<T>::insert(
 				id,
 				Machine {
@@ -402,6 +474,7 @@ pub mod pallet {
 			}
 			Self::release(HoldReason::Machine, &who, machine.deposit);
 			Machines::<T>::remove(id);
+			MachinesOf::<T>::remove(&who, id);
 			Providers::<T>::mutate(&who, |p| {
 				if let Some(p) = p {
 					p.machines = p.machines.saturating_sub(1);
@@ -489,9 +562,114 @@ pub mod pallet {
 			}
 			Ok(())
 		}
+
+		/// Publishes image `digest` (the sha256 of its OCI manifest) pulled from repository
+		/// `name`, holding [`Config::ImageDeposit`]. It is `Pending` until the verifier decides;
+		/// `fee` is paid to the caller on every lease of it.
+		#[pallet::call_index(10)]
+		pub fn publish_image(
+			origin: OriginFor<T>,
+			name: ImageRefOf<T>,
+			version: ImageRefOf<T>,
+			digest: ImageDigest,
+			size_bytes: u64,
+			min_resources: ResourceSpec,
+			fee: BalanceOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(
+				!name.is_empty() && !version.is_empty() && size_bytes > 0,
+				Error::<T>::EmptyImage
+			);
+			ensure!(!Images::<T>::contains_key(digest), Error::<T>::ImageExists);
+			let deposit = T::ImageDeposit::get();
+			T::Currency::hold(&HoldReason::Image.into(), &who, deposit)?;
+			Images::<T>::insert(
+				digest,
+				Image {
+					publisher: who.clone(),
+					name: name.clone(),
+					version: version.clone(),
+					size_bytes,
+					min_resources,
+					fee,
+					deposit,
+					status: ImageStatus::Pending,
+					published_at: frame_system::Pallet::<T>::block_number(),
+				},
+			);
+			Self::deposit_event(Event::ImagePublished { digest, publisher: who, name, version, fee });
+			Ok(())
+		}
+
+		/// Sets the usage fee of image `digest` (publisher only); leases already made keep
+		/// the fee they were made with.
+		#[pallet::call_index(11)]
+		pub fn set_image_fee(
+			origin: OriginFor<T>,
+			digest: ImageDigest,
+			fee: BalanceOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Images::<T>::try_mutate(digest, |i| -> DispatchResult {
+				let i = i.as_mut().ok_or(Error::<T>::UnknownImage)?;
+				ensure!(i.publisher == who, Error::<T>::NotPublisher);
+				i.fee = fee;
+				Ok(())
+			})?;
+			Self::deposit_event(Event::ImageFeeChanged { digest, fee });
+			Ok(())
+		}
+
+		/// The verifier's decision on image `digest`: `approve` makes it leasable, otherwise
+		/// it is rejected (and may be decided again).
+		#[pallet::call_index(12)]
+		pub fn verify_image(
+			origin: OriginFor<T>,
+			digest: ImageDigest,
+			approve: bool,
+		) -> DispatchResult {
+			T::VerifierOrigin::ensure_origin(origin)?;
+			Images::<T>::try_mutate(digest, |i| -> DispatchResult {
+				let i = i.as_mut().ok_or(Error::<T>::UnknownImage)?;
+				i.status = if approve { ImageStatus::Verified } else { ImageStatus::Rejected };
+				Ok(())
+			})?;
+			Self::deposit_event(if approve {
+				Event::ImageVerified { digest }
+			} else {
+				Event::ImageRejected { digest }
+			});
+			Ok(())
+		}
+
+		/// Withdraws image `digest` (publisher only) and releases its deposit; new orders can
+		/// no longer use it, running leases keep their terms.
+		#[pallet::call_index(13)]
+		pub fn remove_image(origin: OriginFor<T>, digest: ImageDigest) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let image = Images::<T>::get(digest).ok_or(Error::<T>::UnknownImage)?;
+			ensure!(image.publisher == who, Error::<T>::NotPublisher);
+			Self::release(HoldReason::Image, &who, image.deposit);
+			Images::<T>::remove(digest);
+			Self::deposit_event(Event::ImageRemoved { digest });
+			Ok(())
+		}
 	}
 
 	impl<T: Config> Pallet<T> {
+		/// The image an order may run: known and verified.
+		pub fn leasable_image(digest: &ImageDigest) -> Result<ImageOf<T>, Error<T>> {
+			let image = Images::<T>::get(digest).ok_or(Error::<T>::UnknownImage)?;
+			ensure!(image.status == ImageStatus::Verified, Error::<T>::ImageNotVerified);
+			Ok(image)
+		}
+
+		/// The machines `owner` registered (at most `MaxMachinesPerProvider`).
+		pub fn machines_of(owner: &T::AccountId) -> alloc::vec::Vec<MachineId> {
+			MachinesOf::<T>::iter_key_prefix(owner).collect()
+		}
+
 		/// Σ of the machine's container specs (`None` on overflow).
 		pub fn allocated(m: &MachineOf<T>) -> Option<ResourceSpec> {
 			m.containers.iter().try_fold(ResourceSpec::default(), |acc, id| {

@@ -66,6 +66,9 @@ impl pallet_registry::Config for Test {
 	type ProviderDeposit = ConstU128<100>;
 	type MachineDeposit = ConstU128<10>;
 	type ContainerDeposit = ConstU128<5>;
+	type ImageDeposit = ConstU128<20>;
+	type VerifierOrigin = frame_system::EnsureRoot<AccountId>;
+	type MaxImageRef = ConstU32<64>;
 	type CoolDown = ConstU64<20>;
 	type MinHeartbeatInterval = ConstU64<5>;
 	type HeartbeatTimeout = ConstU64<30>;

@@ -3,7 +3,7 @@
 
 use crate::{mock::*, *};
 use frame_support::{
-	assert_noop, assert_ok,
+	assert_noop, assert_ok, BoundedVec,
 	traits::{
 		fungible::{Inspect, InspectHold},
 		Contains,
@@ -267,5 +267,142 @@ fn the_sweep_checks_a_bounded_number_of_machines_per_block() {
 		assert_eq!(Machines::<Test>::iter().filter(|(_, m)| !m.online).count(), 6);
 		Registry::sweep(100);
 		assert_eq!(SweepCursor::<Test>::get(), 2, "wraps around");
+	});
+}
+
+fn publish(who: AccountId, digest: ImageDigest, fee: Balance) -> sp_runtime::DispatchResult {
+	Registry::publish_image(
+		RuntimeOrigin::signed(who),
+		BoundedVec::truncate_from(b"127.0.0.1:5000/busybox".to_vec()),
+		BoundedVec::truncate_from(b"1.36".to_vec()),
+		digest,
+		2_000_000,
+		spec(100, 1),
+		fee,
+	)
+}
+
+#[test]
+fn images_are_published_with_a_deposit_and_leasable_only_once_verified() {
+	new_test_ext().execute_with(|| {
+		let d = [0xab; 32];
+		assert_noop!(
+			Registry::publish_image(
+				RuntimeOrigin::signed(2),
+				BoundedVec::new(),
+				BoundedVec::truncate_from(b"1".to_vec()),
+				d,
+				1,
+				spec(100, 1),
+				0
+			),
+			Error::<Test>::EmptyImage
+		);
+		assert!(matches!(Registry::leasable_image(&d), Err(Error::<Test>::UnknownImage)));
+		assert_ok!(publish(2, d, 7));
+		assert_eq!(held(2), 20);
+		assert_noop!(publish(3, d, 1), Error::<Test>::ImageExists);
+		let image = Images::<Test>::get(d).unwrap();
+		assert_eq!((image.publisher, image.fee, image.status), (2, 7, ImageStatus::Pending));
+		assert!(matches!(Registry::leasable_image(&d), Err(Error::<Test>::ImageNotVerified)));
+
+		assert_noop!(
+			Registry::verify_image(RuntimeOrigin::signed(2), d, true),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Registry::verify_image(RuntimeOrigin::root(), [1; 32], true),
+			Error::<Test>::UnknownImage
+		);
+		assert_ok!(Registry::verify_image(RuntimeOrigin::root(), d, false));
+		assert!(matches!(Registry::leasable_image(&d), Err(Error::<Test>::ImageNotVerified)));
+		assert_ok!(Registry::verify_image(RuntimeOrigin::root(), d, true));
+		assert_eq!(Registry::leasable_image(&d).unwrap().fee, 7);
+		let events = registry_events();
+		assert!(events.contains(&Event::ImageRejected { digest: d }));
+		assert!(events.contains(&Event::ImageVerified { digest: d }));
+	});
+}
+
+#[test]
+fn only_the_publisher_changes_the_fee_or_removes_an_image() {
+	new_test_ext().execute_with(|| {
+		let d = [0xcd; 32];
+		assert_noop!(
+			Registry::set_image_fee(RuntimeOrigin::signed(2), d, 1),
+			Error::<Test>::UnknownImage
+		);
+		assert_noop!(
+			Registry::remove_image(RuntimeOrigin::signed(2), d),
+			Error::<Test>::UnknownImage
+		);
+		assert_ok!(publish(2, d, 7));
+		assert_noop!(
+			Registry::set_image_fee(RuntimeOrigin::signed(3), d, 1),
+			Error::<Test>::NotPublisher
+		);
+		assert_ok!(Registry::set_image_fee(RuntimeOrigin::signed(2), d, 9));
+		assert_eq!(Images::<Test>::get(d).unwrap().fee, 9);
+		assert!(registry_events().contains(&Event::ImageFeeChanged { digest: d, fee: 9 }));
+		assert_noop!(
+			Registry::remove_image(RuntimeOrigin::signed(3), d),
+			Error::<Test>::NotPublisher
+		);
+		assert_ok!(Registry::remove_image(RuntimeOrigin::signed(2), d));
+		assert_eq!(held(2), 0);
+		assert_eq!(Balances::balance(&2), 1_000);
+		assert!(!Images::<Test>::contains_key(d));
+	});
+}
+
+#[test]
+fn a_publisher_without_funds_cannot_publish() {
+	new_test_ext().execute_with(|| {
+		assert!(publish(42, [1; 32], 0).is_err());
+		assert!(!Images::<Test>::contains_key([1; 32]));
+	});
+}
+
+#[test]
+fn views_list_what_is_registered() {
+	new_test_ext().execute_with(|| {
+		provider_with_machine();
+		assert_ok!(Registry::register_provider(RuntimeOrigin::signed(2), meta("two")));
+		assert_ok!(Registry::register_machine(RuntimeOrigin::signed(2), profile(4, 8)));
+		assert_ok!(Registry::register_machine(RuntimeOrigin::signed(1), profile(2, 4)));
+		assert_ok!(Registry::add_container(RuntimeOrigin::signed(1), 0, spec(1_000, 2)));
+		assert_ok!(publish(3, [5; 32], 11));
+
+		assert_eq!(Registry::machines_of(&1).len(), 2);
+		let p = Registry::provider_view(&1).unwrap();
+		assert_eq!((p.name.as_str(), p.region.as_str(), p.machines), ("one", "eu-west", 2));
+		assert_eq!(p.labels, vec!["ssd".to_string()]);
+		assert_eq!(p.deposit, 100);
+		assert_eq!(Registry::provider_views(None, 10).len(), 2);
+		assert_eq!(Registry::provider_views(None, 1).len(), 1);
+
+		let all = Registry::machine_views(None, None, 10);
+		assert_eq!(all.iter().map(|m| m.id).collect::<Vec<_>>(), vec![0, 1, 2]);
+		let mine = Registry::machine_views(Some(1), None, 10);
+		assert_eq!(mine.iter().map(|m| m.id).collect::<Vec<_>>(), vec![0, 2]);
+		assert_eq!(Registry::machine_views(Some(1), Some(0), 10)[0].id, 2);
+		let m0 = Registry::machine_view(0).unwrap();
+		assert_eq!((m0.logical_cores, m0.memory_bytes, m0.online), (8, 16 * GIB, true));
+		assert_eq!(m0.containers.len(), 1);
+		assert_eq!(m0.containers[0].spec, spec(1_000, 2));
+		assert_eq!(m0.containers[0].lease, None);
+
+		let i = Registry::image_view(&[5; 32]).unwrap();
+		assert_eq!(i.digest, format!("sha256:{}", "05".repeat(32)));
+		assert_eq!((i.name.as_str(), i.fee, i.status), ("127.0.0.1:5000/busybox", 11, ImageStatus::Pending));
+		assert_eq!(Registry::image_views(None, 10).len(), 1);
+
+		let json = serde_json::to_value(&i).unwrap();
+		assert_eq!(json["fee"], "11");
+		assert_eq!(json["status"], "pending");
+		assert_eq!(json["minResources"]["cpuMillicores"], 100);
+
+		assert_ok!(Registry::remove_machine(RuntimeOrigin::signed(1), 2));
+		assert_eq!(Registry::machines_of(&1), vec![0]);
 	});
 }

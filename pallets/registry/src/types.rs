@@ -7,6 +7,9 @@ use frame_support::{
 use scale_info::TypeInfo;
 use uranus_primitives::compute::{ContainerCapacity, ResourceSpec};
 
+/// The sha256 digest of an OCI image manifest: what a lease runs, byte for byte.
+pub type ImageDigest = [u8; 32];
+
 /// Identifier of a machine.
 pub type MachineId = u64;
 
@@ -172,4 +175,68 @@ pub struct Container<Balance> {
 	pub state: ContainerState,
 	/// The deposit held for the record.
 	pub deposit: Balance,
+}
+
+/// Where an image stands with the verifier.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub enum ImageStatus {
+	/// Published, not yet reviewed: the market refuses it.
+	Pending,
+	/// Reviewed and accepted: orders may run it.
+	Verified,
+	/// Reviewed and refused: orders may not run it.
+	Rejected,
+}
+
+/// An image of the app store: an OCI manifest digest with its terms.
+#[derive(
+	CloneNoBound,
+	DebugNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[scale_info(skip_type_params(MaxRef))]
+pub struct Image<
+	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+	Balance: Clone + PartialEq + Eq + core::fmt::Debug,
+	BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug,
+	MaxRef: Get<u32>,
+> {
+	/// Who published it and earns its fee.
+	pub publisher: AccountId,
+	/// The OCI repository it is pulled from, e.g. `127.0.0.1:5000/busybox`.
+	pub name: BoundedVec<u8, MaxRef>,
+	/// The publisher's version (a tag; the digest is what runs).
+	pub version: BoundedVec<u8, MaxRef>,
+	/// Compressed size of its layers, bytes.
+	pub size_bytes: u64,
+	/// The least a container must offer to run it.
+	pub min_resources: ResourceSpec,
+	/// Paid to the publisher on every lease of the image.
+	pub fee: Balance,
+	/// The deposit held for the record.
+	pub deposit: Balance,
+	/// The verifier's decision.
+	pub status: ImageStatus,
+	/// The block it was published at.
+	pub published_at: BlockNumber,
 }

@@ -29,6 +29,14 @@ pub trait WeightInfo {
 	fn heartbeat(c: u32) -> Weight;
 	/// The offline sweep checking `n` machines.
 	fn sweep(n: u32) -> Weight;
+	/// `publish_image`.
+	fn publish_image() -> Weight;
+	/// `set_image_fee`.
+	fn set_image_fee() -> Weight;
+	/// `verify_image`.
+	fn verify_image() -> Weight;
+	/// `remove_image`.
+	fn remove_image() -> Weight;
 }
 
 fn rw(r: u64, w: u64) -> Weight {
@@ -74,5 +82,17 @@ impl WeightInfo for () {
 		Weight::from_parts(2_000_000, 0)
 			.saturating_add(Weight::from_parts(5_000_000, 6_000).saturating_mul(n as u64))
 			.saturating_add(rw(2 + n as u64, 1))
+	}
+	fn publish_image() -> Weight {
+		Weight::from_parts(60_000_000, 4_000).saturating_add(rw(3, 3))
+	}
+	fn set_image_fee() -> Weight {
+		Weight::from_parts(30_000_000, 4_000).saturating_add(rw(1, 1))
+	}
+	fn verify_image() -> Weight {
+		Weight::from_parts(30_000_000, 4_000).saturating_add(rw(1, 1))
+	}
+	fn remove_image() -> Weight {
+		Weight::from_parts(60_000_000, 4_000).saturating_add(rw(3, 3))
 	}
 }
