@@ -9,6 +9,7 @@ extern crate alloc;
 
 pub mod agent;
 pub mod compute;
+pub mod worker;
 
 use sp_runtime::{
 	traits::{IdentifyAccount, Verify},

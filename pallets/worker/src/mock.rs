@@ -1,0 +1,258 @@
+//! A mock runtime with the real registry and PoC pallets, sr25519 accounts and signed test
+//! extrinsics, plus off-chain test externalities: an HTTP mock answering with the agent's real
+//! JSON types, a transaction pool and a keystore.
+
+use crate::{self as pallet_worker, *};
+use codec::Encode;
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ConstU128, ConstU32, ConstU64, Everything, VariantCountOf},
+};
+use sp_core::{
+	offchain::{
+		testing::{self, OffchainState, PoolState},
+		OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
+	},
+	sr25519, Pair,
+};
+use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
+use sp_runtime::{generic, traits::IdentityLookup, BuildStorage};
+use std::sync::Arc;
+use uranus_primitives::agent::HardwareInfo;
+
+pub type AccountId = sr25519::Public;
+pub type Balance = u128;
+pub type Extrinsic = generic::UncheckedExtrinsic<AccountId, RuntimeCall, sr25519::Signature, ()>;
+type Block = frame_system::mocking::MockBlock<Test>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Balances: pallet_balances,
+		Poc: pallet_poc,
+		Registry: pallet_registry,
+		Worker: pallet_worker,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountId = AccountId;
+	type Lookup = IdentityLookup<AccountId>;
+	type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type Balance = Balance;
+	type ExistentialDeposit = ConstU128<1>;
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type RuntimeFreezeReason = RuntimeFreezeReason;
+	type FreezeIdentifier = RuntimeFreezeReason;
+	type MaxFreezes = VariantCountOf<RuntimeFreezeReason>;
+}
+
+impl pallet_poc::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
+	type Votes = ();
+	type Available = Everything;
+	type HalvingPeriod = ConstU64<10_000>;
+	type HeartbeatPeriod = ConstU64<10>;
+	type AdjustmentPeriod = ConstU64<100>;
+	type DemandHoldBlocks = ConstU32<50>;
+	type MaxGradientSteps = ConstU32<8>;
+	type Tiers = ConstU32<1>;
+	type MaxContainers = ConstU32<1_000>;
+	type MaxScan = ConstU32<64>;
+	type WeightInfo = ();
+}
+
+impl pallet_registry::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Contribution = Poc;
+	type ProviderDeposit = ConstU128<100>;
+	type MachineDeposit = ConstU128<10>;
+	type ContainerDeposit = ConstU128<5>;
+	type ImageDeposit = ConstU128<20>;
+	type VerifierOrigin = frame_system::EnsureRoot<AccountId>;
+	type MaxImageRef = ConstU32<64>;
+	type CoolDown = ConstU64<20>;
+	type MinHeartbeatInterval = ConstU64<5>;
+	type HeartbeatTimeout = ConstU64<30>;
+	type SweepPerBlock = ConstU32<16>;
+	type MaxText = ConstU32<64>;
+	type MaxLabels = ConstU32<4>;
+	type MaxMachinesPerProvider = ConstU32<3>;
+	type MaxContainersPerMachine = ConstU32<4>;
+	type WeightInfo = ();
+}
+
+impl frame_system::offchain::SigningTypes for Test {
+	type Public = sr25519::Public;
+	type Signature = sr25519::Signature;
+}
+
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type Extrinsic = Extrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<C> frame_system::offchain::CreateTransaction<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type Extension = ();
+	fn create_transaction(call: RuntimeCall, _: ()) -> Extrinsic {
+		Extrinsic::new_transaction(call, ())
+	}
+}
+
+/// Signed test extrinsics: the signature covers the encoded call and the nonce.
+impl<C> frame_system::offchain::CreateSignedTransaction<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	fn create_signed_transaction<
+		A: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>,
+	>(
+		call: RuntimeCall,
+		public: sr25519::Public,
+		account: AccountId,
+		nonce: <Test as frame_system::Config>::Nonce,
+	) -> Option<Extrinsic> {
+		let signature = (&call, nonce).using_encoded(|payload| A::sign(payload, public))?;
+		Some(Extrinsic::new_signed(call, account, signature, ()))
+	}
+}
+
+parameter_types! {
+	pub const AgentTimeoutMs: u64 = 2_000;
+}
+
+impl pallet_worker::Config for Test {
+	type AuthorityId = crypto::ProviderAuthId;
+	type AgentTimeoutMs = AgentTimeoutMs;
+	type ResendAfter = ConstU64<10>;
+	type MaxBackoff = ConstU64<64>;
+}
+
+pub const GIB: u64 = 1 << 30;
+
+/// The provider key's account (`//Provider`).
+pub fn provider() -> AccountId {
+	sr25519::Pair::from_string("//Provider", None).unwrap().public()
+}
+
+/// Handles on the off-chain test environment's HTTP mock and transaction pool.
+pub struct Env {
+	pub http: Arc<parking_lot::RwLock<OffchainState>>,
+	pub pool: Arc<parking_lot::RwLock<PoolState>>,
+}
+
+/// Externalities with the provider funded; `with_key` puts its key in the keystore.
+pub fn env(with_key: bool) -> (sp_io::TestExternalities, Env) {
+	let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: vec![(provider(), 1_000_000)],
+		..Default::default()
+	}
+	.assimilate_storage(&mut t)
+	.unwrap();
+	pallet_poc::GenesisConfig::<Test> {
+		gradients: vec![],
+		sigmas: vec![],
+		tiers: vec![pallet_poc::Tier { min_score: 0, weight: 1 }],
+		containers: vec![],
+	}
+	.assimilate_storage(&mut t)
+	.unwrap();
+	let mut ext = sp_io::TestExternalities::new(t);
+	let (offchain, http) = testing::TestOffchainExt::new();
+	let (pool_ext, pool) = testing::TestTransactionPoolExt::new();
+	let keystore = MemoryKeystore::new();
+	if with_key {
+		keystore.sr25519_generate_new(KEY_TYPE, Some("//Provider")).unwrap();
+	}
+	ext.register_extension(OffchainWorkerExt::new(offchain.clone()));
+	ext.register_extension(OffchainDbExt::new(offchain));
+	ext.register_extension(TransactionPoolExt::new(pool_ext));
+	ext.register_extension(KeystoreExt::new(keystore));
+	ext.execute_with(|| System::set_block_number(1));
+	(ext, Env { http, pool })
+}
+
+/// What the agent reports: `cores` cores, `mem` GiB memory.
+pub fn hardware(cores: u32, mem: u64) -> HardwareInfo {
+	HardwareInfo {
+		cpu_model: "AMD EPYC 7B13".into(),
+		logical_cores: cores,
+		cpu_mhz: 2_450,
+		memory_total_bytes: mem * GIB,
+		memory_available_bytes: mem * GIB / 2,
+		storage_total_bytes: 200 * GIB,
+		storage_available_bytes: 150 * GIB,
+		arch: "x86_64".into(),
+		uplink_bytes_per_sec: Some(12_500_000),
+		cgroup_mode: "hybrid".into(),
+		runtime: "runc".into(),
+	}
+}
+
+impl Env {
+	/// Expects one `GET /v1/hardware` (with `token` as bearer, if any) answered with `body`.
+	pub fn expect_hardware(&self, url: &str, token: Option<&str>, body: Vec<u8>) {
+		self.http.write().expect_request(testing::PendingRequest {
+			method: "GET".into(),
+			uri: format!("{url}/v1/hardware"),
+			headers: token
+				.map(|t| vec![("Authorization".into(), format!("Bearer {t}"))])
+				.unwrap_or_default(),
+			response: Some(body),
+			sent: true,
+			..Default::default()
+		});
+	}
+
+	/// The calls submitted since the last look, with their signers.
+	pub fn submitted(&self) -> Vec<(AccountId, RuntimeCall)> {
+		use codec::Decode;
+		let txs = std::mem::take(&mut self.pool.write().transactions);
+		txs.into_iter()
+			.map(|raw| {
+				let xt = Extrinsic::decode(&mut &raw[..]).expect("a signed extrinsic");
+				match xt.preamble {
+					generic::Preamble::Signed(who, signature, _) => {
+						let nonce = System::account_nonce(who);
+						assert!(
+							sp_runtime::traits::Verify::verify(
+								&signature,
+								&(&xt.function, nonce).encode()[..],
+								&who
+							),
+							"the provider key signed the call"
+						);
+						(who, xt.function)
+					},
+					other => panic!("not signed: {other:?}"),
+				}
+			})
+			.collect()
+	}
+}
+
+/// Runs the worker at block `n` the way the node does: on a copy of the chain state that is
+/// thrown away afterwards (the signer bumps the nonce in it); off-chain storage persists.
+pub fn ocw(n: u64) -> Result<Outcome, (WorkerError, u64)> {
+	sp_io::storage::start_transaction();
+	let result = Worker::run(n);
+	sp_io::storage::rollback_transaction();
+	result
+}

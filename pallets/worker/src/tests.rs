@@ -1,0 +1,265 @@
+//! The worker against the real registry: exact calls submitted for each registry state, agent
+//! answers built from the agent's own JSON types, one transaction in flight, back-off.
+
+use crate::{mock::*, *};
+use frame_support::assert_ok;
+use uranus_primitives::worker::{WorkerConfig, CONFIG_KEY};
+
+const URL: &str = "http://127.0.0.1:8700";
+
+fn json(hw: &HardwareInfo) -> Vec<u8> {
+	serde_json::to_vec(hw).unwrap()
+}
+
+fn configure(config: &WorkerConfig) {
+	sp_runtime::offchain::storage::StorageValueRef::persistent(CONFIG_KEY).set(config);
+}
+
+fn token_config() -> WorkerConfig {
+	WorkerConfig {
+		agent_token: b"s3cret".to_vec(),
+		provider_name: b"lab-7".to_vec(),
+		region: b"eu-west".to_vec(),
+		labels: vec![b"ssd".to_vec()],
+		..Default::default()
+	}
+}
+
+/// Registers the provider on chain directly (as a landed `register_provider` would).
+fn as_provider() {
+	assert_ok!(Registry::register_provider(
+		RuntimeOrigin::signed(provider()),
+		Worker::meta(&token_config())
+	));
+}
+
+/// Lets the last submitted transaction count as included (its nonce is used).
+fn include() {
+	System::inc_account_nonce(provider());
+}
+
+#[test]
+fn without_a_provider_key_nothing_happens() {
+	let (mut ext, env) = env(false);
+	ext.execute_with(|| {
+		assert_eq!(ocw(1), Ok(Outcome::NoKey));
+	});
+	assert!(env.pool.read().transactions.is_empty());
+}
+
+#[test]
+fn a_new_key_registers_as_provider_with_the_configured_metadata() {
+	let (mut ext, env) = env(true);
+	ext.execute_with(|| {
+		configure(&token_config());
+		assert_eq!(ocw(1), Ok(Outcome::Sent(Action::RegisterProvider)));
+		let calls = env.submitted();
+		assert_eq!(calls.len(), 1);
+		assert_eq!(calls[0].0, provider());
+		let meta = match &calls[0].1 {
+			RuntimeCall::Registry(pallet_registry::Call::register_provider { meta }) => meta.clone(),
+			other => panic!("unexpected {other:?}"),
+		};
+		assert_eq!(&meta.name[..], b"lab-7");
+		assert_eq!(&meta.region[..], b"eu-west");
+		assert_eq!(&meta.labels[0][..], b"ssd");
+
+		// Not included yet: nothing more is sent, even blocks later.
+		System::set_block_number(2);
+		assert_eq!(ocw(2), Ok(Outcome::Waiting));
+		assert!(env.submitted().is_empty());
+	});
+}
+
+#[test]
+fn a_provider_registers_its_machine_with_the_agents_figures() {
+	let (mut ext, env) = env(true);
+	env.expect_hardware(URL, Some("s3cret"), json(&hardware(16, 64)));
+	ext.execute_with(|| {
+		configure(&token_config());
+		as_provider();
+		assert_eq!(ocw(1), Ok(Outcome::Sent(Action::RegisterMachine)));
+		let calls = env.submitted();
+		let profile = match &calls[..] {
+			[(_, RuntimeCall::Registry(pallet_registry::Call::register_machine { profile }))] =>
+				profile.clone(),
+			other => panic!("unexpected {other:?}"),
+		};
+		assert_eq!(&profile.cpu_model[..], b"AMD EPYC 7B13");
+		assert_eq!(&profile.arch[..], b"x86_64");
+		assert_eq!(profile.logical_cores, 16);
+		assert_eq!(profile.cpu_mhz, 2_450);
+		assert_eq!(profile.memory_bytes, 64 * GIB);
+		assert_eq!(profile.storage_bytes, 200 * GIB);
+		assert_eq!(profile.uplink_bps, 12_500_000);
+	});
+}
+
+#[test]
+fn the_default_configuration_talks_to_the_default_agent_without_a_token() {
+	let (mut ext, env) = env(true);
+	env.expect_hardware(URL, None, json(&hardware(4, 8)));
+	ext.execute_with(|| {
+		as_provider();
+		assert_eq!(ocw(1), Ok(Outcome::Sent(Action::RegisterMachine)));
+	});
+}
+
+/// Provider with machine 0 registered from `hardware(16, 64)`.
+fn registered(env: &Env) {
+	let _ = env;
+	as_provider();
+	let profile = Worker::profile(&hardware(16, 64));
+	assert_ok!(Registry::register_machine(RuntimeOrigin::signed(provider()), profile.clone()));
+}
+
+/// [`registered`] with the whole machine as one container (the default single slice).
+fn registered_with_one_slice(env: &Env) {
+	registered(env);
+	let whole = Worker::profile(&hardware(16, 64)).capacity();
+	assert_ok!(Registry::add_container(RuntimeOrigin::signed(provider()), 0, whole));
+}
+
+#[test]
+fn an_existing_machine_is_adopted_then_slices_are_added_then_heartbeats_follow() {
+	let (mut ext, env) = env(true);
+	let body = json(&hardware(16, 64));
+	for _ in 0..4 {
+		env.expect_hardware(URL, Some("s3cret"), body.clone());
+	}
+	ext.execute_with(|| {
+		configure(&WorkerConfig { slices: 2, ..token_config() });
+		registered(&env);
+		assert_eq!(local::machine(), None);
+
+		// Adopted (same profile), then the first of two equal slices.
+		assert_eq!(ocw(1), Ok(Outcome::Sent(Action::AddContainer(0))));
+		assert_eq!(local::machine(), Some(0));
+		let half = ResourceSpec {
+			cpu_millicores: 8_000,
+			memory_bytes: 32 * GIB,
+			storage_bytes: 100 * GIB,
+			bandwidth_bps: 6_250_000,
+		};
+		assert_eq!(
+			env.submitted(),
+			vec![(
+				provider(),
+				RuntimeCall::Registry(pallet_registry::Call::add_container { machine: 0, spec: half })
+			)]
+		);
+		// Landed: the chain has it, the nonce moved.
+		assert_ok!(Registry::add_container(RuntimeOrigin::signed(provider()), 0, half));
+		include();
+		assert_eq!(ocw(2), Ok(Outcome::Sent(Action::AddContainer(0))));
+		env.submitted();
+		assert_ok!(Registry::add_container(RuntimeOrigin::signed(provider()), 0, half));
+		include();
+
+		// Both slices there, heartbeat not due before block 1 + 5.
+		System::set_block_number(3);
+		assert_eq!(ocw(3), Ok(Outcome::Idle));
+		System::set_block_number(6);
+		assert_eq!(ocw(6), Ok(Outcome::Sent(Action::Heartbeat(0))));
+		assert_eq!(
+			env.submitted(),
+			vec![(provider(), RuntimeCall::Registry(pallet_registry::Call::heartbeat { id: 0 }))]
+		);
+		assert_ok!(Registry::heartbeat(RuntimeOrigin::signed(provider()), 0));
+		include();
+		System::set_block_number(7);
+		assert_eq!(ocw(7), Ok(Outcome::Idle));
+		System::set_block_number(11);
+		assert_eq!(ocw(11), Ok(Outcome::Sent(Action::Heartbeat(0))));
+	});
+}
+
+#[test]
+fn changed_hardware_updates_the_machine() {
+	let (mut ext, env) = env(true);
+	env.expect_hardware(URL, Some("s3cret"), json(&hardware(16, 64)));
+	env.expect_hardware(URL, Some("s3cret"), json(&hardware(32, 128)));
+	ext.execute_with(|| {
+		configure(&token_config());
+		registered_with_one_slice(&env);
+		System::set_block_number(6);
+		assert_eq!(ocw(6), Ok(Outcome::Sent(Action::Heartbeat(0))));
+		env.submitted();
+		include();
+		System::set_block_number(12);
+		assert_eq!(ocw(12), Ok(Outcome::Sent(Action::UpdateMachine(0))));
+		assert_eq!(
+			env.submitted(),
+			vec![(
+				provider(),
+				RuntimeCall::Registry(pallet_registry::Call::update_machine {
+					id: 0,
+					profile: Worker::profile(&hardware(32, 128))
+				})
+			)]
+		);
+	});
+}
+
+#[test]
+fn bad_agent_answers_back_off_and_send_nothing() {
+	let (mut ext, env) = env(true);
+	env.expect_hardware(URL, Some("s3cret"), b"<html>502 Bad Gateway</html>".to_vec());
+	env.expect_hardware(URL, Some("s3cret"), br#"{"cpu_model":"x"}"#.to_vec());
+	env.expect_hardware(URL, Some("s3cret"), vec![b' '; agent::MAX_BODY + 1]);
+	env.expect_hardware(URL, Some("s3cret"), json(&hardware(0, 64)));
+	env.expect_hardware(URL, Some("s3cret"), json(&hardware(16, 64)));
+	ext.execute_with(|| {
+		configure(&token_config());
+		as_provider();
+		assert_eq!(ocw(1), Err((WorkerError::Agent(AgentError::BadJson), 3)));
+		assert_eq!(ocw(2), Ok(Outcome::BackingOff(3)));
+		assert_eq!(ocw(3), Err((WorkerError::Agent(AgentError::BadJson), 7)));
+		assert_eq!(ocw(7), Err((WorkerError::Agent(AgentError::TooLarge), 15)));
+		assert_eq!(ocw(15), Err((WorkerError::EmptyHardware, 31)));
+		assert!(env.submitted().is_empty());
+		// The agent is back: the machine is registered and the back-off is over.
+		assert_eq!(ocw(31), Ok(Outcome::Sent(Action::RegisterMachine)));
+		assert_eq!(local::backoff::<u64>(), None);
+	});
+}
+
+#[test]
+fn a_call_that_keeps_failing_on_chain_stops_being_sent() {
+	let (mut ext, env) = env(true);
+	ext.execute_with(|| {
+		configure(&token_config());
+		// register_provider lands but fails (say, the deposit cannot be held): the registry
+		// does not change while the nonce moves on.
+		for n in 1..=3 {
+			assert_eq!(ocw(n), Ok(Outcome::Sent(Action::RegisterProvider)));
+			assert_eq!(env.submitted().len(), 1);
+			include();
+		}
+		assert_eq!(ocw(4), Err((WorkerError::NoProgress(Action::RegisterProvider), 6)));
+		assert!(env.submitted().is_empty());
+		assert_eq!(ocw(5), Ok(Outcome::BackingOff(6)));
+	});
+}
+
+#[test]
+fn an_unincluded_transaction_is_sent_again_after_resend_after() {
+	let (mut ext, env) = env(true);
+	ext.execute_with(|| {
+		assert_eq!(ocw(1), Ok(Outcome::Sent(Action::RegisterProvider)));
+		assert_eq!(ocw(10), Ok(Outcome::Waiting));
+		assert_eq!(ocw(11), Ok(Outcome::Sent(Action::RegisterProvider)));
+		assert_eq!(env.submitted().len(), 2);
+	});
+}
+
+#[test]
+fn a_leaving_provider_is_left_alone() {
+	let (mut ext, env) = env(true);
+	ext.execute_with(|| {
+		as_provider();
+		assert_ok!(Registry::deregister_provider(RuntimeOrigin::signed(provider())));
+		assert_eq!(ocw(1), Ok(Outcome::Idle));
+		assert!(env.submitted().is_empty());
+	});
+}

@@ -1,0 +1,47 @@
+//! How the node configures its off-chain worker: the node writes a [`WorkerConfig`] into the
+//! off-chain database (persistent local storage, key [`CONFIG_KEY`]) at start-up from its
+//! command line, and `pallet-worker` reads it on every run. Nothing here goes on chain.
+
+use alloc::vec::Vec;
+use codec::{Decode, Encode};
+
+/// Key of the [`WorkerConfig`] in persistent off-chain local storage.
+pub const CONFIG_KEY: &[u8] = b"uranus::worker::config";
+
+/// The agent's default API address (`uranus-agent run --listen`).
+pub const DEFAULT_AGENT_URL: &str = "http://127.0.0.1:8700";
+
+/// Key type of provider keys: the off-chain worker signs registry and market calls with the
+/// first key of this type in the node's keystore (`author_insertKey("cmpt", …)` or
+/// `uranus-node key insert --key-type cmpt --scheme sr25519`).
+pub const PROVIDER_KEY_TYPE: [u8; 4] = *b"cmpt";
+
+/// The off-chain worker's node-local configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct WorkerConfig {
+	/// Base URL of the agent's API, e.g. `http://127.0.0.1:8700`.
+	pub agent_url: Vec<u8>,
+	/// The agent's bearer token (its `agent.token` file); empty sends none.
+	pub agent_token: Vec<u8>,
+	/// Provider name registered when the provider key is not a provider yet.
+	pub provider_name: Vec<u8>,
+	/// Provider region.
+	pub region: Vec<u8>,
+	/// Provider labels (node affinity).
+	pub labels: Vec<Vec<u8>>,
+	/// How many equal containers to cut the machine into (at least 1).
+	pub slices: u32,
+}
+
+impl Default for WorkerConfig {
+	fn default() -> Self {
+		WorkerConfig {
+			agent_url: DEFAULT_AGENT_URL.as_bytes().to_vec(),
+			agent_token: Vec::new(),
+			provider_name: b"uranus-provider".to_vec(),
+			region: Vec::new(),
+			labels: Vec::new(),
+			slices: 1,
+		}
+	}
+}
