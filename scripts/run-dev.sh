@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs prerequisites, builds the release binaries and starts a development chain: the
 # provider agent on 127.0.0.1:8700 (data in /tmp/uranus-dev-agent) and the node with Alice as
-# the only validator (state in a temporary directory), RPC on ws://127.0.0.1:9944.
+# the only validator (state in a temporary directory), RPC on ws://127.0.0.1:9944. Once the
+# RPC is up, the provider key //Alice (override with URANUS_PROVIDER_SURI, empty to skip) is
+# inserted, so the off-chain worker registers this machine from the agent's hardware.
 # Extra arguments go to the node, e.g. `scripts/run-dev.sh --rpc-port 9955`. Ctrl-C stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,5 +17,21 @@ mkdir -p "$AGENT_DATA"
 AGENT_PID=$!
 trap 'kill $AGENT_PID 2>/dev/null || true' EXIT
 echo "==> uranus-agent on http://127.0.0.1:8700 (token: $AGENT_DATA/agent.token)"
+PROVIDER_SURI="${URANUS_PROVIDER_SURI-//Alice}"
+insert_provider_key() {
+  local rpc=http://127.0.0.1:9944 body
+  for _ in $(seq 1 120); do
+    body=$(printf '{"id":1,"jsonrpc":"2.0","method":"author_insertKey","params":["cmpt","%s","%s"]}' \
+      "$PROVIDER_SURI" "$("$URANUS_NODE" key inspect --scheme sr25519 --output-type json "$PROVIDER_SURI" | sed -n 's/.*"publicKey": *"\(0x[0-9a-f]*\)".*/\1/p')")
+    if curl -sf -H 'Content-Type: application/json' -d "$body" "$rpc" >/dev/null 2>&1; then
+      echo "==> provider key $PROVIDER_SURI inserted: the off-chain worker registers this machine"
+      return
+    fi
+    sleep 1
+  done
+  echo "could not insert the provider key over RPC" >&2
+}
+if [ -n "$PROVIDER_SURI" ]; then insert_provider_key & fi
 echo "==> uranus-node --dev (polkadot.js: https://polkadot.js.org/apps/?rpc=ws://127.0.0.1:9944)"
-"$URANUS_NODE" --dev --tmp --rpc-cors all "$@"
+"$URANUS_NODE" --dev --tmp --rpc-cors all \
+  --agent-url http://127.0.0.1:8700 --agent-token-file "$AGENT_DATA/agent.token" "$@"

@@ -24,7 +24,14 @@ echo "==> zombienet tests (zombienet/)"
 zn_pass=0; zn_fail=0
 if [ -x "$URANUS_NODE" ]; then
   (cd zombienet && npm ci --no-audit --no-fund --loglevel=error) || status=1
-  for t in smoke validator-loss election; do
+  # The `provider` network's full node talks to this agent (see zombienet/provider.toml).
+  ZN_AGENT_DIR=$(mktemp -d /tmp/uranus-zn-agent.XXXXXX)
+  "$CARGO_TARGET_DIR/release/uranus-agent" run --data-dir "$ZN_AGENT_DIR" --listen 127.0.0.1:8710 \
+    2> "$ZN_AGENT_DIR.log" &
+  ZN_AGENT_PID=$!
+  trap 'kill $ZN_AGENT_PID 2>/dev/null || true' EXIT
+  export AGENT_URL=http://127.0.0.1:8710 AGENT_TOKEN_FILE="$ZN_AGENT_DIR/agent.token"
+  for t in smoke validator-loss election provider; do
     t0=$(date +%s)
     if (cd zombienet && NODE_BIN="$URANUS_NODE" npx zombienet -p native -l text test "$t.zndsl") > "/tmp/uranus-zombienet-$t.log" 2>&1; then
       zn_pass=$((zn_pass + 1)); echo "zombienet $t: ok ($(( $(date +%s) - t0 )) s)"
@@ -32,10 +39,11 @@ if [ -x "$URANUS_NODE" ]; then
       zn_fail=$((zn_fail + 1)); status=1; echo "zombienet $t: FAILED ($(( $(date +%s) - t0 )) s)"
       grep -E '✅|❌|Error' "/tmp/uranus-zombienet-$t.log" | tail -20 || true
     fi
-    grep -E 'finality-|caught-up' "/tmp/uranus-zombienet-$t.log" || true
+    grep -E 'finality-|caught-up|provider key|machine [0-9]+ on|heartbeat moved' "/tmp/uranus-zombienet-$t.log" || true
   done
+  kill $ZN_AGENT_PID 2>/dev/null || true
 else
-  zn_fail=3; status=1
+  zn_fail=4; status=1
 fi
 
 echo "==> summary"

@@ -12,6 +12,10 @@ pub struct Cli {
 	/// Options for running the node (`--dev`, `--chain`, `--validator`, `--alice`, ...).
 	#[clap(flatten)]
 	pub run: RunCmd,
+
+	/// Options of the provider's off-chain worker (`--agent-url`, `--agent-token-file`, ...).
+	#[clap(flatten)]
+	pub worker: crate::worker_config::WorkerCmd,
 }
 
 /// The node's subcommands.

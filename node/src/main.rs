@@ -6,8 +6,10 @@ mod chain_spec;
 mod cli;
 mod command;
 mod poc_rpc;
+mod registry_rpc;
 mod rpc;
 mod service;
+mod worker_config;
 
 fn main() -> sc_cli::Result<()> {
 	command::run()

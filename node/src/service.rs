@@ -169,6 +169,7 @@ pub fn new_full<
 	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
 >(
 	config: Configuration,
+	worker: crate::worker_config::WorkerCmd,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -227,6 +228,13 @@ pub fn new_full<
 		})?;
 
 	if config.offchain_worker.enabled {
+		if let Some(db) = backend.offchain_storage() {
+			task_manager.spawn_handle().spawn(
+				"worker-config",
+				Some("offchain-worker"),
+				worker.keep_written(db),
+			);
+		}
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
 				runtime_api_provider: client.clone(),

@@ -2,7 +2,7 @@
 //!
 //! Core, Metadata (up to V16), BlockBuilder, TaggedTransactionQueue, OffchainWorkerApi,
 //! SessionKeys (v2, with ownership proofs), BabeApi, GrandpaApi (with real equivocation
-//! reporting), AccountNonceApi, TransactionPaymentApi(+Call), GenesisBuilder, PocApi.
+//! reporting), AccountNonceApi, TransactionPaymentApi(+Call), GenesisBuilder, PocApi, RegistryApi.
 
 use alloc::vec::Vec;
 use codec::Encode;
@@ -235,6 +235,46 @@ impl_runtime_apis! {
 		}
 		fn query_length_to_fee(length: u32) -> Balance {
 			TransactionPayment::length_to_fee(length)
+		}
+	}
+
+	impl pallet_registry::runtime_api::RegistryApi<Block, AccountId> for Runtime {
+		fn provider(who: AccountId) -> Option<pallet_registry::views::ProviderView<AccountId>> {
+			crate::Registry::provider_view(&who)
+		}
+
+		fn providers(
+			after: Option<AccountId>,
+			limit: u32,
+		) -> Vec<pallet_registry::views::ProviderView<AccountId>> {
+			crate::Registry::provider_views(after, limit)
+		}
+
+		fn machine(id: pallet_registry::MachineId) -> Option<pallet_registry::views::MachineView<AccountId>> {
+			crate::Registry::machine_view(id)
+		}
+
+		fn machines(
+			owner: Option<AccountId>,
+			after: Option<pallet_registry::MachineId>,
+			limit: u32,
+		) -> Vec<pallet_registry::views::MachineView<AccountId>> {
+			crate::Registry::machine_views(owner, after, limit)
+		}
+
+		fn container(id: pallet_registry::ContainerId) -> Option<pallet_registry::views::ContainerView> {
+			crate::Registry::container_view(id)
+		}
+
+		fn image(digest: pallet_registry::ImageDigest) -> Option<pallet_registry::views::ImageView<AccountId>> {
+			crate::Registry::image_view(&digest)
+		}
+
+		fn images(
+			after: Option<pallet_registry::ImageDigest>,
+			limit: u32,
+		) -> Vec<pallet_registry::views::ImageView<AccountId>> {
+			crate::Registry::image_views(after, limit)
 		}
 	}
 

@@ -10,6 +10,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_sudo, Sudo]
 	[pallet_dpos, Dpos]
 	[pallet_poc, Poc]
+	[pallet_registry, Registry]
 );
 
 impl frame_system_benchmarking::Config for crate::Runtime {}

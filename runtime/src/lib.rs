@@ -247,6 +247,9 @@ mod runtime {
 	#[runtime::pallet_index(15)]
 	pub type Registry = pallet_registry;
 
+	#[runtime::pallet_index(16)]
+	pub type Worker = pallet_worker;
+
 	#[runtime::pallet_index(20)]
 	pub type Preimage = pallet_preimage;
 

@@ -4,7 +4,8 @@
 //! - [`consensus`]: BABE, GRANDPA, authorship, session, historical, offences;
 //! - [`staking`]: staking and its election.
 //! - [`poc`]: Proof of Contribution.
-//! - [`registry`]: providers, machines, containers, heartbeats.
+//! - [`registry`]: providers, machines, containers, heartbeats, images.
+//! - [`worker`]: the provider's off-chain worker and signed transactions from runtime code.
 //! - [`governance`]: referenda, conviction voting, scheduler, preimages.
 
 pub mod consensus;
@@ -12,6 +13,7 @@ pub mod governance;
 pub mod poc;
 pub mod registry;
 pub mod staking;
+pub mod worker;
 
 use crate::{
 	currency::{EXISTENTIAL_DEPOSIT, MICRO_URA, SS58_PREFIX},

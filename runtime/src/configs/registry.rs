@@ -2,13 +2,13 @@
 //! record paid for by a held deposit.
 //!
 //! Heartbeats (normal runtime / `fast-runtime`): at most one per 5 min / 5 blocks; a machine
-//! silent for 30 min / 30 blocks is marked offline. A leaving provider waits 7 days / 20
+//! silent for 30 min / 20 blocks is marked offline. A leaving provider waits 7 days / 20
 //! blocks for its deposit.
 
 use crate::{
 	currency::{deposit, URA},
 	time::*,
-	Balance, Balances, BlockNumber, Poc, Runtime, RuntimeEvent, RuntimeHoldReason,
+	AccountId, Balance, Balances, BlockNumber, Poc, Runtime, RuntimeEvent, RuntimeHoldReason,
 };
 use frame_support::{parameter_types, traits::ConstU32};
 
@@ -16,7 +16,7 @@ use frame_support::{parameter_types, traits::ConstU32};
 parameter_types! {
 	pub const RegistryCoolDown: BlockNumber = 20;
 	pub const MinHeartbeatInterval: BlockNumber = 5;
-	pub const HeartbeatTimeout: BlockNumber = 30;
+	pub const HeartbeatTimeout: BlockNumber = 20;
 }
 #[cfg(not(feature = "fast-runtime"))]
 parameter_types! {
@@ -32,6 +32,8 @@ parameter_types! {
 	pub const MachineDeposit: Balance = deposit(1, 300);
 	/// A container record: one item, ~80 bytes.
 	pub const ContainerDeposit: Balance = deposit(1, 80);
+	/// An image record (two 128-byte strings + terms): one item, ~400 bytes.
+	pub const ImageDeposit: Balance = deposit(1, 400);
 }
 
 impl pallet_registry::Config for Runtime {
@@ -42,6 +44,10 @@ impl pallet_registry::Config for Runtime {
 	type ProviderDeposit = ProviderDeposit;
 	type MachineDeposit = MachineDeposit;
 	type ContainerDeposit = ContainerDeposit;
+	type ImageDeposit = ImageDeposit;
+	/// Root, i.e. sudo on dev chains or a referendum on the root track.
+	type VerifierOrigin = frame_system::EnsureRoot<AccountId>;
+	type MaxImageRef = ConstU32<128>;
 	type CoolDown = RegistryCoolDown;
 	type MinHeartbeatInterval = MinHeartbeatInterval;
 	type HeartbeatTimeout = HeartbeatTimeout;
