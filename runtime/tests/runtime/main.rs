@@ -9,3 +9,4 @@ mod presets;
 mod registry;
 mod staking;
 mod transfers;
+mod worker;
