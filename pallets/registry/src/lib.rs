@@ -129,6 +129,9 @@ pub mod pallet {
 		/// PoC: told when containers are online (each heartbeat) and when they go offline.
 		type Contribution: ContributionHooks<Self::AccountId>;
 
+		/// Told when the sweep marks a machine offline (the market re-schedules its leases).
+		type MachineOffline: OnMachineOffline;
+
 		/// Deposit of a provider.
 		#[pallet::constant]
 		type ProviderDeposit: Get<BalanceOf<Self>>;
@@ -670,6 +673,16 @@ pub mod pallet {
 			MachinesOf::<T>::iter_key_prefix(owner).collect()
 		}
 
+		/// Sets container `id`'s state (the market: serving a lease or idle again). Unknown ids
+		/// are ignored.
+		pub fn set_container_state(id: ContainerId, state: ContainerState) {
+			Containers::<T>::mutate(id, |c| {
+				if let Some(c) = c {
+					c.state = state;
+				}
+			});
+		}
+
 		/// Σ of the machine's container specs (`None` on overflow).
 		pub fn allocated(m: &MachineOf<T>) -> Option<ResourceSpec> {
 			m.containers.iter().try_fold(ResourceSpec::default(), |acc, id| {
@@ -702,6 +715,7 @@ pub mod pallet {
 							T::Contribution::container_offline(*cid);
 						}
 						Machines::<T>::insert(cursor, m);
+						T::MachineOffline::machine_offline(cursor);
 						Self::deposit_event(Event::MachineOffline { id: cursor });
 					}
 				}
@@ -720,6 +734,16 @@ pub mod pallet {
 				log::error!(target: LOG_TARGET, "releasing a deposit failed: {e:?}");
 			}
 		}
+	}
+
+	/// Reacts to a machine going offline.
+	pub trait OnMachineOffline {
+		/// Machine `id` missed its heartbeats.
+		fn machine_offline(id: MachineId);
+	}
+
+	impl OnMachineOffline for () {
+		fn machine_offline(_: MachineId) {}
 	}
 
 	/// Idle containers on online machines: what the market may lease (PoC's `Available`).

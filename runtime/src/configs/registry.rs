@@ -5,9 +5,10 @@
 //! silent for 30 min / 20 blocks is marked offline. A leaving provider waits 7 days / 20
 //! blocks for its deposit.
 
+#[cfg(not(feature = "fast-runtime"))]
+use crate::time::*;
 use crate::{
 	currency::{deposit, URA},
-	time::*,
 	AccountId, Balance, Balances, BlockNumber, Poc, Runtime, RuntimeEvent, RuntimeHoldReason,
 };
 use frame_support::{parameter_types, traits::ConstU32};
@@ -41,6 +42,7 @@ impl pallet_registry::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Contribution = Poc;
+	type MachineOffline = ();
 	type ProviderDeposit = ProviderDeposit;
 	type MachineDeposit = MachineDeposit;
 	type ContainerDeposit = ContainerDeposit;

@@ -1,0 +1,369 @@
+//! Unit tests: every call and error, the lease lifecycle, matching rules, self-healing and the
+//! money invariants (property test over random call sequences).
+
+use crate::{mock::*, *};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::fungible::{Inspect, InspectHold},
+	BoundedVec,
+};
+use pallet_registry::ContainerState;
+use uranus_primitives::compute::ResourceSpec;
+use sp_runtime::DispatchError;
+
+/// Worst case of one replica of [`spec`] over 100 s at [`caps`] plus the image fee.
+const ESCROW: Balance = 200_000 + 20_000 + 2_000 + 200 + IMAGE_FEE;
+
+fn held(who: AccountId) -> Balance {
+	<Balances as InspectHold<AccountId>>::total_balance_on_hold(&who)
+}
+
+fn free(who: AccountId) -> Balance {
+	<Balances as Inspect<AccountId>>::balance(&who)
+}
+
+fn usage(cpu_s: u64, gib_s: u64, mib: u64, wall_s: u64) -> Usage {
+	Usage {
+		cpu_micros: cpu_s * 1_000_000,
+		memory_byte_seconds: gib_s * GIB,
+		net_bytes: mib << 20,
+		wall_millis: wall_s * 1_000,
+	}
+}
+
+fn container_of(lease: LeaseId) -> ContainerState {
+	let c = Leases::<Test>::get(lease).unwrap().container;
+	pallet_registry::Containers::<Test>::get(c).unwrap().state
+}
+
+#[test]
+fn orders_need_a_verified_image_a_possible_spec_and_funds() {
+	new_test_ext().execute_with(|| {
+		let place = |who, image, spec: ResourceSpec, replicas, blocks| {
+			Market::place_order(
+				RuntimeOrigin::signed(who),
+				image,
+				spec,
+				replicas,
+				blocks,
+				caps(),
+				BoundedVec::new(),
+				false,
+			)
+		};
+		assert_noop!(place(USER, [1; 32], spec(), 1, 100), Error::<Test>::UnknownImage);
+		Registry::verify_image(RuntimeOrigin::root(), IMAGE, false).unwrap();
+		assert_noop!(place(USER, IMAGE, spec(), 1, 100), Error::<Test>::ImageNotVerified);
+		Registry::verify_image(RuntimeOrigin::root(), IMAGE, true).unwrap();
+		let no_cpu = ResourceSpec { cpu_millicores: 0, ..spec() };
+		assert_noop!(place(USER, IMAGE, no_cpu, 1, 100), Error::<Test>::ImpossibleSpec);
+		let below_min = ResourceSpec { memory_bytes: 1, ..spec() };
+		assert_noop!(place(USER, IMAGE, below_min, 1, 100), Error::<Test>::ImpossibleSpec);
+		assert_noop!(place(USER, IMAGE, spec(), 0, 100), Error::<Test>::ImpossibleSpec);
+		assert_noop!(place(USER, IMAGE, spec(), 9, 100), Error::<Test>::ImpossibleSpec);
+		assert_noop!(place(USER, IMAGE, spec(), 1, 0), Error::<Test>::ZeroDuration);
+		assert_noop!(place(3, IMAGE, spec(), 1, 100), Error::<Test>::InsufficientFunds);
+		assert_noop!(
+			Market::place_order(
+				RuntimeOrigin::none(),
+				IMAGE,
+				spec(),
+				1,
+				100,
+				caps(),
+				BoundedVec::new(),
+				false
+			),
+			DispatchError::BadOrigin
+		);
+	});
+}
+
+#[test]
+fn a_lease_runs_is_metered_once_per_sample_and_settles_exactly() {
+	new_test_ext().execute_with(|| {
+		provider(P1, &[], 1);
+		let issuance = <Balances as Inspect<AccountId>>::total_issuance();
+		let (user0, p0, pub0) = (free(USER) + held(USER), free(P1), free(PUBLISHER));
+		assert_ok!(order(1, &[], false));
+		assert_eq!(held(USER), ESCROW);
+		let l = Leases::<Test>::get(0).expect("lease 0 assigned at once");
+		assert_eq!((l.provider, l.state, l.prices), (P1, LeaseState::Assigned, base()));
+		assert_eq!(container_of(0), ContainerState::Serving(0));
+
+		assert_noop!(Market::ack_lease(RuntimeOrigin::signed(P2), 0), Error::<Test>::NotProvider);
+		assert_noop!(
+			Market::report_metering(RuntimeOrigin::signed(P1), 0, 1, usage(1, 1, 1, 1)),
+			Error::<Test>::WrongState
+		);
+		assert_ok!(Market::ack_lease(RuntimeOrigin::signed(P1), 0));
+		assert_noop!(Market::ack_lease(RuntimeOrigin::signed(P1), 0), Error::<Test>::WrongState);
+		assert_eq!(free(PUBLISHER), pub0 + IMAGE_FEE);
+
+		// 2 core-seconds, 3 GiB-seconds, 5 MiB over 4 s with 1 GiB disk at base prices.
+		let first = usage(2, 3, 5, 4);
+		assert_ok!(Market::report_metering(RuntimeOrigin::signed(P1), 0, 1, first));
+		let c1 = 2_000 + 300 + 50 + 4;
+		assert_eq!(Leases::<Test>::get(0).unwrap().charged, c1);
+		// The same report again, an older one, or counters going down: nothing charged.
+		for (seq, u) in [(1, first), (0, first), (2, usage(1, 3, 5, 4))] {
+			assert_noop!(
+				Market::report_metering(RuntimeOrigin::signed(P1), 0, seq, u),
+				Error::<Test>::StaleReport
+			);
+		}
+		let second = usage(5, 6, 5, 10);
+		assert_ok!(Market::report_metering(RuntimeOrigin::signed(P1), 0, 7, second));
+		let c2 = 5_000 + 600 + 50 + 10;
+		assert_eq!(Leases::<Test>::get(0).unwrap().charged, c2);
+		assert!(market_events().contains(&Event::Charged {
+			lease: 0,
+			seq: 7,
+			amount: c2 - c1,
+			fee: (c2 - c1) / 10
+		}));
+
+		let result = BoundedVec::truncate_from(b"sha256:feed".to_vec());
+		assert_ok!(Market::complete_lease(RuntimeOrigin::signed(P1), 0, 8, usage(6, 6, 5, 11), 0, result));
+		let total = 6_000 + 600 + 50 + 11;
+		let l = Leases::<Test>::get(0).unwrap();
+		assert_eq!((l.state, l.charged, l.exit_code), (LeaseState::Completed, total, Some(0)));
+		assert_eq!(container_of(0), ContainerState::Idle);
+		// Provider + pot + publisher + refund = escrow; nothing is held any more.
+		let fee_total = (c1 / 10) + ((c2 - c1) / 10) + ((total - c2) / 10);
+		assert_eq!(free(P1), p0 + total - fee_total);
+		assert_eq!(free(Market::pot()), fee_total);
+		assert_eq!(held(USER), 0);
+		assert_eq!(free(USER), user0 - total - IMAGE_FEE);
+		assert_eq!(<Balances as Inspect<AccountId>>::total_issuance(), issuance);
+		assert!(market_events().contains(&Event::OrderClosed { id: 0 }));
+	});
+}
+
+#[test]
+fn charges_never_exceed_the_replicas_worst_case() {
+	new_test_ext().execute_with(|| {
+		provider(P1, &[], 1);
+		assert_ok!(order(1, &[], false));
+		assert_ok!(Market::ack_lease(RuntimeOrigin::signed(P1), 0));
+		let absurd = usage(1_000_000, 1_000_000, 1_000_000, 1_000_000);
+		assert_ok!(Market::report_metering(RuntimeOrigin::signed(P1), 0, 1, absurd));
+		assert_eq!(Leases::<Test>::get(0).unwrap().charged, ESCROW - IMAGE_FEE);
+		assert_eq!(held(USER), 0);
+	});
+}
+
+#[test]
+fn an_unacknowledged_lease_moves_to_another_machine() {
+	new_test_ext().execute_with(|| {
+		provider(P1, &[], 1);
+		assert_ok!(order(1, &[], false));
+		assert_eq!(Leases::<Test>::get(0).unwrap().provider, P1);
+		// The only container is busy until the timeout; a second machine appears.
+		provider(P2, &[], 1);
+		run_to(6);
+		let failed = Leases::<Test>::get(0).unwrap();
+		assert_eq!(failed.state, LeaseState::Failed);
+		assert!(market_events().contains(&Event::LeaseRescheduled { lease: 0, order: 0 }));
+		assert_eq!(
+			pallet_registry::Containers::<Test>::get(failed.container).unwrap().state,
+			ContainerState::Idle
+		);
+		run_to(7);
+		let again = Leases::<Test>::get(1).expect("replica re-matched");
+		assert_eq!(again.state, LeaseState::Assigned);
+		assert_eq!(Orders::<Test>::get(0).unwrap().waiting, 0);
+		assert_eq!(held(USER), ESCROW);
+		// PoC recorded the failure against the first container.
+		assert!(System::events().iter().any(|r| matches!(
+			&r.event,
+			RuntimeEvent::Poc(pallet_poc::Event::ServiceRecorded {
+				id,
+				outcome: pallet_poc::LeaseOutcome::Failed,
+				..
+			}) if *id == failed.container
+		)));
+	});
+}
+
+#[test]
+fn labels_and_spreading_limit_where_replicas_go_and_unmatched_ones_are_refunded() {
+	new_test_ext().execute_with(|| {
+		provider(P1, &["ssd"], 2);
+		assert_ok!(order(1, &["gpu"], false));
+		assert!(Leases::<Test>::get(0).is_none());
+		assert_eq!(Waiting::<Test>::get().to_vec(), vec![0]);
+
+		assert_ok!(order(2, &["ssd"], true));
+		let l = Leases::<Test>::get(0).expect("one replica on P1's machine");
+		assert_eq!(l.order, 1);
+		assert!(Leases::<Test>::get(1).is_none(), "the second replica needs another machine");
+		assert_eq!(Orders::<Test>::get(1).unwrap().waiting, 1);
+		assert_eq!(held(USER), 3 * ESCROW);
+
+		// Nobody else comes: at the match deadline the waiting replicas are refunded.
+		assert_ok!(Market::ack_lease(RuntimeOrigin::signed(P1), 0));
+		run_to(25);
+		assert!(market_events().contains(&Event::OrderExpired { id: 0, replicas: 1, refund: ESCROW }));
+		assert!(market_events().contains(&Event::OrderExpired { id: 1, replicas: 1, refund: ESCROW }));
+		assert_eq!(held(USER), ESCROW - IMAGE_FEE, "only the running replica stays held (its image fee paid)");
+	});
+}
+
+#[test]
+fn prices_above_the_caps_make_orders_wait() {
+	new_test_ext().execute_with(|| {
+		provider(P1, &[], 1);
+		Sigmas::set([3_000_000, 1_000_000, 1_000_000, 1_000_000]);
+		assert_ok!(order(1, &[], false));
+		assert!(Leases::<Test>::get(0).is_none());
+		Sigmas::set([1_500_000, 1_000_000, 1_000_000, 1_000_000]);
+		run_to(2);
+		let l = Leases::<Test>::get(0).expect("matched once the price is within the caps");
+		assert_eq!(l.prices.cpu_core_second, 1_500);
+		Sigmas::set([1_000_000; 4]);
+	});
+}
+
+#[test]
+fn cancelling_stops_leases_keeps_charges_and_refunds_the_rest() {
+	new_test_ext().execute_with(|| {
+		provider(P1, &[], 1);
+		let issuance = <Balances as Inspect<AccountId>>::total_issuance();
+		assert_ok!(order(2, &[], false));
+		assert_ok!(Market::ack_lease(RuntimeOrigin::signed(P1), 0));
+		assert_ok!(Market::report_metering(RuntimeOrigin::signed(P1), 0, 1, usage(10, 0, 0, 10)));
+		assert_noop!(Market::cancel_order(RuntimeOrigin::signed(P1), 0), Error::<Test>::NotOrderOwner);
+		assert_noop!(Market::cancel_order(RuntimeOrigin::signed(USER), 9), Error::<Test>::UnknownOrder);
+		assert_ok!(Market::cancel_order(RuntimeOrigin::signed(USER), 0));
+		assert_eq!(Leases::<Test>::get(0).unwrap().state, LeaseState::Cancelled);
+		assert_eq!(container_of(0), ContainerState::Idle);
+		assert_eq!(held(USER), 0);
+		assert!(Waiting::<Test>::get().is_empty());
+		assert_eq!(<Balances as Inspect<AccountId>>::total_issuance(), issuance);
+	});
+}
+
+#[test]
+fn a_machine_going_offline_reschedules_its_leases() {
+	new_test_ext().execute_with(|| {
+		let m = provider(P1, &[], 1);
+		assert_ok!(order(1, &[], false));
+		assert_ok!(Market::ack_lease(RuntimeOrigin::signed(P1), 0));
+		provider(P2, &[], 1);
+		Registry::heartbeat(RuntimeOrigin::signed(P2), 1).ok();
+		// P1 stays silent past the heartbeat timeout; P2 keeps beating.
+		for n in [10, 20, 30] {
+			run_to(n);
+			Registry::heartbeat(RuntimeOrigin::signed(P2), 1).unwrap();
+		}
+		run_to(33);
+		assert!(!pallet_registry::Machines::<Test>::get(m).unwrap().online);
+		assert_eq!(Leases::<Test>::get(0).unwrap().state, LeaseState::Failed);
+		run_to(34);
+		assert_eq!(Leases::<Test>::get(1).expect("re-matched").provider, P2);
+	});
+}
+
+#[test]
+fn an_expired_lease_ends_and_refunds() {
+	new_test_ext().execute_with(|| {
+		provider(P1, &[], 1);
+		assert_ok!(order(1, &[], false));
+		assert_ok!(Market::ack_lease(RuntimeOrigin::signed(P1), 0));
+		// The provider keeps its machine online until the lease's end.
+		for n in (10..=100).step_by(10) {
+			run_to(n);
+			Registry::heartbeat(RuntimeOrigin::signed(P1), 0).unwrap();
+		}
+		run_to(101);
+		assert_eq!(Leases::<Test>::get(0).unwrap().state, LeaseState::Expired);
+		assert_eq!(held(USER), 0);
+		assert_eq!(container_of(0), ContainerState::Idle);
+	});
+}
+
+#[test]
+fn only_the_admin_sets_base_prices() {
+	new_test_ext().execute_with(|| {
+		assert_noop!(
+			Market::set_base_prices(RuntimeOrigin::signed(USER), caps()),
+			DispatchError::BadOrigin
+		);
+		assert_ok!(Market::set_base_prices(RuntimeOrigin::root(), caps()));
+		assert_eq!(BasePrices::<Test>::get(), caps());
+	});
+}
+
+mod invariants {
+	use super::*;
+	use proptest::prelude::*;
+
+	#[derive(Clone, Debug)]
+	enum Op {
+		Place(u32, bool),
+		Ack(u64),
+		Report(u64, u64, u64),
+		Complete(u64, u64),
+		Fail(u64),
+		Cancel(u64),
+		Advance(u64),
+	}
+
+	fn op() -> impl Strategy<Value = Op> {
+		prop_oneof![
+			(1u32..4, any::<bool>()).prop_map(|(r, s)| Op::Place(r, s)),
+			(0u64..8).prop_map(Op::Ack),
+			(0u64..8, 0u64..12, 0u64..500).prop_map(|(l, s, c)| Op::Report(l, s, c)),
+			(0u64..8, 0u64..500).prop_map(|(l, c)| Op::Complete(l, c)),
+			(0u64..8).prop_map(Op::Fail),
+			(0u64..4).prop_map(Op::Cancel),
+			(1u64..8).prop_map(Op::Advance),
+		]
+	}
+
+	proptest! {
+		#![proptest_config(ProptestConfig::with_cases(64))]
+		#[test]
+		fn money_is_conserved_and_escrow_covers_what_can_be_charged(ops in prop::collection::vec(op(), 1..40)) {
+			new_test_ext().execute_with(|| {
+				provider(P1, &[], 2);
+				provider(P2, &[], 1);
+				let issuance = <Balances as Inspect<AccountId>>::total_issuance();
+				let start: Balance = [USER, P1, P2, PUBLISHER].iter().map(|a| <Balances as Inspect<AccountId>>::total_balance(a)).sum();
+				for op in ops {
+					let p = |l: u64| Leases::<Test>::get(l).map_or(P1, |l| l.provider);
+					let _ = match op {
+						Op::Place(r, s) => order(r, &[], s),
+						Op::Ack(l) => Market::ack_lease(RuntimeOrigin::signed(p(l)), l),
+						Op::Report(l, seq, c) => Market::report_metering(
+							RuntimeOrigin::signed(p(l)), l, seq, usage(c, c / 2, c / 3, c)),
+						Op::Complete(l, c) => Market::complete_lease(
+							RuntimeOrigin::signed(p(l)), l, 100, usage(c, c, c, c), 0, BoundedVec::new()),
+						Op::Fail(l) => Market::fail_lease(RuntimeOrigin::signed(p(l)), l),
+						Op::Cancel(o) => Market::cancel_order(RuntimeOrigin::signed(USER), o),
+						Op::Advance(n) => { run_to(System::block_number() + n); Ok(()) },
+					};
+					// Nothing is minted or burnt.
+					assert_eq!(<Balances as Inspect<AccountId>>::total_issuance(), issuance);
+					// What is held for orders is exactly the user's escrow hold.
+					let order_held: Balance = Orders::<Test>::iter_values().map(|o| o.held).sum();
+					assert_eq!(order_held, held(USER));
+					// Every active lease can still be charged up to its cap from escrow.
+					for (_, o) in Orders::<Test>::iter() {
+						let owed: Balance = o.leases.iter()
+							.filter_map(|l| Leases::<Test>::get(l))
+							.filter(|l| l.state.is_active())
+							.map(|l| l.cap - l.charged + if l.state == LeaseState::Assigned { l.image_fee } else { 0 })
+							.sum();
+						assert!(o.held >= owed, "escrow {} < still chargeable {}", o.held, owed);
+					}
+				}
+				// Provider + publisher + pot + user (incl. refunds) = what they had.
+				let end: Balance = [USER, P1, P2, PUBLISHER, Market::pot()].iter().map(|a| <Balances as Inspect<AccountId>>::total_balance(a)).sum();
+				let deposits: Balance = 0;
+				assert_eq!(end + deposits, start);
+			});
+		}
+	}
+}

@@ -1,0 +1,156 @@
+//! Orders and leases.
+
+use crate::pricing::{Prices, Usage};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{
+	pallet_prelude::*, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+};
+use scale_info::TypeInfo;
+use uranus_primitives::compute::{ContainerId, ResourceSpec};
+
+/// Identifier of an order.
+pub type OrderId = u64;
+/// Identifier of a lease (also the agent's job id).
+pub type LeaseId = u64;
+
+/// An order: `replicas` copies of an image, each on its own container.
+#[derive(
+	CloneNoBound,
+	DebugNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[scale_info(skip_type_params(MaxLabels, MaxLabelLen, MaxReplicas))]
+pub struct Order<
+	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+	BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug,
+	MaxLabels: Get<u32>,
+	MaxLabelLen: Get<u32>,
+	MaxReplicas: Get<u32>,
+> {
+	/// Who placed it and pays.
+	pub owner: AccountId,
+	/// The image's manifest digest.
+	pub image: [u8; 32],
+	/// Resources of each replica.
+	pub spec: ResourceSpec,
+	/// Replicas wanted.
+	pub replicas: u32,
+	/// Longest run of each replica, blocks.
+	pub max_blocks: BlockNumber,
+	/// The most the owner pays per unit.
+	pub caps: Prices,
+	/// Labels a provider must carry (node affinity).
+	pub labels: BoundedVec<BoundedVec<u8, MaxLabelLen>, MaxLabels>,
+	/// Replicas on different machines (anti-affinity).
+	pub spread: bool,
+	/// Escrow of one replica (its worst case plus the image fee).
+	pub escrow_per_replica: u128,
+	/// Escrow still held for this order.
+	pub held: u128,
+	/// Replicas waiting for a container.
+	pub waiting: u32,
+	/// Waiting replicas are refunded from this block on.
+	pub match_deadline: BlockNumber,
+	/// Its leases, current and past.
+	pub leases: BoundedVec<LeaseId, MaxReplicas>,
+}
+
+/// Where a lease is.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub enum LeaseState {
+	/// Waiting for the provider's acknowledgement.
+	Assigned,
+	/// The provider runs it.
+	Running,
+	/// It ran to its end (`exit_code` of the job).
+	Completed,
+	/// The provider failed it, did not acknowledge it or went offline (re-scheduled).
+	Failed,
+	/// It reached its maximum duration.
+	Expired,
+	/// The owner cancelled it.
+	Cancelled,
+}
+
+impl LeaseState {
+	/// Whether the lease still holds its container.
+	pub fn is_active(&self) -> bool {
+		matches!(self, LeaseState::Assigned | LeaseState::Running)
+	}
+}
+
+/// A lease: one replica of an order on one container.
+#[derive(
+	CloneNoBound,
+	DebugNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[scale_info(skip_type_params(MaxResult))]
+pub struct Lease<
+	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+	BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug,
+	MaxResult: Get<u32>,
+> {
+	/// Its order.
+	pub order: OrderId,
+	/// Who pays.
+	pub user: AccountId,
+	/// The container running it.
+	pub container: ContainerId,
+	/// The container's machine.
+	pub machine: u64,
+	/// The provider paid for it.
+	pub provider: AccountId,
+	/// Prices fixed when it was made (σ-scaled base prices, within the order's caps).
+	pub prices: Prices,
+	/// The image publisher and its fee, paid when the provider starts the lease.
+	pub publisher: AccountId,
+	/// The image's usage fee at the time the lease was made.
+	pub image_fee: u128,
+	/// Where it is.
+	pub state: LeaseState,
+	/// Made at.
+	pub assigned_at: BlockNumber,
+	/// The provider must acknowledge by then.
+	pub ack_by: BlockNumber,
+	/// It ends (expires) at this block once running.
+	pub ends_at: Option<BlockNumber>,
+	/// The last accepted metering sequence number.
+	pub last_seq: u64,
+	/// The usage last accepted.
+	pub usage: Usage,
+	/// Charged so far (provider share + protocol fee), excluding the image fee.
+	pub charged: u128,
+	/// The most usage can be charged (the replica's worst case at the caps).
+	pub cap: u128,
+	/// The job's exit code, once completed.
+	pub exit_code: Option<i32>,
+	/// Digest or URI of the job's result.
+	pub result: BoundedVec<u8, MaxResult>,
+}
