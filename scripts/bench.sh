@@ -4,6 +4,7 @@
 #
 #   scripts/bench.sh          full run: writes pallets/*/src/weights.rs and docs/benchmarks.md
 #   scripts/bench.sh smoke    2 steps, 1 repeat, output under $CARGO_TARGET_DIR/bench-smoke
+#   BENCH_PALLETS="registry" scripts/bench.sh   only these pallets (the report lists only them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -33,7 +34,7 @@ mkdir -p "$(dirname "$report")"
   echo
 } > "$report"
 
-for pallet in dpos poc; do
+for pallet in ${BENCH_PALLETS:-dpos poc registry}; do
   target="pallets/$pallet/src/weights.rs"
   [ "$mode" = smoke ] && target="$out_dir/${pallet}_weights.rs"
   cmd=("$bench_bin" benchmark pallet --chain dev --pallet "pallet_$pallet" --extrinsic '*'

@@ -7,8 +7,8 @@
 
 use crate::{
 	configs::staking::{MAX_CANDIDATES, MIN_NOMINATOR_BOND, MIN_VALIDATOR_BOND},
-	currency::URA,
-	AccountId, Balance, BalancesConfig, PocConfig, RuntimeGenesisConfig, SessionConfig,
+	currency::{MICRO_URA, URA},
+	AccountId, Balance, BalancesConfig, MarketConfig, PocConfig, RuntimeGenesisConfig, SessionConfig,
 	SessionKeys, StakingConfig, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
 };
 use alloc::{format, vec, vec::Vec};
@@ -103,10 +103,23 @@ pub fn uranus_genesis(
 			tiers: poc_tiers(),
 			containers: poc_containers,
 		},
+		market: MarketConfig { base_prices: market_base_prices() },
 	})
 }
 
 const GIB: u64 = 1 << 30;
+
+/// Base prices of the market (scaled by PoC's σ, bounded by each order's caps), in plancks:
+/// 10 µURA per core-second, 1 µURA per GiB-second of memory, 0.1 mURA per MiB of traffic,
+/// 0.01 µURA per GiB-second of storage.
+pub fn market_base_prices() -> pallet_market::Prices {
+	pallet_market::Prices {
+		cpu_core_second: 10 * MICRO_URA,
+		memory_gib_second: MICRO_URA,
+		network_mib: 100 * MICRO_URA,
+		storage_gib_second: MICRO_URA / 100,
+	}
+}
 
 /// The genesis gradient tables (governance changes them with `poc.set_gradient`):
 /// CPU in MHz·cores, memory and storage in bytes, bandwidth in bytes per second.

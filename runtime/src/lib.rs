@@ -69,7 +69,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("uranus"),
 	impl_name: alloc::borrow::Cow::Borrowed("uranus"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -249,6 +249,9 @@ mod runtime {
 
 	#[runtime::pallet_index(16)]
 	pub type Worker = pallet_worker;
+
+	#[runtime::pallet_index(17)]
+	pub type Market = pallet_market;
 
 	#[runtime::pallet_index(20)]
 	pub type Preimage = pallet_preimage;

@@ -64,10 +64,29 @@ impl<'a> AgentClient<'a> {
 	}
 
 	fn get(&self, path: &str) -> Result<Vec<u8>, AgentError> {
+		self.request(http::Method::Get, path, None, &[200])
+	}
+
+	/// One request; `ok` lists the statuses that count as success.
+	pub(crate) fn request(
+		&self,
+		method: http::Method,
+		path: &str,
+		body: Option<Vec<u8>>,
+		ok: &[u16],
+	) -> Result<Vec<u8>, AgentError> {
 		let url = self.url(path);
 		let auth = format!("Bearer {}", String::from_utf8_lossy(&self.config.agent_token));
 		let deadline = sp_io::offchain::timestamp().add(self.timeout);
-		let mut request = http::Request::get(&url).deadline(deadline);
+		let body_chunks: Vec<Vec<u8>> = body.into_iter().collect();
+		let has_body = !body_chunks.is_empty();
+		let mut request = http::Request::<Vec<Vec<u8>>>::new(&url)
+			.method(method)
+			.body(body_chunks)
+			.deadline(deadline);
+		if has_body {
+			request = request.add_header("Content-Type", "application/json");
+		}
 		if !self.config.agent_token.is_empty() {
 			request = request.add_header("Authorization", &auth);
 		}
@@ -79,7 +98,7 @@ impl<'a> AgentClient<'a> {
 				http::Error::DeadlineReached => AgentError::Timeout,
 				_ => AgentError::Io,
 			})?;
-		if response.code != 200 {
+		if !ok.contains(&response.code) {
 			return Err(AgentError::Status(response.code));
 		}
 		let mut body = Vec::new();

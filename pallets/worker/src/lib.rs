@@ -26,6 +26,7 @@
 extern crate alloc;
 
 pub mod agent;
+pub mod leases;
 pub mod local;
 
 #[cfg(test)]
@@ -138,8 +139,10 @@ pub enum Outcome {
 	BackingOff(u64),
 	/// The registry is up to date.
 	Idle,
-	/// A transaction was submitted.
+	/// A registry transaction was submitted.
 	Sent(Action),
+	/// Market transactions for these leases were submitted.
+	SentLeases(Vec<leases::LeaseAction>),
 }
 
 /// Why a run failed.
@@ -151,6 +154,8 @@ pub enum WorkerError {
 	EmptyHardware,
 	/// The transaction pool refused the transaction (e.g. the key cannot pay fees).
 	PoolRejected(Action),
+	/// The transaction pool refused a lease's transaction.
+	PoolRejectedLease(leases::LeaseAction),
 	/// The same call was sent repeatedly without the registry changing.
 	NoProgress(Action),
 }
@@ -161,6 +166,7 @@ impl core::fmt::Display for WorkerError {
 			WorkerError::Agent(e) => write!(f, "agent: {e}"),
 			WorkerError::EmptyHardware => write!(f, "agent reports no cores or no memory"),
 			WorkerError::PoolRejected(a) => write!(f, "transaction pool refused {a:?}"),
+			WorkerError::PoolRejectedLease(a) => write!(f, "transaction pool refused {a:?}"),
 			WorkerError::NoProgress(a) => write!(f, "{a:?} sent repeatedly without effect"),
 		}
 	}
@@ -181,7 +187,9 @@ pub mod pallet {
 	pub trait Config:
 		frame_system::Config
 		+ CreateSignedTransaction<pallet_registry::Call<Self>>
+		+ CreateSignedTransaction<pallet_market::Call<Self>>
 		+ pallet_registry::Config
+		+ pallet_market::Config
 	{
 		/// The provider key's crypto.
 		type AuthorityId: AppCrypto<Self::Public, Self::Signature>;
@@ -242,14 +250,46 @@ impl<T: Config> Pallet<T> {
 		}
 
 		let config = local::config();
-		let (action, call) = match Self::plan(n, &who, &config, Duration::from_millis(timeout)) {
-			Ok(Some(next)) => next,
-			Ok(None) => {
-				local::clear_backoff();
-				return Ok(Outcome::Idle);
-			},
+		let registry_next = match Self::plan(n, &who, &config, Duration::from_millis(timeout)) {
+			Ok(next) => next,
 			Err(e) => return Err((e, Self::back_off(n))),
 		};
+		// The leases of a registered machine are handled on every run.
+		let lease_calls = match local::machine() {
+			Some(machine) => {
+				let agent = agent::AgentClient::new(&config, Duration::from_millis(timeout));
+				match Self::lease_calls(machine, &agent) {
+					Ok(calls) => calls,
+					Err(e) => return Err((WorkerError::Agent(e), Self::back_off(n))),
+				}
+			},
+			None => Vec::new(),
+		};
+		let mut sent_leases = Vec::new();
+		for (lease_action, call) in lease_calls {
+			let sent = Signer::<T, T::AuthorityId>::any_account()
+				.with_filter(vec![public.clone()])
+				.send_signed_transaction(|_| call.clone());
+			match sent {
+				Some((_, Ok(()))) => sent_leases.push(lease_action),
+				_ => return Err((WorkerError::PoolRejectedLease(lease_action), Self::back_off(n))),
+			}
+		}
+		let leases_sent = sent_leases.len() as u64;
+		let Some((action, call)) = registry_next else {
+			local::clear_backoff();
+			if leases_sent == 0 {
+				return Ok(Outcome::Idle);
+			}
+			local::set_pending(&local::Pending {
+				at: n,
+				nonce: nonce.saturating_add(leases_sent - 1),
+				action: u8::MAX,
+				repeats: 0,
+			});
+			return Ok(Outcome::SentLeases(sent_leases));
+		};
+		let nonce = nonce.saturating_add(leases_sent);
 		let repeats = match pending {
 			Some(p) if p.action == action.code() && !action.repeats_normally() =>
 				p.repeats.saturating_add(1),

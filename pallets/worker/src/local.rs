@@ -11,6 +11,7 @@ pub const LOCK_KEY: &[u8] = b"uranus::worker::lock";
 const MACHINE_KEY: &[u8] = b"uranus::worker::machine";
 const PENDING_KEY: &[u8] = b"uranus::worker::pending";
 const BACKOFF_KEY: &[u8] = b"uranus::worker::backoff";
+const LEASES_KEY: &[u8] = b"uranus::worker::had_leases";
 
 /// A transaction the worker sent and waits to see included.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
@@ -86,4 +87,14 @@ pub fn set_backoff<B: Encode>(b: &Backoff<B>) {
 /// Ends the back-off after a success.
 pub fn clear_backoff() {
 	StorageValueRef::persistent(BACKOFF_KEY).clear();
+}
+
+/// Whether the machine had active leases at the last run (its agent jobs are checked).
+pub fn had_leases() -> bool {
+	StorageValueRef::persistent(LEASES_KEY).get::<bool>().ok().flatten().unwrap_or(false)
+}
+
+/// Records whether the machine has active leases or running jobs.
+pub fn set_had_leases(v: bool) {
+	StorageValueRef::persistent(LEASES_KEY).set(&v);
 }

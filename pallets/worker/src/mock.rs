@@ -6,7 +6,7 @@ use crate::{self as pallet_worker, *};
 use codec::Encode;
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{ConstU128, ConstU32, ConstU64, Everything, VariantCountOf},
+	traits::{ConstU128, ConstU32, ConstU64, VariantCountOf},
 };
 use sp_core::{
 	offchain::{
@@ -31,6 +31,7 @@ frame_support::construct_runtime!(
 		Balances: pallet_balances,
 		Poc: pallet_poc,
 		Registry: pallet_registry,
+		Market: pallet_market,
 		Worker: pallet_worker,
 	}
 );
@@ -58,7 +59,7 @@ impl pallet_poc::Config for Test {
 	type RuntimeEvent = RuntimeEvent;
 	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
 	type Votes = ();
-	type Available = Everything;
+	type Available = pallet_registry::IdleContainers<Test>;
 	type HalvingPeriod = ConstU64<10_000>;
 	type HeartbeatPeriod = ConstU64<10>;
 	type AdjustmentPeriod = ConstU64<100>;
@@ -75,7 +76,7 @@ impl pallet_registry::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Contribution = Poc;
-	type MachineOffline = ();
+	type MachineOffline = Market;
 	type ProviderDeposit = ConstU128<100>;
 	type MachineDeposit = ConstU128<10>;
 	type ContainerDeposit = ConstU128<5>;
@@ -136,6 +137,28 @@ where
 
 parameter_types! {
 	pub const AgentTimeoutMs: u64 = 2_000;
+	pub const Sigmas: [u64; 4] = [1_000_000; 4];
+	pub const PotId: frame_support::PalletId = frame_support::PalletId(*b"ura/mkt_");
+	pub const ProtocolFee: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(5);
+}
+
+impl pallet_market::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type Escrow = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Scheduler = Poc;
+	type Sigmas = Sigmas;
+	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
+	type PotId = PotId;
+	type ProtocolFee = ProtocolFee;
+	type MillisPerBlock = ConstU64<3_000>;
+	type AckTimeout = ConstU64<10>;
+	type MatchWindow = ConstU64<100>;
+	type MaxReplicas = ConstU32<8>;
+	type MaxWaiting = ConstU32<16>;
+	type MaxDeadlinesPerBlock = ConstU32<32>;
+	type MaxResult = ConstU32<128>;
+	type WeightInfo = ();
 }
 
 impl pallet_worker::Config for Test {

@@ -263,3 +263,159 @@ fn a_leaving_provider_is_left_alone() {
 		assert!(env.submitted().is_empty());
 	});
 }
+
+mod leases {
+	use super::*;
+	use crate::leases::LeaseAction;
+	use pallet_market::{Prices, Usage};
+	use uranus_primitives::agent::{JobRequest, JobState, JobStatus, MeteringReport, ResourceLimits};
+
+	const IMAGE: [u8; 32] = [0xbb; 32];
+
+	fn job_spec() -> ResourceSpec {
+		ResourceSpec { cpu_millicores: 500, memory_bytes: GIB, storage_bytes: GIB, bandwidth_bps: 0 }
+	}
+
+	fn status(state: JobState, exit_code: Option<i32>) -> JobStatus {
+		JobStatus {
+			lease_id: 0,
+			image: format!("127.0.0.1:5000/busybox@sha256:{}", "bb".repeat(32)),
+			state,
+			exit_code,
+			reason: None,
+			created_at_ms: 1,
+			started_at_ms: Some(2),
+			finished_at_ms: None,
+			network: None,
+			limits: ResourceLimits { cpu_millicores: 500, memory_bytes: GIB, pids: 512, disk_bytes: GIB },
+		}
+	}
+
+	fn report(seq: u64, is_final: bool) -> MeteringReport {
+		MeteringReport {
+			lease_id: 0,
+			seq,
+			cpu_micros: 1_000_000 * seq,
+			memory_byte_seconds: GIB * seq,
+			net_rx_bytes: 100 * seq,
+			net_tx_bytes: 50 * seq,
+			wall_millis: 1_000 * seq,
+			is_final,
+			..Default::default()
+		}
+	}
+
+	fn expect(env: &Env, method: &str, path: &str, body: Vec<u8>, response: Vec<u8>) {
+		let mut headers = vec![("Authorization".into(), "Bearer s3cret".into())];
+		if !body.is_empty() {
+			headers.insert(0, ("Content-Type".into(), "application/json".into()));
+		}
+		env.http.write().expect_request(sp_core::offchain::testing::PendingRequest {
+			method: method.into(),
+			uri: format!("{URL}{path}"),
+			headers,
+			body,
+			response: Some(response),
+			sent: true,
+			..Default::default()
+		});
+	}
+
+	#[test]
+	fn an_assigned_lease_is_started_acknowledged_metered_and_completed() {
+		let (mut ext, env) = env(true);
+		let job = JobRequest {
+			lease_id: 0,
+			image: format!("127.0.0.1:5000/busybox@sha256:{}", "bb".repeat(32)),
+			command: vec![],
+			env: vec![],
+			limits: ResourceLimits { cpu_millicores: 500, memory_bytes: GIB, pids: 512, disk_bytes: GIB },
+		};
+		let running = status(JobState::Running, None);
+		let exited = status(JobState::Exited, Some(0));
+		// Run 1: the job is posted (exact body) and the agent's job list checked.
+		expect(&env, "POST", "/v1/jobs", serde_json::to_vec(&job).unwrap(), serde_json::to_vec(&running).unwrap());
+		expect(&env, "GET", "/v1/jobs", vec![], serde_json::to_vec(&vec![running.clone()]).unwrap());
+		// Run 2: running, metering sample 3.
+		expect(&env, "GET", "/v1/jobs/0", vec![], serde_json::to_vec(&running).unwrap());
+		expect(&env, "GET", "/v1/jobs/0/metering", vec![], serde_json::to_vec(&report(3, false)).unwrap());
+		expect(&env, "GET", "/v1/jobs", vec![], serde_json::to_vec(&vec![running.clone()]).unwrap());
+		// Run 3: exited 0, final sample 5.
+		expect(&env, "GET", "/v1/jobs/0", vec![], serde_json::to_vec(&exited).unwrap());
+		expect(&env, "GET", "/v1/jobs/0/metering", vec![], serde_json::to_vec(&report(5, true)).unwrap());
+		expect(&env, "GET", "/v1/jobs", vec![], serde_json::to_vec(&vec![exited.clone()]).unwrap());
+		ext.execute_with(|| {
+			configure(&token_config());
+			registered_with_one_slice(&env);
+			local::set_machine(0);
+			let p = RuntimeOrigin::signed(provider());
+			assert_ok!(Registry::publish_image(
+				p.clone(),
+				BoundedVec::truncate_from(b"127.0.0.1:5000/busybox".to_vec()),
+				BoundedVec::truncate_from(b"1.36".to_vec()),
+				IMAGE,
+				1_000,
+				ResourceSpec::default(),
+				0
+			));
+			assert_ok!(Registry::verify_image(RuntimeOrigin::root(), IMAGE, true));
+			assert_ok!(Market::place_order(
+				p.clone(),
+				IMAGE,
+				job_spec(),
+				1,
+				100,
+				Prices::default(),
+				BoundedVec::new(),
+				false
+			));
+
+			assert_eq!(ocw(1), Ok(Outcome::SentLeases(vec![LeaseAction::Ack(0)])));
+			assert_eq!(
+				env.submitted(),
+				vec![(provider(), RuntimeCall::Market(pallet_market::Call::ack_lease { lease: 0 }))]
+			);
+			assert_ok!(Market::ack_lease(p.clone(), 0));
+			include();
+
+			System::set_block_number(2);
+			assert_eq!(ocw(2), Ok(Outcome::SentLeases(vec![LeaseAction::Report(0, 3)])));
+			let usage3 = Usage {
+				cpu_micros: 3_000_000,
+				memory_byte_seconds: 3 * GIB,
+				net_bytes: 450,
+				wall_millis: 3_000,
+			};
+			assert_eq!(
+				env.submitted(),
+				vec![(
+					provider(),
+					RuntimeCall::Market(pallet_market::Call::report_metering {
+						lease: 0,
+						seq: 3,
+						usage: usage3
+					})
+				)]
+			);
+			assert_ok!(Market::report_metering(p.clone(), 0, 3, usage3));
+			include();
+
+			System::set_block_number(3);
+			assert_eq!(ocw(3), Ok(Outcome::SentLeases(vec![LeaseAction::Complete(0, 0)])));
+			let calls = env.submitted();
+			match &calls[..] {
+				[(_, RuntimeCall::Market(pallet_market::Call::complete_lease {
+					lease: 0,
+					seq: 5,
+					usage,
+					exit_code: 0,
+					result,
+				}))] => {
+					assert_eq!(usage.cpu_micros, 5_000_000);
+					assert_eq!(&result[..], b"exit 0");
+				},
+				other => panic!("unexpected {other:?}"),
+			}
+		});
+	}
+}

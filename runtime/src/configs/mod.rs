@@ -5,11 +5,13 @@
 //! - [`staking`]: staking and its election.
 //! - [`poc`]: Proof of Contribution.
 //! - [`registry`]: providers, machines, containers, heartbeats, images.
+//! - [`market`]: orders, escrow, leases, metering, settlement.
 //! - [`worker`]: the provider's off-chain worker and signed transactions from runtime code.
 //! - [`governance`]: referenda, conviction voting, scheduler, preimages.
 
 pub mod consensus;
 pub mod governance;
+pub mod market;
 pub mod poc;
 pub mod registry;
 pub mod staking;

@@ -42,7 +42,8 @@ impl pallet_registry::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Contribution = Poc;
-	type MachineOffline = ();
+	/// The market re-schedules the leases of machines that go offline.
+	type MachineOffline = crate::Market;
 	type ProviderDeposit = ProviderDeposit;
 	type MachineDeposit = MachineDeposit;
 	type ContainerDeposit = ContainerDeposit;
@@ -58,5 +59,5 @@ impl pallet_registry::Config for Runtime {
 	type MaxLabels = ConstU32<8>;
 	type MaxMachinesPerProvider = ConstU32<32>;
 	type MaxContainersPerMachine = ConstU32<16>;
-	type WeightInfo = ();
+	type WeightInfo = pallet_registry::weights::SubstrateWeight<Runtime>;
 }

@@ -1,0 +1,206 @@
+//! The leases of this node's machine: the worker starts them on the agent, acknowledges them,
+//! reports their metering and their end, and stops jobs whose lease ended on chain.
+//!
+//! Everything is idempotent by lease id: `POST /v1/jobs` starts a job once however often it is
+//! repeated, and the market charges a metering sample only once (by sequence number), so a
+//! restarted agent, node or worker never runs or charges anything twice.
+
+use crate::{
+	agent::{AgentClient, AgentError},
+	Config, Pallet,
+};
+use alloc::{format, string::String, vec, vec::Vec};
+use pallet_market::{LeaseId, LeaseState, Usage};
+use sp_runtime::offchain::http;
+use uranus_primitives::agent::{
+	JobRequest, JobState, JobStatus, MeteringReport, ResourceLimits,
+};
+
+/// Most leases handled per run (each costs up to three agent requests).
+pub const MAX_LEASES_PER_RUN: usize = 8;
+
+/// Processes limit of a job.
+const JOB_PIDS: u32 = 512;
+
+impl<'a> AgentClient<'a> {
+	/// `POST /v1/jobs` (idempotent by lease id).
+	pub fn start_job(&self, job: &JobRequest) -> Result<JobStatus, AgentError> {
+		let body = serde_json::to_vec(job).map_err(|_| AgentError::BadJson)?;
+		let answer = self.request(http::Method::Post, "/v1/jobs", Some(body), &[200, 201])?;
+		serde_json::from_slice(&answer).map_err(|_| AgentError::BadJson)
+	}
+
+	/// `GET /v1/jobs/{id}`.
+	pub fn job(&self, id: LeaseId) -> Result<JobStatus, AgentError> {
+		let answer = self.request(http::Method::Get, &format!("/v1/jobs/{id}"), None, &[200])?;
+		serde_json::from_slice(&answer).map_err(|_| AgentError::BadJson)
+	}
+
+	/// `GET /v1/jobs/{id}/metering`.
+	pub fn metering(&self, id: LeaseId) -> Result<MeteringReport, AgentError> {
+		let path = format!("/v1/jobs/{id}/metering");
+		let answer = self.request(http::Method::Get, &path, None, &[200])?;
+		serde_json::from_slice(&answer).map_err(|_| AgentError::BadJson)
+	}
+
+	/// `GET /v1/jobs`.
+	pub fn jobs(&self) -> Result<Vec<JobStatus>, AgentError> {
+		let answer = self.request(http::Method::Get, "/v1/jobs", None, &[200])?;
+		serde_json::from_slice(&answer).map_err(|_| AgentError::BadJson)
+	}
+
+	/// `DELETE /v1/jobs/{id}`.
+	pub fn stop_job(&self, id: LeaseId) -> Result<(), AgentError> {
+		self.request(http::Method::Delete, &format!("/v1/jobs/{id}"), None, &[200]).map(|_| ())
+	}
+}
+
+/// A market call the worker submits for a lease.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LeaseAction {
+	/// The job started: `ack_lease`.
+	Ack(LeaseId),
+	/// New metering: `report_metering`.
+	Report(LeaseId, u64),
+	/// The job ended: `complete_lease`.
+	Complete(LeaseId, i32),
+	/// The job cannot run here: `fail_lease`.
+	Fail(LeaseId),
+}
+
+/// The market's usage of an agent metering report.
+pub fn usage_of(m: &MeteringReport) -> Usage {
+	Usage {
+		cpu_micros: m.cpu_micros,
+		memory_byte_seconds: m.memory_byte_seconds,
+		net_bytes: m.net_rx_bytes.saturating_add(m.net_tx_bytes),
+		wall_millis: m.wall_millis,
+	}
+}
+
+/// Whether a failed job failed on the provider's side (the image could not be fetched, the
+/// container was lost) rather than by its own doing (non-zero exit, out of memory).
+pub fn provider_fault(status: &JobStatus) -> bool {
+	status.state == JobState::Failed &&
+		status.reason.as_deref().is_some_and(|r| r.starts_with("pull") || r == "lost")
+}
+
+impl<T: Config> Pallet<T> {
+	/// The agent job of lease `id` of the machine's order.
+	pub fn job_request(id: LeaseId) -> Option<JobRequest> {
+		let lease = pallet_market::Leases::<T>::get(id)?;
+		let order = pallet_market::Orders::<T>::get(lease.order)?;
+		let image = pallet_registry::Images::<T>::get(order.image)?;
+		let mut hex = String::with_capacity(64);
+		for b in order.image {
+			hex.push_str(&format!("{b:02x}"));
+		}
+		Some(JobRequest {
+			lease_id: id,
+			image: format!("{}@sha256:{hex}", String::from_utf8_lossy(&image.name)),
+			command: vec![],
+			env: vec![],
+			limits: ResourceLimits {
+				cpu_millicores: order.spec.cpu_millicores,
+				memory_bytes: order.spec.memory_bytes,
+				pids: JOB_PIDS,
+				disk_bytes: order.spec.storage_bytes,
+			},
+		})
+	}
+
+	/// The calls due for the active leases of `machine` (at most [`MAX_LEASES_PER_RUN`]
+	/// leases), and the agent jobs whose lease is no longer active stopped.
+	pub fn lease_calls(
+		machine: u64,
+		agent: &AgentClient,
+	) -> Result<Vec<(LeaseAction, pallet_market::Call<T>)>, AgentError> {
+		let mut calls = Vec::new();
+		let active: Vec<LeaseId> = pallet_market::LeasesOfMachine::<T>::iter_key_prefix(machine)
+			.take(MAX_LEASES_PER_RUN)
+			.collect();
+		for id in active.iter().copied() {
+			let Some(lease) = pallet_market::Leases::<T>::get(id) else { continue };
+			match lease.state {
+				LeaseState::Assigned => {
+					let Some(job) = Self::job_request(id) else { continue };
+					match agent.start_job(&job) {
+						Ok(_) => calls
+							.push((LeaseAction::Ack(id), pallet_market::Call::ack_lease { lease: id })),
+						Err(AgentError::Status(400 | 404 | 422)) => calls.push((
+							LeaseAction::Fail(id),
+							pallet_market::Call::fail_lease { lease: id },
+						)),
+						Err(e) => return Err(e),
+					}
+				},
+				LeaseState::Running => {
+					let status = match agent.job(id) {
+						Ok(s) => s,
+						// The agent lost the job (e.g. a new data directory): start it again.
+						Err(AgentError::Status(404)) => {
+							if let Some(job) = Self::job_request(id) {
+								agent.start_job(&job)?;
+							}
+							continue;
+						},
+						Err(e) => return Err(e),
+					};
+					let report = agent.metering(id)?;
+					let fresh = report.seq > lease.last_seq;
+					if status.state.is_final() {
+						if provider_fault(&status) {
+							calls.push((
+								LeaseAction::Fail(id),
+								pallet_market::Call::fail_lease { lease: id },
+							));
+						} else {
+							let exit_code = status.exit_code.unwrap_or(-1);
+							let result = status
+								.reason
+								.clone()
+								.unwrap_or_else(|| format!("exit {exit_code}"))
+								.into_bytes();
+							calls.push((
+								LeaseAction::Complete(id, exit_code),
+								pallet_market::Call::complete_lease {
+									lease: id,
+									seq: report.seq.max(lease.last_seq),
+									usage: usage_of(&report),
+									exit_code,
+									result: frame_support::BoundedVec::truncate_from(result),
+								},
+							));
+						}
+					} else if fresh {
+						calls.push((
+							LeaseAction::Report(id, report.seq),
+							pallet_market::Call::report_metering {
+								lease: id,
+								seq: report.seq,
+								usage: usage_of(&report),
+							},
+						));
+					}
+				},
+				_ => {},
+			}
+		}
+		// Jobs still running for leases that ended on chain (cancelled, expired, moved): looked
+		// for while this machine has or recently had leases.
+		if !active.is_empty() || crate::local::had_leases() {
+			let mut running = 0;
+			for job in agent.jobs()? {
+				let ended = pallet_market::Leases::<T>::get(job.lease_id)
+					.map_or(true, |l| !l.state.is_active() || l.machine != machine);
+				if ended && !job.state.is_final() {
+					agent.stop_job(job.lease_id)?;
+				} else if !job.state.is_final() {
+					running += 1;
+				}
+			}
+			crate::local::set_had_leases(!active.is_empty() || running > 0);
+		}
+		Ok(calls)
+	}
+}

@@ -1,0 +1,59 @@
+//! The compute market: orders, escrow, leases, metering and settlement.
+//!
+//! Timing (normal runtime / `fast-runtime`): a provider acknowledges a lease within 2 min / 10
+//! blocks; waiting replicas are refunded after 1 h / 100 blocks. 5% of every charge goes to
+//! the market pot (`ura/mkt_`).
+
+use crate::{
+	time::*, AccountId, Balances, BlockNumber, Poc, Runtime, RuntimeEvent, RuntimeHoldReason,
+};
+use frame_support::{
+	parameter_types,
+	traits::{ConstU32, Get},
+	PalletId,
+};
+use sp_runtime::Perbill;
+
+#[cfg(feature = "fast-runtime")]
+parameter_types! {
+	pub const AckTimeout: BlockNumber = 10;
+	pub const MatchWindow: BlockNumber = 100;
+}
+#[cfg(not(feature = "fast-runtime"))]
+parameter_types! {
+	pub const AckTimeout: BlockNumber = 2 * MINUTES;
+	pub const MatchWindow: BlockNumber = HOURS;
+}
+
+parameter_types! {
+	pub const MarketPotId: PalletId = PalletId(*b"ura/mkt_");
+	pub const ProtocolFee: Perbill = Perbill::from_percent(5);
+	pub const MillisPerBlock: u64 = MILLI_SECS_PER_BLOCK;
+}
+
+/// PoC's current σ of CPU, memory, storage and bandwidth.
+pub struct PocSigmas;
+impl Get<[u64; 4]> for PocSigmas {
+	fn get() -> [u64; 4] {
+		Poc::sigma_values()
+	}
+}
+
+impl pallet_market::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Escrow = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Scheduler = Poc;
+	type Sigmas = PocSigmas;
+	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
+	type PotId = MarketPotId;
+	type ProtocolFee = ProtocolFee;
+	type MillisPerBlock = MillisPerBlock;
+	type AckTimeout = AckTimeout;
+	type MatchWindow = MatchWindow;
+	type MaxReplicas = ConstU32<16>;
+	type MaxWaiting = ConstU32<64>;
+	type MaxDeadlinesPerBlock = ConstU32<64>;
+	type MaxResult = ConstU32<256>;
+	type WeightInfo = ();
+}
