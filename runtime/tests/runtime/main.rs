@@ -4,6 +4,7 @@
 mod chain;
 mod equivocation;
 mod governance;
+mod market;
 mod poc;
 mod presets;
 mod registry;

@@ -1,0 +1,184 @@
+//! The market in the runtime, with signed extrinsics only: Ferdie offers a container, Dave
+//! publishes an image that sudo verifies, Eve orders it; the lease is made on Ferdie's
+//! container at the σ-scaled genesis prices, acknowledged, metered and completed, and the
+//! escrow ends exactly with Ferdie, the pot, Dave and Eve.
+
+use crate::chain::{account, pair, TestChain};
+use frame_support::{traits::fungible::InspectHold, BoundedVec};
+use pallet_market::{LeaseState, Prices, Usage};
+use pallet_poc::ResourceSpec;
+use pallet_registry::{HardwareProfile, ProviderMeta};
+use uranus_runtime::{Balances, Market, Runtime, RuntimeCall, RuntimeEvent};
+
+const GIB: u64 = 1 << 30;
+
+fn ok(chain: &mut TestChain, signer: &str, call: RuntimeCall) {
+	let xt = chain.signed(&pair(signer), call);
+	chain.produce_block(vec![xt])[0].clone().unwrap().unwrap();
+}
+
+fn market_events(chain: &mut TestChain) -> Vec<pallet_market::Event<Runtime>> {
+	chain.execute_with(|| {
+		frame_system::Pallet::<Runtime>::events()
+			.into_iter()
+			.filter_map(|r| match r.event {
+				RuntimeEvent::Market(e) => Some(e),
+				_ => None,
+			})
+			.collect()
+	})
+}
+
+#[test]
+fn an_order_is_leased_metered_and_settled_exactly() {
+	let mut chain = TestChain::from_preset("dev");
+	chain.produce_block(vec![]);
+	let text = |s: &str| BoundedVec::truncate_from(s.as_bytes().to_vec());
+	let whole = ResourceSpec {
+		cpu_millicores: 4_000,
+		memory_bytes: 8 * GIB,
+		storage_bytes: 100 * GIB,
+		bandwidth_bps: 10_000_000,
+	};
+	ok(
+		&mut chain,
+		"//Ferdie",
+		RuntimeCall::Registry(pallet_registry::Call::register_provider {
+			meta: ProviderMeta { name: text("ferdie"), region: text("eu"), labels: BoundedVec::new() },
+		}),
+	);
+	ok(
+		&mut chain,
+		"//Ferdie",
+		RuntimeCall::Registry(pallet_registry::Call::register_machine {
+			profile: HardwareProfile {
+				cpu_model: text("Test CPU"),
+				arch: text("x86_64"),
+				logical_cores: 4,
+				cpu_mhz: 3_000,
+				memory_bytes: 8 * GIB,
+				storage_bytes: 100 * GIB,
+				uplink_bps: 10_000_000,
+			},
+		}),
+	);
+	ok(
+		&mut chain,
+		"//Ferdie",
+		RuntimeCall::Registry(pallet_registry::Call::add_container { machine: 0, spec: whole }),
+	);
+	let digest = [0xbb; 32];
+	let fee = 1_000_000_000; // 1 mURA per lease.
+	ok(
+		&mut chain,
+		"//Dave",
+		RuntimeCall::Registry(pallet_registry::Call::publish_image {
+			name: text("127.0.0.1:5000/busybox"),
+			version: text("1.36"),
+			digest,
+			size_bytes: 2_000_000,
+			min_resources: ResourceSpec::default(),
+			fee,
+		}),
+	);
+	ok(
+		&mut chain,
+		"//Alice",
+		RuntimeCall::Sudo(pallet_sudo::Call::sudo {
+			call: Box::new(RuntimeCall::Registry(pallet_registry::Call::verify_image {
+				digest,
+				approve: true,
+			})),
+		}),
+	);
+
+	let base = uranus_runtime::genesis_config_presets::market_base_prices();
+	let caps = Prices {
+		cpu_core_second: base.cpu_core_second * 2,
+		memory_gib_second: base.memory_gib_second * 2,
+		network_mib: base.network_mib * 2,
+		storage_gib_second: base.storage_gib_second * 2,
+	};
+	let spec = ResourceSpec {
+		cpu_millicores: 1_000,
+		memory_bytes: GIB,
+		storage_bytes: GIB,
+		bandwidth_bps: 1 << 20,
+	};
+	let eve = account("//Eve");
+	let dave_before = chain.execute_with(|| Balances::free_balance(account("//Dave")));
+	ok(
+		&mut chain,
+		"//Eve",
+		RuntimeCall::Market(pallet_market::Call::place_order {
+			image: digest,
+			spec,
+			replicas: 1,
+			max_blocks: 100,
+			caps,
+			labels: BoundedVec::new(),
+			spread: false,
+		}),
+	);
+	let escrow = chain.execute_with(|| {
+		let lease = pallet_market::Leases::<Runtime>::get(0).expect("a lease at once");
+		assert_eq!(lease.provider, account("//Ferdie"));
+		assert_eq!(lease.container, 1_000);
+		assert_eq!(lease.state, LeaseState::Assigned);
+		// σ = 1.0 at genesis: the lease gets the base prices.
+		assert_eq!(lease.prices, base);
+		<Balances as InspectHold<_>>::total_balance_on_hold(&eve)
+	});
+	// 100 blocks × 3 s at the caps + the image fee.
+	assert_eq!(escrow, pallet_market::pricing::worst_cost(&spec, 300, &caps) + fee);
+
+	ok(&mut chain, "//Ferdie", RuntimeCall::Market(pallet_market::Call::ack_lease { lease: 0 }));
+	let usage = Usage {
+		cpu_micros: 2_500_000,
+		memory_byte_seconds: 3 * GIB,
+		net_bytes: 4 << 20,
+		wall_millis: 5_000,
+	};
+	ok(
+		&mut chain,
+		"//Ferdie",
+		RuntimeCall::Market(pallet_market::Call::report_metering { lease: 0, seq: 1, usage }),
+	);
+	let mut events = market_events(&mut chain);
+	ok(
+		&mut chain,
+		"//Ferdie",
+		RuntimeCall::Market(pallet_market::Call::complete_lease {
+			lease: 0,
+			seq: 2,
+			usage,
+			exit_code: 0,
+			result: BoundedVec::new(),
+		}),
+	);
+	events.extend(market_events(&mut chain));
+	let charged = pallet_market::pricing::cost(&usage, GIB, &base);
+	assert!(charged > 0);
+	let protocol = charged / 20;
+	chain.execute_with(|| {
+		let lease = pallet_market::Leases::<Runtime>::get(0).unwrap();
+		assert_eq!((lease.state, lease.charged), (LeaseState::Completed, charged));
+		assert_eq!(<Balances as InspectHold<_>>::total_balance_on_hold(&eve), 0);
+		assert_eq!(Balances::free_balance(Market::pot()), protocol);
+		assert_eq!(Balances::free_balance(account("//Dave")), dave_before + fee);
+	});
+	// Ferdie received exactly charged − 5% (his own transaction fees aside).
+	let received: u128 = events
+		.iter()
+		.filter_map(|e| match e {
+			pallet_market::Event::Charged { amount, fee, .. } => Some(amount - fee),
+			_ => None,
+		})
+		.sum();
+	assert_eq!(received, charged - protocol);
+	let refund = events.iter().find_map(|e| match e {
+		pallet_market::Event::LeaseEnded { refund, .. } => Some(*refund),
+		_ => None,
+	});
+	assert_eq!(refund, Some(escrow - charged - fee));
+}
