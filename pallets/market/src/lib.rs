@@ -52,7 +52,7 @@ pub mod pallet {
 	use frame_support::{
 		pallet_prelude::*,
 		traits::{
-			fungible::{Mutate, MutateHold},
+			fungible::{Inspect, Mutate, MutateHold},
 			tokens::{Fortitude, Precision, Restriction},
 		},
 		PalletId,
@@ -208,6 +208,13 @@ pub mod pallet {
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
 			BasePrices::<T>::put(self.base_prices);
+			// The pot exists from genesis (with the existential deposit), so that protocol
+			// fees below the existential deposit can be paid into it.
+			let pot = Pallet::<T>::pot();
+			let ed = T::Escrow::minimum_balance();
+			if T::Escrow::balance(&pot) < ed {
+				let _ = T::Escrow::mint_into(&pot, ed);
+			}
 		}
 	}
 

@@ -73,8 +73,8 @@ fn an_order_is_leased_metered_and_settled_exactly() {
 		&mut chain,
 		"//Dave",
 		RuntimeCall::Registry(pallet_registry::Call::publish_image {
-			name: text("127.0.0.1:5000/busybox"),
-			version: text("1.36"),
+			name: BoundedVec::truncate_from(b"127.0.0.1:5000/busybox".to_vec()),
+			version: BoundedVec::truncate_from(b"1.36".to_vec()),
 			digest,
 			size_bytes: 2_000_000,
 			min_resources: ResourceSpec::default(),
@@ -164,7 +164,8 @@ fn an_order_is_leased_metered_and_settled_exactly() {
 		let lease = pallet_market::Leases::<Runtime>::get(0).unwrap();
 		assert_eq!((lease.state, lease.charged), (LeaseState::Completed, charged));
 		assert_eq!(<Balances as InspectHold<_>>::total_balance_on_hold(&eve), 0);
-		assert_eq!(Balances::free_balance(Market::pot()), protocol);
+		let ed = uranus_runtime::currency::EXISTENTIAL_DEPOSIT;
+		assert_eq!(Balances::free_balance(Market::pot()), ed + protocol, "ED from genesis + fees");
 		assert_eq!(Balances::free_balance(account("//Dave")), dave_before + fee);
 	});
 	// Ferdie received exactly charged − 5% (his own transaction fees aside).
