@@ -21,7 +21,11 @@ use uranus_runtime::{opaque::Block, AccountId, Hash};
 pub trait RegistryApi {
 	/// One provider.
 	#[method(name = "provider")]
-	fn provider(&self, who: AccountId, at: Option<Hash>) -> RpcResult<Option<ProviderView<AccountId>>>;
+	fn provider(
+		&self,
+		who: AccountId,
+		at: Option<Hash>,
+	) -> RpcResult<Option<ProviderView<AccountId>>>;
 
 	/// Providers after `after` (storage order).
 	#[method(name = "providers")]
@@ -34,7 +38,8 @@ pub trait RegistryApi {
 
 	/// One machine with its containers.
 	#[method(name = "machine")]
-	fn machine(&self, id: MachineId, at: Option<Hash>) -> RpcResult<Option<MachineView<AccountId>>>;
+	fn machine(&self, id: MachineId, at: Option<Hash>)
+		-> RpcResult<Option<MachineView<AccountId>>>;
 
 	/// Machines with ids above `after`; only `owner`'s when given.
 	#[method(name = "machines")]
@@ -116,7 +121,11 @@ where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
 	C::Api: RegistryRuntimeApi<Block, AccountId>,
 {
-	fn provider(&self, who: AccountId, at: Option<Hash>) -> RpcResult<Option<ProviderView<AccountId>>> {
+	fn provider(
+		&self,
+		who: AccountId,
+		at: Option<Hash>,
+	) -> RpcResult<Option<ProviderView<AccountId>>> {
 		self.client.runtime_api().provider(self.at(at), who).map_err(runtime_error)
 	}
 
@@ -130,7 +139,11 @@ where
 		self.client.runtime_api().providers(self.at(at), after, limit).map_err(runtime_error)
 	}
 
-	fn machine(&self, id: MachineId, at: Option<Hash>) -> RpcResult<Option<MachineView<AccountId>>> {
+	fn machine(
+		&self,
+		id: MachineId,
+		at: Option<Hash>,
+	) -> RpcResult<Option<MachineView<AccountId>>> {
 		self.client.runtime_api().machine(self.at(at), id).map_err(runtime_error)
 	}
 
@@ -142,10 +155,7 @@ where
 		at: Option<Hash>,
 	) -> RpcResult<Vec<MachineView<AccountId>>> {
 		let limit = limit.unwrap_or(DEFAULT_LIMIT);
-		self.client
-			.runtime_api()
-			.machines(self.at(at), owner, after, limit)
-			.map_err(runtime_error)
+		self.client.runtime_api().machines(self.at(at), owner, after, limit).map_err(runtime_error)
 	}
 
 	fn container(&self, id: ContainerId, at: Option<Hash>) -> RpcResult<Option<ContainerView>> {

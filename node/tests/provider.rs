@@ -137,12 +137,15 @@ fn the_worker_registers_the_agents_machine_and_heartbeats_until_the_agent_stops(
 	let owner_param = dave.clone();
 	let machine = node
 		.wait_for(Duration::from_secs(120), |n| {
-			machines(n, &owner_param).into_iter().find(|m| {
-				m["containers"].as_array().is_some_and(|c| !c.is_empty())
-			})
+			machines(n, &owner_param)
+				.into_iter()
+				.find(|m| m["containers"].as_array().is_some_and(|c| !c.is_empty()))
 		})
 		.unwrap_or_else(|| {
-			panic!("no machine with a container for {dave}; node log:\n{}", node.drain_logs().join("\n"))
+			panic!(
+				"no machine with a container for {dave}; node log:\n{}",
+				node.drain_logs().join("\n")
+			)
 		});
 	let registered_at = best_number(&node);
 	println!(

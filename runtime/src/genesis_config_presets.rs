@@ -8,8 +8,8 @@
 use crate::{
 	configs::staking::{MAX_CANDIDATES, MIN_NOMINATOR_BOND, MIN_VALIDATOR_BOND},
 	currency::{MICRO_URA, URA},
-	AccountId, Balance, BalancesConfig, MarketConfig, PocConfig, RuntimeGenesisConfig, SessionConfig,
-	SessionKeys, StakingConfig, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
+	AccountId, Balance, BalancesConfig, MarketConfig, PocConfig, RuntimeGenesisConfig,
+	SessionConfig, SessionKeys, StakingConfig, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
 };
 use alloc::{format, vec, vec::Vec};
 use frame_support::build_struct_json_patch;

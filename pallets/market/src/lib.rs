@@ -224,7 +224,12 @@ pub mod pallet {
 		/// An order was placed and `escrow` held.
 		OrderPlaced { id: OrderId, owner: T::AccountId, replicas: u32, escrow: u128 },
 		/// A replica of `order` got container `container` as lease `lease`.
-		LeaseAssigned { lease: LeaseId, order: OrderId, container: ContainerId, provider: T::AccountId },
+		LeaseAssigned {
+			lease: LeaseId,
+			order: OrderId,
+			container: ContainerId,
+			provider: T::AccountId,
+		},
 		/// The provider started the lease; the publisher got the image fee.
 		LeaseStarted { lease: LeaseId, publisher_fee: u128 },
 		/// Usage up to `seq` was charged: `provider` got `amount − fee`, the pot `fee`.
@@ -301,23 +306,23 @@ pub mod pallet {
 			spread: bool,
 		) -> DispatchResult {
 			let owner = ensure_signed(origin)?;
-			let img = pallet_registry::Pallet::<T>::leasable_image(&image).map_err(|e| match e {
-				pallet_registry::Error::<T>::ImageNotVerified => Error::<T>::ImageNotVerified,
-				_ => Error::<T>::UnknownImage,
-			})?;
+			let img =
+				pallet_registry::Pallet::<T>::leasable_image(&image).map_err(|e| match e {
+					pallet_registry::Error::<T>::ImageNotVerified => Error::<T>::ImageNotVerified,
+					_ => Error::<T>::UnknownImage,
+				})?;
 			ensure!(
-				replicas >= 1 &&
-					replicas <= T::MaxReplicas::get() &&
-					spec.cpu_millicores > 0 &&
-					spec.memory_bytes > 0 &&
-					spec.covers(&img.min_resources),
+				replicas >= 1
+					&& replicas <= T::MaxReplicas::get()
+					&& spec.cpu_millicores > 0
+					&& spec.memory_bytes > 0
+					&& spec.covers(&img.min_resources),
 				Error::<T>::ImpossibleSpec
 			);
 			ensure!(!max_blocks.is_zero(), Error::<T>::ZeroDuration);
 			let seconds = Self::seconds(max_blocks);
 			let fee: u128 = img.fee.unique_saturated_into();
-			let escrow_per_replica =
-				pricing::worst_cost(&spec, seconds, &caps).saturating_add(fee);
+			let escrow_per_replica = pricing::worst_cost(&spec, seconds, &caps).saturating_add(fee);
 			let escrow = escrow_per_replica.saturating_mul(replicas as u128);
 			T::Escrow::hold(&HoldReason::Escrow.into(), &owner, escrow)
 				.map_err(|_| Error::<T>::InsufficientFunds)?;
@@ -581,8 +586,8 @@ pub mod pallet {
 			l.state = LeaseState::Failed;
 			let order_id = l.order;
 			Leases::<T>::insert(id, l.clone());
-			let refill_ok = used == 0 ||
-				T::Escrow::hold(&HoldReason::Escrow.into(), &order.owner, used).is_ok();
+			let refill_ok = used == 0
+				|| T::Escrow::hold(&HoldReason::Escrow.into(), &order.owner, used).is_ok();
 			if refill_ok {
 				order.held = order.held.saturating_add(used);
 				order.waiting = order.waiting.saturating_add(1);
@@ -746,8 +751,9 @@ pub mod pallet {
 				let Some(l) = Leases::<T>::get(id) else { continue };
 				let result = match l.state {
 					LeaseState::Assigned if l.ack_by <= now => Self::fail_and_reschedule(id, l),
-					LeaseState::Running if l.ends_at.is_some_and(|e| e <= now) =>
-						Self::end(id, l, LeaseState::Expired),
+					LeaseState::Running if l.ends_at.is_some_and(|e| e <= now) => {
+						Self::end(id, l, LeaseState::Expired)
+					},
 					_ => Ok(()),
 				};
 				if let Err(e) = result {
@@ -777,7 +783,8 @@ pub mod pallet {
 				Self::close_if_done(id, order);
 				return 1;
 			}
-			let _ = frame_support::storage::with_storage_layer(|| Self::try_match(id, &mut order, now));
+			let _ =
+				frame_support::storage::with_storage_layer(|| Self::try_match(id, &mut order, now));
 			if order.waiting > 0 {
 				let _ = Waiting::<T>::try_mutate(|w| w.try_push(id));
 			}

@@ -121,12 +121,22 @@ pub const IMAGE_FEE: Balance = 50;
 
 /// Base prices: 1,000 per core-second, 100 per GiB-second, 10 per MiB, 1 per GiB-second.
 pub fn base() -> Prices {
-	Prices { cpu_core_second: 1_000, memory_gib_second: 100, network_mib: 10, storage_gib_second: 1 }
+	Prices {
+		cpu_core_second: 1_000,
+		memory_gib_second: 100,
+		network_mib: 10,
+		storage_gib_second: 1,
+	}
 }
 
 /// Caps: twice the base prices.
 pub fn caps() -> Prices {
-	Prices { cpu_core_second: 2_000, memory_gib_second: 200, network_mib: 20, storage_gib_second: 2 }
+	Prices {
+		cpu_core_second: 2_000,
+		memory_gib_second: 200,
+		network_mib: 20,
+		storage_gib_second: 2,
+	}
 }
 
 /// One replica: 1 core, 1 GiB, 1 GiB disk, 1 MiB/s.
@@ -173,7 +183,13 @@ pub fn provider(who: AccountId, labels: &[&str], containers: u32) -> u64 {
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_balances::GenesisConfig::<Test> {
-		balances: vec![(USER, 100_000_000), (P1, 10_000), (P2, 10_000), (PUBLISHER, 1_000), (3, 100)],
+		balances: vec![
+			(USER, 100_000_000),
+			(P1, 10_000),
+			(P2, 10_000),
+			(PUBLISHER, 1_000),
+			(3, 100),
+		],
 		..Default::default()
 	}
 	.assimilate_storage(&mut t)

@@ -73,10 +73,10 @@ impl Prices {
 
 	/// Whether every price is within `caps`.
 	pub fn within(&self, caps: &Prices) -> bool {
-		self.cpu_core_second <= caps.cpu_core_second &&
-			self.memory_gib_second <= caps.memory_gib_second &&
-			self.network_mib <= caps.network_mib &&
-			self.storage_gib_second <= caps.storage_gib_second
+		self.cpu_core_second <= caps.cpu_core_second
+			&& self.memory_gib_second <= caps.memory_gib_second
+			&& self.network_mib <= caps.network_mib
+			&& self.storage_gib_second <= caps.storage_gib_second
 	}
 }
 
@@ -111,10 +111,10 @@ pub struct Usage {
 impl Usage {
 	/// Whether no counter is below `earlier`'s (cumulative counters never shrink).
 	pub fn dominates(&self, earlier: &Usage) -> bool {
-		self.cpu_micros >= earlier.cpu_micros &&
-			self.memory_byte_seconds >= earlier.memory_byte_seconds &&
-			self.net_bytes >= earlier.net_bytes &&
-			self.wall_millis >= earlier.wall_millis
+		self.cpu_micros >= earlier.cpu_micros
+			&& self.memory_byte_seconds >= earlier.memory_byte_seconds
+			&& self.net_bytes >= earlier.net_bytes
+			&& self.wall_millis >= earlier.wall_millis
 	}
 }
 
@@ -125,8 +125,8 @@ pub fn cost(usage: &Usage, disk_bytes: u64, prices: &Prices) -> u128 {
 	let net = (usage.net_bytes as u128).saturating_mul(prices.network_mib) / MIB;
 	let sto = (disk_bytes as u128)
 		.saturating_mul(usage.wall_millis as u128)
-		.saturating_mul(prices.storage_gib_second) /
-		(GIB * 1_000);
+		.saturating_mul(prices.storage_gib_second)
+		/ (GIB * 1_000);
 	cpu.saturating_add(mem).saturating_add(net).saturating_add(sto)
 }
 

@@ -8,8 +8,8 @@ use frame_support::{
 	BoundedVec,
 };
 use pallet_registry::ContainerState;
-use uranus_primitives::compute::ResourceSpec;
 use sp_runtime::DispatchError;
+use uranus_primitives::compute::ResourceSpec;
 
 /// Worst case of one replica of [`spec`] over 100 s at [`caps`] plus the image fee.
 const ESCROW: Balance = 200_000 + 20_000 + 2_000 + 200 + IMAGE_FEE;
@@ -124,7 +124,14 @@ fn a_lease_runs_is_metered_once_per_sample_and_settles_exactly() {
 		}));
 
 		let result = BoundedVec::truncate_from(b"sha256:feed".to_vec());
-		assert_ok!(Market::complete_lease(RuntimeOrigin::signed(P1), 0, 8, usage(6, 6, 5, 11), 0, result));
+		assert_ok!(Market::complete_lease(
+			RuntimeOrigin::signed(P1),
+			0,
+			8,
+			usage(6, 6, 5, 11),
+			0,
+			result
+		));
 		let total = 6_000 + 600 + 50 + 11;
 		let l = Leases::<Test>::get(0).unwrap();
 		assert_eq!((l.state, l.charged, l.exit_code), (LeaseState::Completed, total, Some(0)));
@@ -204,9 +211,21 @@ fn labels_and_spreading_limit_where_replicas_go_and_unmatched_ones_are_refunded(
 		// Nobody else comes: at the match deadline the waiting replicas are refunded.
 		assert_ok!(Market::ack_lease(RuntimeOrigin::signed(P1), 0));
 		run_to(25);
-		assert!(market_events().contains(&Event::OrderExpired { id: 0, replicas: 1, refund: ESCROW }));
-		assert!(market_events().contains(&Event::OrderExpired { id: 1, replicas: 1, refund: ESCROW }));
-		assert_eq!(held(USER), ESCROW - IMAGE_FEE, "only the running replica stays held (its image fee paid)");
+		assert!(market_events().contains(&Event::OrderExpired {
+			id: 0,
+			replicas: 1,
+			refund: ESCROW
+		}));
+		assert!(market_events().contains(&Event::OrderExpired {
+			id: 1,
+			replicas: 1,
+			refund: ESCROW
+		}));
+		assert_eq!(
+			held(USER),
+			ESCROW - IMAGE_FEE,
+			"only the running replica stays held (its image fee paid)"
+		);
 	});
 }
 
@@ -233,8 +252,14 @@ fn cancelling_stops_leases_keeps_charges_and_refunds_the_rest() {
 		assert_ok!(order(2, &[], false));
 		assert_ok!(Market::ack_lease(RuntimeOrigin::signed(P1), 0));
 		assert_ok!(Market::report_metering(RuntimeOrigin::signed(P1), 0, 1, usage(10, 0, 0, 10)));
-		assert_noop!(Market::cancel_order(RuntimeOrigin::signed(P1), 0), Error::<Test>::NotOrderOwner);
-		assert_noop!(Market::cancel_order(RuntimeOrigin::signed(USER), 9), Error::<Test>::UnknownOrder);
+		assert_noop!(
+			Market::cancel_order(RuntimeOrigin::signed(P1), 0),
+			Error::<Test>::NotOrderOwner
+		);
+		assert_noop!(
+			Market::cancel_order(RuntimeOrigin::signed(USER), 9),
+			Error::<Test>::UnknownOrder
+		);
 		assert_ok!(Market::cancel_order(RuntimeOrigin::signed(USER), 0));
 		assert_eq!(Leases::<Test>::get(0).unwrap().state, LeaseState::Cancelled);
 		assert_eq!(container_of(0), ContainerState::Idle);

@@ -60,6 +60,9 @@ impl WeightInfo for () {
 		Weight::from_parts(5_000_000, 2_000)
 			.saturating_add(Weight::from_parts(300_000_000, 16_000).saturating_mul(d as u64))
 			.saturating_add(Weight::from_parts(2_500_000_000, 60_000).saturating_mul(m as u64))
-			.saturating_add(rw(2 + 14 * d as u64 + 200 * m as u64, 1 + 12 * d as u64 + 20 * m as u64))
+			.saturating_add(rw(
+				2 + 14 * d as u64 + 200 * m as u64,
+				1 + 12 * d as u64 + 20 * m as u64,
+			))
 	}
 }

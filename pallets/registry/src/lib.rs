@@ -601,7 +601,13 @@ pub mod pallet {
 					published_at: frame_system::Pallet::<T>::block_number(),
 				},
 			);
-			Self::deposit_event(Event::ImagePublished { digest, publisher: who, name, version, fee });
+			Self::deposit_event(Event::ImagePublished {
+				digest,
+				publisher: who,
+				name,
+				version,
+				fee,
+			});
 			Ok(())
 		}
 

@@ -3,11 +3,12 @@
 
 use crate::{mock::*, *};
 use frame_support::{
-	assert_noop, assert_ok, BoundedVec,
+	assert_noop, assert_ok,
 	traits::{
 		fungible::{Inspect, InspectHold},
 		Contains,
 	},
+	BoundedVec,
 };
 use pallet_poc::Scheduler;
 use sp_runtime::DispatchError;
@@ -394,7 +395,10 @@ fn views_list_what_is_registered() {
 
 		let i = Registry::image_view(&[5; 32]).unwrap();
 		assert_eq!(i.digest, format!("sha256:{}", "05".repeat(32)));
-		assert_eq!((i.name.as_str(), i.fee, i.status), ("127.0.0.1:5000/busybox", 11, ImageStatus::Pending));
+		assert_eq!(
+			(i.name.as_str(), i.fee, i.status),
+			("127.0.0.1:5000/busybox", 11, ImageStatus::Pending)
+		);
 		assert_eq!(Registry::image_views(None, 10).len(), 1);
 
 		let json = serde_json::to_value(&i).unwrap();

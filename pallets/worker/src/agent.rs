@@ -91,10 +91,8 @@ impl<'a> AgentClient<'a> {
 			request = request.add_header("Authorization", &auth);
 		}
 		let pending = request.send().map_err(|_| AgentError::Send)?;
-		let response = pending
-			.try_wait(deadline)
-			.map_err(|_| AgentError::Timeout)?
-			.map_err(|e| match e {
+		let response =
+			pending.try_wait(deadline).map_err(|_| AgentError::Timeout)?.map_err(|e| match e {
 				http::Error::DeadlineReached => AgentError::Timeout,
 				_ => AgentError::Io,
 			})?;

@@ -12,9 +12,7 @@ use crate::{
 use alloc::{format, string::String, vec, vec::Vec};
 use pallet_market::{LeaseId, LeaseState, Usage};
 use sp_runtime::offchain::http;
-use uranus_primitives::agent::{
-	JobRequest, JobState, JobStatus, MeteringReport, ResourceLimits,
-};
+use uranus_primitives::agent::{JobRequest, JobState, JobStatus, MeteringReport, ResourceLimits};
 
 /// Most leases handled per run (each costs up to three agent requests).
 pub const MAX_LEASES_PER_RUN: usize = 8;
@@ -81,8 +79,8 @@ pub fn usage_of(m: &MeteringReport) -> Usage {
 /// Whether a failed job failed on the provider's side (the image could not be fetched, the
 /// container was lost) rather than by its own doing (non-zero exit, out of memory).
 pub fn provider_fault(status: &JobStatus) -> bool {
-	status.state == JobState::Failed &&
-		status.reason.as_deref().is_some_and(|r| r.starts_with("pull") || r == "lost")
+	status.state == JobState::Failed
+		&& status.reason.as_deref().is_some_and(|r| r.starts_with("pull") || r == "lost")
 }
 
 impl<T: Config> Pallet<T> {
@@ -125,8 +123,10 @@ impl<T: Config> Pallet<T> {
 				LeaseState::Assigned => {
 					let Some(job) = Self::job_request(id) else { continue };
 					match agent.start_job(&job) {
-						Ok(_) => calls
-							.push((LeaseAction::Ack(id), pallet_market::Call::ack_lease { lease: id })),
+						Ok(_) => calls.push((
+							LeaseAction::Ack(id),
+							pallet_market::Call::ack_lease { lease: id },
+						)),
 						Err(AgentError::Status(400 | 404 | 422)) => calls.push((
 							LeaseAction::Fail(id),
 							pallet_market::Call::fail_lease { lease: id },

@@ -81,11 +81,8 @@ pub mod crypto {
 		type GenericPublic = sp_core::sr25519::Public;
 	}
 
-	impl
-		frame_system::offchain::AppCrypto<
-			sp_core::sr25519::Public,
-			sp_core::sr25519::Signature,
-		> for ProviderAuthId
+	impl frame_system::offchain::AppCrypto<sp_core::sr25519::Public, sp_core::sr25519::Signature>
+		for ProviderAuthId
 	{
 		type RuntimeAppPublic = Public;
 		type GenericSignature = sp_core::sr25519::Signature;
@@ -229,11 +226,12 @@ impl<T: Config> Pallet<T> {
 	pub fn run(n: BlockNumberFor<T>) -> Result<Outcome, (WorkerError, BlockNumberFor<T>)> {
 		let Some((public, who)) = Self::provider_key() else { return Ok(Outcome::NoKey) };
 		let timeout = T::AgentTimeoutMs::get();
-		let mut lock = StorageLock::<BlockAndTime<frame_system::Pallet<T>>>::with_block_and_time_deadline(
-			local::LOCK_KEY,
-			2,
-			Duration::from_millis(timeout.saturating_mul(2).saturating_add(1_000)),
-		);
+		let mut lock =
+			StorageLock::<BlockAndTime<frame_system::Pallet<T>>>::with_block_and_time_deadline(
+				local::LOCK_KEY,
+				2,
+				Duration::from_millis(timeout.saturating_mul(2).saturating_add(1_000)),
+			);
 		let Ok(_guard) = lock.try_lock() else { return Ok(Outcome::Locked) };
 
 		let nonce: u64 = frame_system::Pallet::<T>::account_nonce(&who).unique_saturated_into();
@@ -291,8 +289,9 @@ impl<T: Config> Pallet<T> {
 		};
 		let nonce = nonce.saturating_add(leases_sent);
 		let repeats = match pending {
-			Some(p) if p.action == action.code() && !action.repeats_normally() =>
-				p.repeats.saturating_add(1),
+			Some(p) if p.action == action.code() && !action.repeats_normally() => {
+				p.repeats.saturating_add(1)
+			},
 			_ => 0,
 		};
 		if repeats >= MAX_REPEATS {
@@ -304,7 +303,12 @@ impl<T: Config> Pallet<T> {
 			.send_signed_transaction(|_| call.clone());
 		match sent {
 			Some((_, Ok(()))) => {
-				local::set_pending(&local::Pending { at: n, nonce, action: action.code(), repeats });
+				local::set_pending(&local::Pending {
+					at: n,
+					nonce,
+					action: action.code(),
+					repeats,
+				});
 				local::clear_backoff();
 				Ok(Outcome::Sent(action))
 			},
@@ -334,7 +338,10 @@ impl<T: Config> Pallet<T> {
 	) -> Result<Option<(Action, pallet_registry::Call<T>)>, WorkerError> {
 		let Some(provider) = pallet_registry::Providers::<T>::get(who) else {
 			let meta = Self::meta(config);
-			return Ok(Some((Action::RegisterProvider, pallet_registry::Call::register_provider { meta })));
+			return Ok(Some((
+				Action::RegisterProvider,
+				pallet_registry::Call::register_provider { meta },
+			)));
 		};
 		if provider.leaving_at.is_some() {
 			return Ok(None);
@@ -348,8 +355,8 @@ impl<T: Config> Pallet<T> {
 			m.map(|m| (id, m))
 		});
 		let heartbeat_due = |m: &MachineOf<T>| {
-			!m.online ||
-				n >= m
+			!m.online
+				|| n >= m
 					.last_heartbeat
 					.saturating_add(<T as pallet_registry::Config>::MinHeartbeatInterval::get())
 		};
@@ -361,20 +368,20 @@ impl<T: Config> Pallet<T> {
 			return Ok(None);
 		}
 
-		let hardware = agent::AgentClient::new(config, timeout)
-			.hardware()
-			.map_err(WorkerError::Agent)?;
+		let hardware =
+			agent::AgentClient::new(config, timeout).hardware().map_err(WorkerError::Agent)?;
 		let profile = Self::profile(&hardware);
 		if profile.logical_cores == 0 || profile.memory_bytes == 0 {
 			return Err(WorkerError::EmptyHardware);
 		}
 		let (id, machine) = match known.or_else(|| Self::adopt(who, &profile)) {
 			Some(found) => found,
-			None =>
+			None => {
 				return Ok(Some((
 					Action::RegisterMachine,
 					pallet_registry::Call::register_machine { profile },
-				))),
+				)))
+			},
 		};
 		local::set_machine(id);
 		if machine.profile != profile {
@@ -443,11 +450,8 @@ impl<T: Config> Pallet<T> {
 
 	/// Provider metadata from the node's configuration (truncated to the registry's bounds).
 	pub fn meta(config: &WorkerConfig) -> MetaOf<T> {
-		let labels: Vec<_> = config
-			.labels
-			.iter()
-			.map(|l| BoundedVec::truncate_from(l.clone()))
-			.collect();
+		let labels: Vec<_> =
+			config.labels.iter().map(|l| BoundedVec::truncate_from(l.clone())).collect();
 		ProviderMeta {
 			name: BoundedVec::truncate_from(config.provider_name.clone()),
 			region: BoundedVec::truncate_from(config.region.clone()),
@@ -458,9 +462,8 @@ impl<T: Config> Pallet<T> {
 	/// Records one more failure; returns the block of the next attempt (2^failures blocks
 	/// later, at most [`Config::MaxBackoff`]).
 	fn back_off(n: BlockNumberFor<T>) -> BlockNumberFor<T> {
-		let failures = local::backoff::<BlockNumberFor<T>>()
-			.map_or(0, |b| b.failures)
-			.saturating_add(1);
+		let failures =
+			local::backoff::<BlockNumberFor<T>>().map_or(0, |b| b.failures).saturating_add(1);
 		let wait: BlockNumberFor<T> = 1u32.checked_shl(failures.min(16)).unwrap_or(u32::MAX).into();
 		let until = n.saturating_add(wait.min(T::MaxBackoff::get()));
 		local::set_backoff(&local::Backoff { failures, until });

@@ -37,11 +37,7 @@ pub struct Backoff<BlockNumber> {
 
 /// The node's worker configuration, or the defaults when the node wrote none.
 pub fn config() -> WorkerConfig {
-	StorageValueRef::persistent(CONFIG_KEY)
-		.get::<WorkerConfig>()
-		.ok()
-		.flatten()
-		.unwrap_or_default()
+	StorageValueRef::persistent(CONFIG_KEY).get::<WorkerConfig>().ok().flatten().unwrap_or_default()
 }
 
 /// The machine this node's agent is registered as.

@@ -57,7 +57,9 @@ fn a_new_key_registers_as_provider_with_the_configured_metadata() {
 		assert_eq!(calls.len(), 1);
 		assert_eq!(calls[0].0, provider());
 		let meta = match &calls[0].1 {
-			RuntimeCall::Registry(pallet_registry::Call::register_provider { meta }) => meta.clone(),
+			RuntimeCall::Registry(pallet_registry::Call::register_provider { meta }) => {
+				meta.clone()
+			},
 			other => panic!("unexpected {other:?}"),
 		};
 		assert_eq!(&meta.name[..], b"lab-7");
@@ -81,8 +83,9 @@ fn a_provider_registers_its_machine_with_the_agents_figures() {
 		assert_eq!(ocw(1), Ok(Outcome::Sent(Action::RegisterMachine)));
 		let calls = env.submitted();
 		let profile = match &calls[..] {
-			[(_, RuntimeCall::Registry(pallet_registry::Call::register_machine { profile }))] =>
-				profile.clone(),
+			[(_, RuntimeCall::Registry(pallet_registry::Call::register_machine { profile }))] => {
+				profile.clone()
+			},
 			other => panic!("unexpected {other:?}"),
 		};
 		assert_eq!(&profile.cpu_model[..], b"AMD EPYC 7B13");
@@ -145,7 +148,10 @@ fn an_existing_machine_is_adopted_then_slices_are_added_then_heartbeats_follow()
 			env.submitted(),
 			vec![(
 				provider(),
-				RuntimeCall::Registry(pallet_registry::Call::add_container { machine: 0, spec: half })
+				RuntimeCall::Registry(pallet_registry::Call::add_container {
+					machine: 0,
+					spec: half
+				})
 			)]
 		);
 		// Landed: the chain has it, the nonce moved.
@@ -268,12 +274,19 @@ mod leases {
 	use super::*;
 	use crate::leases::LeaseAction;
 	use pallet_market::{Prices, Usage};
-	use uranus_primitives::agent::{JobRequest, JobState, JobStatus, MeteringReport, ResourceLimits};
+	use uranus_primitives::agent::{
+		JobRequest, JobState, JobStatus, MeteringReport, ResourceLimits,
+	};
 
 	const IMAGE: [u8; 32] = [0xbb; 32];
 
 	fn job_spec() -> ResourceSpec {
-		ResourceSpec { cpu_millicores: 500, memory_bytes: GIB, storage_bytes: GIB, bandwidth_bps: 0 }
+		ResourceSpec {
+			cpu_millicores: 500,
+			memory_bytes: GIB,
+			storage_bytes: GIB,
+			bandwidth_bps: 0,
+		}
 	}
 
 	fn status(state: JobState, exit_code: Option<i32>) -> JobStatus {
@@ -287,7 +300,12 @@ mod leases {
 			started_at_ms: Some(2),
 			finished_at_ms: None,
 			network: None,
-			limits: ResourceLimits { cpu_millicores: 500, memory_bytes: GIB, pids: 512, disk_bytes: GIB },
+			limits: ResourceLimits {
+				cpu_millicores: 500,
+				memory_bytes: GIB,
+				pids: 512,
+				disk_bytes: GIB,
+			},
 		}
 	}
 
@@ -329,20 +347,55 @@ mod leases {
 			image: format!("127.0.0.1:5000/busybox@sha256:{}", "bb".repeat(32)),
 			command: vec![],
 			env: vec![],
-			limits: ResourceLimits { cpu_millicores: 500, memory_bytes: GIB, pids: 512, disk_bytes: GIB },
+			limits: ResourceLimits {
+				cpu_millicores: 500,
+				memory_bytes: GIB,
+				pids: 512,
+				disk_bytes: GIB,
+			},
 		};
 		let running = status(JobState::Running, None);
 		let exited = status(JobState::Exited, Some(0));
 		// Run 1: the job is posted (exact body) and the agent's job list checked.
-		expect(&env, "POST", "/v1/jobs", serde_json::to_vec(&job).unwrap(), serde_json::to_vec(&running).unwrap());
-		expect(&env, "GET", "/v1/jobs", vec![], serde_json::to_vec(&vec![running.clone()]).unwrap());
+		expect(
+			&env,
+			"POST",
+			"/v1/jobs",
+			serde_json::to_vec(&job).unwrap(),
+			serde_json::to_vec(&running).unwrap(),
+		);
+		expect(
+			&env,
+			"GET",
+			"/v1/jobs",
+			vec![],
+			serde_json::to_vec(&vec![running.clone()]).unwrap(),
+		);
 		// Run 2: running, metering sample 3.
 		expect(&env, "GET", "/v1/jobs/0", vec![], serde_json::to_vec(&running).unwrap());
-		expect(&env, "GET", "/v1/jobs/0/metering", vec![], serde_json::to_vec(&report(3, false)).unwrap());
-		expect(&env, "GET", "/v1/jobs", vec![], serde_json::to_vec(&vec![running.clone()]).unwrap());
+		expect(
+			&env,
+			"GET",
+			"/v1/jobs/0/metering",
+			vec![],
+			serde_json::to_vec(&report(3, false)).unwrap(),
+		);
+		expect(
+			&env,
+			"GET",
+			"/v1/jobs",
+			vec![],
+			serde_json::to_vec(&vec![running.clone()]).unwrap(),
+		);
 		// Run 3: exited 0, final sample 5.
 		expect(&env, "GET", "/v1/jobs/0", vec![], serde_json::to_vec(&exited).unwrap());
-		expect(&env, "GET", "/v1/jobs/0/metering", vec![], serde_json::to_vec(&report(5, true)).unwrap());
+		expect(
+			&env,
+			"GET",
+			"/v1/jobs/0/metering",
+			vec![],
+			serde_json::to_vec(&report(5, true)).unwrap(),
+		);
 		expect(&env, "GET", "/v1/jobs", vec![], serde_json::to_vec(&vec![exited.clone()]).unwrap());
 		ext.execute_with(|| {
 			configure(&token_config());
@@ -373,7 +426,10 @@ mod leases {
 			assert_eq!(ocw(1), Ok(Outcome::SentLeases(vec![LeaseAction::Ack(0)])));
 			assert_eq!(
 				env.submitted(),
-				vec![(provider(), RuntimeCall::Market(pallet_market::Call::ack_lease { lease: 0 }))]
+				vec![(
+					provider(),
+					RuntimeCall::Market(pallet_market::Call::ack_lease { lease: 0 })
+				)]
 			);
 			assert_ok!(Market::ack_lease(p.clone(), 0));
 			include();
@@ -404,13 +460,16 @@ mod leases {
 			assert_eq!(ocw(3), Ok(Outcome::SentLeases(vec![LeaseAction::Complete(0, 0)])));
 			let calls = env.submitted();
 			match &calls[..] {
-				[(_, RuntimeCall::Market(pallet_market::Call::complete_lease {
-					lease: 0,
-					seq: 5,
-					usage,
-					exit_code: 0,
-					result,
-				}))] => {
+				[(
+					_,
+					RuntimeCall::Market(pallet_market::Call::complete_lease {
+						lease: 0,
+						seq: 5,
+						usage,
+						exit_code: 0,
+						result,
+					}),
+				)] => {
 					assert_eq!(usage.cpu_micros, 5_000_000);
 					assert_eq!(&result[..], b"exit 0");
 				},

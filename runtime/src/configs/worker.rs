@@ -3,8 +3,8 @@
 
 use super::BlockHashCount;
 use crate::{
-	tx_extension, AccountId, BlockNumber, Nonce, Runtime, RuntimeCall, Signature,
-	SignedPayload, System, TxExtension, UncheckedExtrinsic,
+	tx_extension, AccountId, BlockNumber, Nonce, Runtime, RuntimeCall, Signature, SignedPayload,
+	System, TxExtension, UncheckedExtrinsic,
 };
 use codec::Encode;
 use frame_support::parameter_types;
@@ -43,10 +43,8 @@ where
 		account: AccountId,
 		nonce: Nonce,
 	) -> Option<UncheckedExtrinsic> {
-		let period = (BlockHashCount::get() as u64)
-			.checked_next_power_of_two()
-			.map(|p| p / 2)
-			.unwrap_or(2);
+		let period =
+			(BlockHashCount::get() as u64).checked_next_power_of_two().map(|p| p / 2).unwrap_or(2);
 		let current = System::block_number().saturated_into::<u64>().saturating_sub(1);
 		let era = generic::Era::mortal(period, current);
 		let payload = SignedPayload::new(call, tx_extension(era, nonce, 0))

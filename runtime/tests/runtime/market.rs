@@ -44,7 +44,11 @@ fn an_order_is_leased_metered_and_settled_exactly() {
 		&mut chain,
 		"//Ferdie",
 		RuntimeCall::Registry(pallet_registry::Call::register_provider {
-			meta: ProviderMeta { name: text("ferdie"), region: text("eu"), labels: BoundedVec::new() },
+			meta: ProviderMeta {
+				name: text("ferdie"),
+				region: text("eu"),
+				labels: BoundedVec::new(),
+			},
 		}),
 	);
 	ok(
