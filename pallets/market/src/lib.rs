@@ -534,10 +534,9 @@ pub mod pallet {
 		/// Charges lease `id` for `usage` at `seq` (see [`Pallet::report_metering`]).
 		fn charge(id: LeaseId, l: &mut LeaseOf<T>, seq: u64, usage: Usage) -> DispatchResult {
 			ensure!(seq > l.last_seq && usage.dominates(&l.usage), Error::<T>::StaleReport);
-			let disk = Orders::<T>::get(l.order).map_or(0, |o| o.spec.storage_bytes);
-			let total = pricing::cost(&usage, disk, &l.prices).min(l.cap);
-			let amount = total.saturating_sub(l.charged);
 			let mut order = Orders::<T>::get(l.order).ok_or(Error::<T>::UnknownOrder)?;
+			let total = pricing::cost(&usage, order.spec.storage_bytes, &l.prices).min(l.cap);
+			let amount = total.saturating_sub(l.charged);
 			let fee = T::ProtocolFee::get().mul_floor(amount);
 			let to_provider = amount.saturating_sub(fee);
 			Self::pay(&l.user, &l.provider, to_provider, &mut order)?;
@@ -550,12 +549,18 @@ pub mod pallet {
 			Ok(())
 		}
 
+		/// What lease `l` took from its replica's escrow: its charges, plus the image fee once
+		/// it started.
+		fn consumed(l: &LeaseOf<T>) -> u128 {
+			let image_fee_paid = if l.state == LeaseState::Running { l.image_fee } else { 0 };
+			l.charged.saturating_add(image_fee_paid)
+		}
+
 		/// Ends lease `id` in `state`: frees its container, refunds what the replica did not
 		/// use and closes the order when nothing is left.
 		fn end(id: LeaseId, mut l: LeaseOf<T>, state: LeaseState) -> DispatchResult {
 			let mut order = Orders::<T>::get(l.order).ok_or(Error::<T>::UnknownOrder)?;
-			let image_fee_paid = if l.state == LeaseState::Running { l.image_fee } else { 0 };
-			let used = l.charged.saturating_add(image_fee_paid);
+			let used = Self::consumed(&l);
 			let rest = order.escrow_per_replica.saturating_sub(used);
 			let refund = Self::refund(&mut order, rest);
 			Self::free_container(l.container);
@@ -581,8 +586,7 @@ pub mod pallet {
 			LeasesOfMachine::<T>::remove(l.machine, id);
 			// The replica starts over with a fresh escrow: top the order's hold up by what
 			// this lease consumed, if the owner can; otherwise refund the remainder.
-			let image_fee_paid = if l.state == LeaseState::Running { l.image_fee } else { 0 };
-			let used = l.charged.saturating_add(image_fee_paid);
+			let used = Self::consumed(&l);
 			l.state = LeaseState::Failed;
 			let order_id = l.order;
 			Leases::<T>::insert(id, l.clone());

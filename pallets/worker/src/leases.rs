@@ -89,13 +89,10 @@ impl<T: Config> Pallet<T> {
 		let lease = pallet_market::Leases::<T>::get(id)?;
 		let order = pallet_market::Orders::<T>::get(lease.order)?;
 		let image = pallet_registry::Images::<T>::get(order.image)?;
-		let mut hex = String::with_capacity(64);
-		for b in order.image {
-			hex.push_str(&format!("{b:02x}"));
-		}
+		let digest = pallet_registry::views::digest_string(&order.image);
 		Some(JobRequest {
 			lease_id: id,
-			image: format!("{}@sha256:{hex}", String::from_utf8_lossy(&image.name)),
+			image: format!("{}@{digest}", String::from_utf8_lossy(&image.name)),
 			command: vec![],
 			env: vec![],
 			limits: ResourceLimits {
