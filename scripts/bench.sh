@@ -34,7 +34,7 @@ mkdir -p "$(dirname "$report")"
   echo
 } > "$report"
 
-for pallet in ${BENCH_PALLETS:-dpos poc registry}; do
+for pallet in ${BENCH_PALLETS:-dpos poc registry market}; do
   target="pallets/$pallet/src/weights.rs"
   [ "$mode" = smoke ] && target="$out_dir/${pallet}_weights.rs"
   cmd=("$bench_bin" benchmark pallet --chain dev --pallet "pallet_$pallet" --extrinsic '*'

@@ -15,6 +15,8 @@ cargo test --release --locked --workspace --no-fail-fast 2>&1 | tee /tmp/uranus-
 echo "==> polkadot.js tests (tests/pjs)"
 if [ -x "$URANUS_NODE" ]; then
   (cd tests/pjs && npm ci --no-audit --no-fund --loglevel=error && npm test) 2>&1 | tee /tmp/uranus-pjs-test.log || status=1
+  echo "==> sTPS load harness, smoke mode (tests/pjs/load/stps.mjs --smoke)"
+  (cd tests/pjs && node load/stps.mjs --smoke) 2>&1 | tee /tmp/uranus-stps-smoke.log || status=1
 else
   echo "uranus-node was not built: skipping polkadot.js tests" >&2
   status=1
@@ -49,6 +51,7 @@ fi
 echo "==> summary"
 grep -E '^test result:' /tmp/uranus-cargo-test.log || true
 grep -E '^# (tests|pass|fail)' /tmp/uranus-pjs-test.log || true
+grep -E '^stps' /tmp/uranus-stps-smoke.log || true
 echo "zombienet: $zn_pass passed, $zn_fail failed"
 echo "total test time: $(( $(date +%s) - start )) s"
 exit $status

@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use reqwest::Method;
 use std::{io::Read, time::Duration};
-use uranus_primitives::agent::{HardwareInfo, JobState};
+use uranus_primitives::agent::{HardwareInfo, JobState, JobStatus};
 
 const CLK_TCK_MICROS: u64 = 10_000; // USER_HZ = 100
 
@@ -351,4 +351,55 @@ async fn bad_input_gets_clear_errors_and_leaves_nothing_behind() {
 	assert_eq!(r.status(), 404);
 	let r = agent.req(Method::GET, "/v1/jobs/not-a-number").send().await.unwrap();
 	assert_eq!(r.status(), 400);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_paused_job_burns_no_cpu_keeps_its_state_and_resumes() {
+	let fx = fixtures();
+	let _cpu = CPU_LOCK.lock().await;
+	let dir = tempfile::tempdir().unwrap();
+	let agent = AgentProcess::start(&dir.path().join("agent"));
+	let id = lease();
+	// Counts in a shell variable: only a thawed process with its memory intact ends with
+	// the full count.
+	let script = "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; echo counted $i";
+	let (code, body) = agent.submit(&shell_job(id, &fx.busybox, script, limits(500, 64))).await;
+	assert_eq!(code, 201, "{body}");
+	while agent.metering(id).await.cpu_micros < 200_000 {
+		tokio::time::sleep(Duration::from_millis(100)).await;
+	}
+	let post = |verb: &str| agent.req(Method::POST, &format!("/v1/jobs/{id}/{verb}")).send();
+	let r = post("pause").await.unwrap();
+	assert_eq!(r.status(), 200);
+	assert_eq!(r.json::<JobStatus>().await.unwrap().state, JobState::Paused);
+	// Pausing twice is a no-op; the runtime reports the container frozen.
+	assert_eq!(post("pause").await.unwrap().status(), 200);
+	let state = std::process::Command::new("runc")
+		.arg("--root")
+		.arg(dir.path().join("agent/runtime"))
+		.args(["state", &format!("ura-{id}")])
+		.output()
+		.unwrap();
+	let v: serde_json::Value = serde_json::from_slice(&state.stdout).unwrap();
+	assert_eq!(v["status"], "paused");
+	tokio::time::sleep(Duration::from_millis(600)).await;
+	let frozen = agent.metering(id).await;
+	tokio::time::sleep(Duration::from_secs(2)).await;
+	let later = agent.metering(id).await;
+	assert!(later.seq > frozen.seq, "sampling goes on while paused");
+	assert!(
+		later.cpu_micros - frozen.cpu_micros < 20_000,
+		"a frozen job burns no CPU: {frozen:?} -> {later:?}"
+	);
+	assert_eq!(agent.job(id).await.state, JobState::Paused);
+
+	let r = post("resume").await.unwrap();
+	assert_eq!(r.json::<JobStatus>().await.unwrap().state, JobState::Running);
+	let (status, _) = agent.wait_final(id, Duration::from_secs(120)).await;
+	assert_eq!((status.state, status.exit_code), (JobState::Exited, Some(0)));
+	assert!(agent.logs(id).await.contains("counted 300000"));
+	// Pausing an ended job is refused with 409; an unknown one is 404.
+	assert_eq!(post("pause").await.unwrap().status(), 409);
+	let r = agent.req(Method::POST, "/v1/jobs/999999999/pause").send().await.unwrap();
+	assert_eq!(r.status(), 404);
 }

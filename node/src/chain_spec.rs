@@ -53,3 +53,15 @@ pub fn testnet_chain_spec() -> Result<ChainSpec, String> {
 		.with_properties(properties())
 		.build())
 }
+
+/// `--chain bench`: the dev chain plus 20,000 funded load-test senders (`//Sender//{i}`).
+/// The genesis patch is computed natively here (deriving the keys in Wasm takes minutes).
+pub fn bench_chain_spec() -> Result<ChainSpec, String> {
+	Ok(ChainSpec::builder(wasm()?, None)
+		.with_name("Uranus Bench")
+		.with_id("uranus_bench")
+		.with_chain_type(ChainType::Development)
+		.with_genesis_config_patch(presets::bench_config_genesis())
+		.with_properties(properties())
+		.build())
+}

@@ -5,6 +5,7 @@ mod benchmarking;
 mod chain_spec;
 mod cli;
 mod command;
+mod market_rpc;
 mod poc_rpc;
 mod registry_rpc;
 mod rpc;

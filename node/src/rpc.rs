@@ -1,5 +1,5 @@
 //! The node's RPC extensions on top of sc-service's defaults (system, chain, state, author):
-//! `system_accountNextIndex`, `payment_*`, `babe_epochAuthorship`, `grandpa_*`, `poc_*` and `registry_*`.
+//! `system_accountNextIndex`, `payment_*`, `babe_epochAuthorship`, `grandpa_*`, `poc_*`, `registry_*` and `market_*`.
 
 #![warn(missing_docs)]
 
@@ -71,12 +71,15 @@ where
 	C::Api: BlockBuilder<Block>,
 	C::Api: pallet_poc::runtime_api::PocApi<Block, AccountId>,
 	C::Api: pallet_registry::runtime_api::RegistryApi<Block, AccountId>,
+	C::Api: pallet_market::runtime_api::MarketApi<Block, AccountId>,
 	P: TransactionPool + 'static,
 	SC: SelectChain<Block> + 'static,
 	B: sc_client_api::Backend<Block> + Send + Sync + 'static,
 	B::State: sc_client_api::StateBackend<sp_runtime::traits::HashingFor<Block>>,
 {
-	use crate::{poc_rpc::PocApiServer, registry_rpc::RegistryApiServer};
+	use crate::{
+		market_rpc::MarketApiServer, poc_rpc::PocApiServer, registry_rpc::RegistryApiServer,
+	};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use sc_consensus_babe_rpc::{Babe, BabeApiServer};
 	use sc_consensus_grandpa_rpc::{Grandpa, GrandpaApiServer};
@@ -89,6 +92,7 @@ where
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
 	module.merge(crate::poc_rpc::Poc::new(client.clone()).into_rpc())?;
 	module.merge(crate::registry_rpc::Registry::new(client.clone()).into_rpc())?;
+	module.merge(crate::market_rpc::Market::new(client.clone()).into_rpc())?;
 	module.merge(
 		Babe::new(client, babe.babe_worker_handle, babe.keystore, babe.select_chain).into_rpc(),
 	)?;

@@ -82,6 +82,8 @@ pub enum JobState {
 	Pulling,
 	/// The container runs.
 	Running,
+	/// The container's processes are frozen (`POST /v1/jobs/{id}/pause`), their state kept.
+	Paused,
 	/// The container's process exited by itself (see the exit code).
 	Exited,
 	/// The job could not run or was killed by the kernel (see the reason, e.g. `oom`).

@@ -278,6 +278,47 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_market::runtime_api::MarketApi<Block, AccountId> for Runtime {
+		fn order(id: pallet_market::OrderId) -> Option<pallet_market::views::OrderView<AccountId>> {
+			crate::Market::order_view(id)
+		}
+
+		fn orders(
+			owner: Option<AccountId>,
+			after: Option<pallet_market::OrderId>,
+			limit: u32,
+		) -> Vec<pallet_market::views::OrderView<AccountId>> {
+			crate::Market::order_views(owner, after, limit)
+		}
+
+		fn lease(id: pallet_market::LeaseId) -> Option<pallet_market::views::LeaseView<AccountId>> {
+			crate::Market::lease_view(id)
+		}
+
+		fn leases(
+			order: Option<pallet_market::OrderId>,
+			provider: Option<AccountId>,
+			after: Option<pallet_market::LeaseId>,
+			limit: u32,
+		) -> Vec<pallet_market::views::LeaseView<AccountId>> {
+			crate::Market::lease_views(order, provider, after, limit)
+		}
+
+		fn usage(id: pallet_market::LeaseId) -> Option<pallet_market::views::UsageView> {
+			crate::Market::usage_view(id)
+		}
+
+		fn quote(
+			image: [u8; 32],
+			spec: uranus_primitives::compute::ResourceSpec,
+			replicas: u32,
+			prepaid_blocks: u32,
+			caps: pallet_market::Prices,
+		) -> Option<pallet_market::views::QuoteView> {
+			crate::Market::quote(image, spec, replicas, prepaid_blocks, caps)
+		}
+	}
+
 	impl pallet_poc::runtime_api::PocApi<Block, AccountId> for Runtime {
 		fn score(id: pallet_poc::ContainerId) -> Option<pallet_poc::ScoreView<AccountId>> {
 			crate::Poc::score_view(id)

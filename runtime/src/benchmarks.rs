@@ -11,6 +11,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_dpos, Dpos]
 	[pallet_poc, Poc]
 	[pallet_registry, Registry]
+	[pallet_market, Market]
 );
 
 impl frame_system_benchmarking::Config for crate::Runtime {}

@@ -28,6 +28,12 @@ pub const DEV_PRESET: &str = "dev";
 pub const LOCAL_PRESET: &str = "local";
 /// Preset id of the public test network.
 pub const TESTNET_PRESET: &str = "testnet";
+/// Preset id of the load-test chain: `dev` plus [`BENCH_SENDERS`] funded senders.
+pub const BENCH_PRESET: &str = "bench";
+/// Senders the `bench` preset funds (`//Sender//0` …), one transfer each in the sTPS test.
+pub const BENCH_SENDERS: u32 = 20_000;
+/// Balance of every bench sender.
+pub const BENCH_SENDER_BALANCE: Balance = 1_000 * URA;
 
 /// Balance of every endowed account.
 pub const ENDOWMENT: Balance = 1_000_000 * URA;
@@ -211,6 +217,23 @@ pub fn testnet_config_genesis() -> Value {
 	)
 }
 
+/// Load-test sender `i`: the account of `//Sender//{i}`.
+pub fn bench_sender(i: u32) -> AccountId {
+	// The helper prefixes `//`.
+	get_public_from_string_or_panic::<sr25519::Public>(&format!("Sender//{i}")).into()
+}
+
+/// `bench`: the `dev` chain plus [`BENCH_SENDERS`] senders holding [`BENCH_SENDER_BALANCE`]
+/// each (derives 20,000 keys: the node builds this natively, see `uranus-node --chain bench`).
+pub fn bench_config_genesis() -> Value {
+	let mut patch = development_config_genesis();
+	let balances = patch["balances"]["balances"].as_array_mut().expect("dev funds accounts");
+	for i in 0..BENCH_SENDERS {
+		balances.push(serde_json::json!([bench_sender(i), BENCH_SENDER_BALANCE]));
+	}
+	patch
+}
+
 /// The JSON patch of preset `id`, if it exists.
 pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	let patch = match id.as_ref() {
@@ -218,6 +241,7 @@ pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 		DEV_PRESET | sp_genesis_builder::DEV_RUNTIME_PRESET => development_config_genesis(),
 		LOCAL_PRESET | sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_config_genesis(),
 		TESTNET_PRESET => testnet_config_genesis(),
+		BENCH_PRESET => bench_config_genesis(),
 		_ => return None,
 	};
 	Some(

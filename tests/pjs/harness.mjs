@@ -12,15 +12,20 @@ import { cryptoWaitReady } from '@polkadot/util-crypto';
 /** One URA in planck. */
 export const URA = 10n ** 12n;
 
-function nodeBinary() {
-  if (process.env.URANUS_NODE) return process.env.URANUS_NODE;
+/** The path of a release binary cargo built (`uranus-node`, `uranus-agent`). */
+export function binary(name) {
   const target = process.env.CARGO_TARGET_DIR || join(homedir(), '.cache/uranus/target');
-  const bin = join(target, 'release/uranus-node');
-  if (!existsSync(bin)) throw new Error(`uranus-node not found at ${bin}; set URANUS_NODE`);
+  const bin = join(target, 'release', name);
+  if (!existsSync(bin)) throw new Error(`${name} not found at ${bin}; build it or set CARGO_TARGET_DIR`);
   return bin;
 }
 
-function freePort() {
+function nodeBinary() {
+  return process.env.URANUS_NODE || binary('uranus-node');
+}
+
+/** A free loopback TCP port. */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.listen(0, '127.0.0.1', () => {
@@ -40,18 +45,18 @@ export function withTimeout(promise, ms, what) {
   ]).finally(() => clearTimeout(timer));
 }
 
-/** Starts a dev node and connects to it: `{ api, keyring, stop }`. */
-export async function startDevNode() {
+/** Starts a dev node (with `extraArgs`) and connects to it: `{ api, keyring, stop, logs }`. */
+export async function startDevNode({ extraArgs = [] } = {}) {
   await cryptoWaitReady();
   const rpcPort = await freePort();
   const p2pPort = await freePort();
   const promPort = await freePort();
   const node = spawn(nodeBinary(), [
     '--dev', '--tmp', '--rpc-port', String(rpcPort), '--port', String(p2pPort),
-    '--prometheus-port', String(promPort), '--no-mdns', '--no-telemetry',
+    '--prometheus-port', String(promPort), '--no-mdns', '--no-telemetry', ...extraArgs,
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   const logs = [];
-  node.stderr.on('data', (d) => { logs.push(d.toString()); if (logs.length > 200) logs.shift(); });
+  node.stderr.on('data', (d) => { logs.push(d.toString()); if (logs.length > 400) logs.shift(); });
   const exited = new Promise((resolve) => node.on('exit', (code, signal) => resolve({ code, signal })));
 
   // The RPC server takes a moment: retry the connection until it answers.
@@ -79,5 +84,48 @@ export async function startDevNode() {
       assert.equal(code, 0, `node exited with ${code} / ${signal}`);
     }
   };
-  return { api, keyring, stop };
+  return { api, keyring, stop, logs: () => logs.join('') };
+}
+
+/** The `section.name` of a dispatch error. */
+export function errorName(api, dispatchError) {
+  if (dispatchError.isModule) {
+    const m = api.registry.findMetaError(dispatchError.asModule);
+    return `${m.section}.${m.name}`;
+  }
+  return dispatchError.toString();
+}
+
+/**
+ * Signs and submits `tx` as `signer`; resolves once it is in a block with
+ * `{ events, blockHash, blockNumber }`, rejects with the module error's name if it failed.
+ */
+export async function sendTx(api, signer, tx, timeoutMs = 120_000) {
+  let unsub;
+  const result = await withTimeout(new Promise((resolve, reject) => {
+    tx.signAndSend(signer, { nonce: -1 }, (res) => {
+      if (res.status.isInBlock) {
+        if (unsub) unsub();
+        if (res.dispatchError) reject(new Error(errorName(api, res.dispatchError)));
+        else resolve(res);
+      } else if (res.isError) {
+        if (unsub) unsub();
+        reject(new Error(`transaction ${res.status.type}`));
+      }
+    }).then((u) => { unsub = u; }).catch(reject);
+  }), timeoutMs, `${tx.method.section}.${tx.method.method}`);
+  const blockHash = result.status.asInBlock;
+  const header = await api.rpc.chain.getHeader(blockHash);
+  return { events: result.events, blockHash, blockNumber: header.number.toNumber() };
+}
+
+/** Polls `fn` every `everyMs` until it returns something truthy; rejects after `ms`. */
+export async function waitFor(fn, ms, what, everyMs = 500) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timeout: ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
 }

@@ -93,6 +93,7 @@ impl From<JobError> for ApiError {
 			JobError::InvalidRequest(m) => ApiError::BadRequest(m),
 			JobError::NotFound(_) => ApiError::NotFound(e.to_string()),
 			JobError::Exhausted => ApiError::Unavailable(e.to_string()),
+			JobError::Conflict(m) => ApiError::Conflict(m),
 			JobError::Image(img) => match img {
 				ImageError::InvalidReference(_) => ApiError::BadRequest(img.to_string()),
 				ImageError::NotFound(_) => ApiError::NotFound(img.to_string()),

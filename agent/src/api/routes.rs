@@ -26,6 +26,8 @@ pub fn router(state: AppState) -> Router {
 		.route("/v1/jobs", post(create_job).get(list_jobs))
 		.route("/v1/jobs/{id}", get(get_job).delete(delete_job))
 		.route("/v1/jobs/{id}/metering", get(metering))
+		.route("/v1/jobs/{id}/pause", post(pause_job))
+		.route("/v1/jobs/{id}/resume", post(resume_job))
 		.route("/v1/jobs/{id}/logs", get(logs))
 		.layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
 		.route_layer(middleware::from_fn_with_state(state.clone(), require_token));
@@ -90,6 +92,20 @@ async fn delete_job(
 	Path(id): Path<String>,
 ) -> Result<Json<JobStatus>, ApiError> {
 	Ok(Json(s.jobs.stop(parse_id(&id)?).await?))
+}
+
+async fn pause_job(
+	State(s): State<AppState>,
+	Path(id): Path<String>,
+) -> Result<Json<JobStatus>, ApiError> {
+	Ok(Json(s.jobs.set_paused(parse_id(&id)?, true).await?))
+}
+
+async fn resume_job(
+	State(s): State<AppState>,
+	Path(id): Path<String>,
+) -> Result<Json<JobStatus>, ApiError> {
+	Ok(Json(s.jobs.set_paused(parse_id(&id)?, false).await?))
 }
 
 async fn metering(

@@ -62,6 +62,9 @@ pub enum JobError {
 	/// No network allocation left (503).
 	#[error("no free job network left")]
 	Exhausted,
+	/// The job is not in a state that allows the operation (409).
+	#[error("{0}")]
+	Conflict(String),
 }
 
 /// The job manager.
@@ -151,7 +154,7 @@ impl JobManager {
 			match (rec.state, state, has_exit) {
 				(_, Some(_), _) | (_, _, true) if rec.cgroup.is_some() => {
 					// The shim still supervises it (or recorded its exit): re-attach.
-					if rec.state != JobState::Running {
+					if !matches!(rec.state, JobState::Running | JobState::Paused) {
 						rec.state = JobState::Running;
 						rec.started_at_ms.get_or_insert(rec.created_at_ms);
 					}
@@ -388,6 +391,35 @@ impl JobManager {
 		Ok(String::from_utf8_lossy(&bytes[start..]).to_string())
 	}
 
+	/// Freezes (`paused`) or thaws a running job, keeping its processes' state; repeating
+	/// either is a no-op. Metering goes on (a frozen job uses no CPU).
+	pub async fn set_paused(&self, lease: LeaseId, paused: bool) -> Result<JobStatus, JobError> {
+		let _lc = self.lifecycle.lock().await;
+		let mut rec =
+			self.jobs.lock().await.get(&lease).cloned().ok_or(JobError::NotFound(lease))?;
+		let (from, to) = if paused {
+			(JobState::Running, JobState::Paused)
+		} else {
+			(JobState::Paused, JobState::Running)
+		};
+		if rec.state == to {
+			return Ok(rec.status());
+		}
+		if rec.state != from {
+			return Err(JobError::Conflict(format!(
+				"job {lease} is {:?}, not {from:?}",
+				rec.state
+			)));
+		}
+		self.runtime.set_paused(&rec.container_id(), paused).await?;
+		rec.state = to;
+		self.journal.put(&rec)?;
+		tracing::info!(lease, state = ?to, "job {}", if paused { "paused" } else { "resumed" });
+		let status = rec.status();
+		self.jobs.lock().await.insert(lease, rec);
+		Ok(status)
+	}
+
 	/// Stops a job (if running), waits for its final sample and releases its resources.
 	pub async fn stop(&self, lease: LeaseId) -> Result<JobStatus, JobError> {
 		let running = {
@@ -403,6 +435,10 @@ impl JobManager {
 			!rec.state.is_final()
 		};
 		if running {
+			// Frozen processes do not die until thawed.
+			if self.get(lease).await?.state == JobState::Paused {
+				self.runtime.set_paused(&container_id(lease), false).await?;
+			}
 			self.runtime.kill(&container_id(lease), "KILL").await?;
 			for _ in 0..400 {
 				self.tick().await;
@@ -470,7 +506,7 @@ impl JobManager {
 			.lock()
 			.await
 			.values()
-			.filter(|r| r.state == JobState::Running)
+			.filter(|r| matches!(r.state, JobState::Running | JobState::Paused))
 			.cloned()
 			.collect();
 		for mut rec in running {

@@ -88,6 +88,9 @@ pub trait ContainerRuntime: Send + Sync {
 	async fn kill(&self, id: &str, signal: &str) -> Result<(), RuntimeError>;
 	/// Removes a stopped container (and its cgroup).
 	async fn delete(&self, id: &str) -> Result<(), RuntimeError>;
+	/// Freezes (`paused`) or thaws the container's processes (cgroup freezer); their memory
+	/// and files stay as they are.
+	async fn set_paused(&self, id: &str, paused: bool) -> Result<(), RuntimeError>;
 }
 
 /// Runs `program args…` and returns its stdout, or a [`RuntimeError::Command`].

@@ -88,6 +88,12 @@ impl ContainerRuntime for OciCliRuntime {
 		}
 	}
 
+	async fn set_paused(&self, id: &str, paused: bool) -> Result<(), RuntimeError> {
+		let root = self.root_str();
+		let verb = if paused { "pause" } else { "resume" };
+		run_command(&self.binary, &["--root", &root, verb, id]).await.map(|_| ())
+	}
+
 	async fn delete(&self, id: &str) -> Result<(), RuntimeError> {
 		let root = self.root_str();
 		match run_command(&self.binary, &["--root", &root, "delete", "--force", id]).await {

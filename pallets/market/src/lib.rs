@@ -22,6 +22,17 @@
 //!   [`Config::ProtocolFee`], which goes to the pot account; the image fee goes to the
 //!   publisher when the lease starts; what a lease did not use is released when it ends.
 //!
+//! - **Escrow and pausing**: an order prepays `prepaid_blocks` (≤ its maximum duration) of every
+//!   replica's worst case. A running lease whose prepaid escrow covers fewer than
+//!   [`Config::LowEscrowBlocks`] of its worst case at its prices is **paused** (the worker has
+//!   the agent freeze the job, its state kept); [`Pallet::top_up`] prepays more and resumes it.
+//! - **After the end**: the user rates a lease 1–5 once (PoC's service contribution) and may
+//!   dispute it within [`Config::DisputeWindow`]: up to the provider's earnings from it are
+//!   held from the provider until [`Config::DisputeOrigin`] resolves the dispute, refunding a
+//!   share to the user and optionally slashing the provider's registry deposit to the user.
+//! - **Reading**: [`runtime_api::MarketApi`] (orders, leases, usage, quotes) behind the node's
+//!   `market_*` RPC.
+//!
 //! Money never appears or disappears: every planck taken into escrow ends with the provider,
 //! the publisher, the pot or back with the owner.
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -29,9 +40,13 @@
 extern crate alloc;
 
 pub mod pricing;
+pub mod runtime_api;
 pub mod types;
+pub mod views;
 pub mod weights;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -73,6 +88,8 @@ pub mod pallet {
 		<T as pallet_registry::Config>::MaxLabels,
 		<T as pallet_registry::Config>::MaxText,
 		<T as Config>::MaxReplicas,
+		<T as Config>::MaxArgs,
+		<T as Config>::MaxArgLen,
 	>;
 	/// A lease of this runtime.
 	pub type LeaseOf<T> =
@@ -82,6 +99,9 @@ pub mod pallet {
 		BoundedVec<u8, <T as pallet_registry::Config>::MaxText>,
 		<T as pallet_registry::Config>::MaxLabels,
 	>;
+	/// The command of an order.
+	pub type CommandOf<T> =
+		BoundedVec<BoundedVec<u8, <T as Config>::MaxArgLen>, <T as Config>::MaxArgs>;
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
@@ -92,6 +112,9 @@ pub mod pallet {
 		/// An order's escrow.
 		#[codec(index = 0)]
 		Escrow,
+		/// A provider's earnings under dispute.
+		#[codec(index = 1)]
+		Dispute,
 	}
 
 	#[pallet::config]
@@ -115,6 +138,9 @@ pub mod pallet {
 
 		/// Sets base prices.
 		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Resolves disputes (root / governance).
+		type DisputeOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
 		/// The pot receiving protocol fees (treasury / PoC rewards).
 		#[pallet::constant]
@@ -151,6 +177,23 @@ pub mod pallet {
 		/// Longest result digest / URI.
 		#[pallet::constant]
 		type MaxResult: Get<u32>;
+
+		/// Most arguments of an order's command.
+		#[pallet::constant]
+		type MaxArgs: Get<u32>;
+
+		/// Longest argument of an order's command.
+		#[pallet::constant]
+		type MaxArgLen: Get<u32>;
+
+		/// A running lease pauses when its escrow covers fewer than this many blocks of its
+		/// worst case (at the lease's prices).
+		#[pallet::constant]
+		type LowEscrowBlocks: Get<BlockNumberFor<Self>>;
+
+		/// Blocks after a lease ended during which its user may dispute it.
+		#[pallet::constant]
+		type DisputeWindow: Get<BlockNumberFor<Self>>;
 
 		/// Weights of the calls.
 		type WeightInfo: WeightInfo;
@@ -244,6 +287,18 @@ pub mod pallet {
 		OrderClosed { id: OrderId },
 		/// Base prices changed.
 		BasePricesSet { prices: Prices },
+		/// The lease's escrow covers fewer than `LowEscrowBlocks`: its job is frozen.
+		LeasePaused { lease: LeaseId, left: u128 },
+		/// A top-up let the lease run again.
+		LeaseResumed { lease: LeaseId },
+		/// The owner prepaid `blocks` more of every replica, holding `amount`.
+		OrderToppedUp { id: OrderId, blocks: BlockNumberFor<T>, amount: u128 },
+		/// The user rated the lease.
+		LeaseRated { lease: LeaseId, stars: u8 },
+		/// The user disputed the lease: `amount` of the provider's earnings is held.
+		DisputeOpened { lease: LeaseId, amount: u128 },
+		/// The dispute was resolved: `refunded` and `slashed` went to the user.
+		DisputeResolved { lease: LeaseId, refunded: u128, slashed: u128 },
 	}
 
 	#[pallet::error]
@@ -277,6 +332,26 @@ pub mod pallet {
 		TooManyDeadlines,
 		/// The order made `MaxReplicas` leases already.
 		TooManyLeases,
+		/// Prepaid blocks must be at least one and at most the maximum duration.
+		BadPrepaid,
+		/// Every replica of the order is already prepaid for its whole duration.
+		FullyPrepaid,
+		/// The order has nothing running or waiting.
+		OrderClosed,
+		/// The caller is not the lease's user.
+		NotLeaseUser,
+		/// A rating is 1 to 5 stars.
+		BadRating,
+		/// The lease was rated already.
+		AlreadyRated,
+		/// The lease is past its dispute window (or has not ended).
+		DisputeWindowClosed,
+		/// The lease was disputed already.
+		AlreadyDisputed,
+		/// Nothing of the provider's earnings from this lease can be held.
+		NothingToDispute,
+		/// The lease has no open dispute.
+		NoOpenDispute,
 	}
 
 	#[pallet::hooks]
@@ -290,17 +365,21 @@ pub mod pallet {
 
 	#[pallet::call(weight(<T as Config>::WeightInfo))]
 	impl<T: Config> Pallet<T> {
-		/// Places an order for `replicas` copies of image `image`, each with `spec`, running at
-		/// most `max_blocks`, paying at most `caps`, on providers carrying `labels`, on
-		/// distinct machines when `spread`. Holds the worst case and matches at once.
+		/// Places an order for `replicas` copies of image `image`, each with `spec`, running
+		/// `command` (empty: the image's own) for at most `max_blocks`, paying at most `caps`,
+		/// on providers carrying `labels`, on distinct machines when `spread`. Holds the worst
+		/// case of `prepaid_blocks` (≤ `max_blocks`; top up later with [`Pallet::top_up`]) and
+		/// matches at once.
 		#[pallet::call_index(0)]
 		#[pallet::weight(<T as Config>::WeightInfo::place_order(*replicas))]
 		pub fn place_order(
 			origin: OriginFor<T>,
 			image: [u8; 32],
 			spec: ResourceSpec,
+			command: CommandOf<T>,
 			replicas: u32,
 			max_blocks: BlockNumberFor<T>,
+			prepaid_blocks: BlockNumberFor<T>,
 			caps: Prices,
 			labels: LabelsOf<T>,
 			spread: bool,
@@ -320,9 +399,14 @@ pub mod pallet {
 				Error::<T>::ImpossibleSpec
 			);
 			ensure!(!max_blocks.is_zero(), Error::<T>::ZeroDuration);
-			let seconds = Self::seconds(max_blocks);
+			ensure!(
+				!prepaid_blocks.is_zero() && prepaid_blocks <= max_blocks,
+				Error::<T>::BadPrepaid
+			);
 			let fee: u128 = img.fee.unique_saturated_into();
-			let escrow_per_replica = pricing::worst_cost(&spec, seconds, &caps).saturating_add(fee);
+			let escrow_per_replica =
+				pricing::worst_cost(&spec, Self::seconds(prepaid_blocks), &caps)
+					.saturating_add(fee);
 			let escrow = escrow_per_replica.saturating_mul(replicas as u128);
 			T::Escrow::hold(&HoldReason::Escrow.into(), &owner, escrow)
 				.map_err(|_| Error::<T>::InsufficientFunds)?;
@@ -339,8 +423,10 @@ pub mod pallet {
 				owner: owner.clone(),
 				image,
 				spec,
+				command,
 				replicas,
 				max_blocks,
+				prepaid_blocks,
 				caps,
 				labels,
 				spread,
@@ -392,7 +478,7 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let mut l = Leases::<T>::get(lease).ok_or(Error::<T>::UnknownLease)?;
 			ensure!(l.provider == who, Error::<T>::NotProvider);
-			ensure!(l.state == LeaseState::Running, Error::<T>::WrongState);
+			ensure!(l.state.is_started(), Error::<T>::WrongState);
 			Self::charge(lease, &mut l, seq, usage)?;
 			Leases::<T>::insert(lease, l);
 			Ok(())
@@ -413,7 +499,7 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let mut l = Leases::<T>::get(lease).ok_or(Error::<T>::UnknownLease)?;
 			ensure!(l.provider == who, Error::<T>::NotProvider);
-			ensure!(l.state == LeaseState::Running, Error::<T>::WrongState);
+			ensure!(l.state.is_started(), Error::<T>::WrongState);
 			if seq > l.last_seq {
 				Self::charge(lease, &mut l, seq, usage)?;
 			}
@@ -464,6 +550,145 @@ pub mod pallet {
 			T::AdminOrigin::ensure_origin(origin)?;
 			BasePrices::<T>::put(prices);
 			Self::deposit_event(Event::BasePricesSet { prices });
+			Ok(())
+		}
+
+		/// The owner prepays `blocks` more of every active and waiting replica of order `id`
+		/// (never beyond its maximum duration); paused leases with enough escrow resume.
+		#[pallet::call_index(7)]
+		#[pallet::weight(<T as Config>::WeightInfo::top_up(T::MaxReplicas::get()))]
+		pub fn top_up(
+			origin: OriginFor<T>,
+			id: OrderId,
+			blocks: BlockNumberFor<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut order = Orders::<T>::get(id).ok_or(Error::<T>::UnknownOrder)?;
+			ensure!(order.owner == who, Error::<T>::NotOrderOwner);
+			let prepaid = order.prepaid_blocks.saturating_add(blocks).min(order.max_blocks);
+			ensure!(prepaid > order.prepaid_blocks, Error::<T>::FullyPrepaid);
+			let active: Vec<(LeaseId, LeaseOf<T>)> = order
+				.leases
+				.iter()
+				.filter_map(|id| Leases::<T>::get(id).map(|l| (*id, l)))
+				.filter(|(_, l)| l.state.is_active())
+				.collect();
+			let replicas = (active.len() as u32).saturating_add(order.waiting);
+			ensure!(replicas > 0, Error::<T>::OrderClosed);
+			let worst = |b| pricing::worst_cost(&order.spec, Self::seconds(b), &order.caps);
+			let extra = worst(prepaid).saturating_sub(worst(order.prepaid_blocks));
+			let amount = extra.saturating_mul(replicas as u128);
+			T::Escrow::hold(&HoldReason::Escrow.into(), &who, amount)
+				.map_err(|_| Error::<T>::InsufficientFunds)?;
+			let added = prepaid.saturating_sub(order.prepaid_blocks);
+			order.held = order.held.saturating_add(amount);
+			order.escrow_per_replica = order.escrow_per_replica.saturating_add(extra);
+			order.prepaid_blocks = prepaid;
+			for (lease, mut l) in active {
+				l.allotment = l.allotment.saturating_add(extra).min(l.cap);
+				if l.state == LeaseState::Paused && !Self::escrow_low(&l, &order) {
+					l.state = LeaseState::Running;
+					Self::deposit_event(Event::LeaseResumed { lease });
+				}
+				Leases::<T>::insert(lease, l);
+			}
+			Orders::<T>::insert(id, order);
+			Self::deposit_event(Event::OrderToppedUp { id, blocks: added, amount });
+			Ok(())
+		}
+
+		/// The user rates ended lease `lease` 1–5 stars, once; PoC counts it in the provider's
+		/// service contribution.
+		#[pallet::call_index(8)]
+		pub fn rate_lease(origin: OriginFor<T>, lease: LeaseId, stars: u8) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut l = Leases::<T>::get(lease).ok_or(Error::<T>::UnknownLease)?;
+			ensure!(l.user == who, Error::<T>::NotLeaseUser);
+			ensure!((1..=5).contains(&stars), Error::<T>::BadRating);
+			ensure!(l.ended_at.is_some() && l.ends_at.is_some(), Error::<T>::WrongState);
+			ensure!(l.rating.is_none(), Error::<T>::AlreadyRated);
+			l.rating = Some(stars);
+			<T as pallet_registry::Config>::Contribution::lease_outcome(
+				l.container,
+				LeaseOutcome::Rated(stars),
+			);
+			Leases::<T>::insert(lease, l);
+			Self::deposit_event(Event::LeaseRated { lease, stars });
+			Ok(())
+		}
+
+		/// The user disputes ended lease `lease` within [`Config::DisputeWindow`]: up to
+		/// `amount` of what it was charged is held from the provider until the dispute origin
+		/// resolves it.
+		#[pallet::call_index(9)]
+		pub fn dispute_lease(origin: OriginFor<T>, lease: LeaseId, amount: u128) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut l = Leases::<T>::get(lease).ok_or(Error::<T>::UnknownLease)?;
+			ensure!(l.user == who, Error::<T>::NotLeaseUser);
+			let now = frame_system::Pallet::<T>::block_number();
+			let open = l.ended_at.is_some_and(|e| now <= e.saturating_add(T::DisputeWindow::get()));
+			ensure!(open, Error::<T>::DisputeWindowClosed);
+			ensure!(l.dispute == Dispute::None, Error::<T>::AlreadyDisputed);
+			let earned = l.charged.saturating_sub(T::ProtocolFee::get().mul_ceil(l.charged));
+			let free = T::Escrow::reducible_balance(
+				&l.provider,
+				frame_support::traits::tokens::Preservation::Preserve,
+				Fortitude::Polite,
+			);
+			let amount = amount.min(earned).min(free);
+			ensure!(amount > 0, Error::<T>::NothingToDispute);
+			T::Escrow::hold(&HoldReason::Dispute.into(), &l.provider, amount)
+				.map_err(|_| Error::<T>::NothingToDispute)?;
+			l.dispute = Dispute::Open { amount, at: now };
+			Leases::<T>::insert(lease, l);
+			Self::deposit_event(Event::DisputeOpened { lease, amount });
+			Ok(())
+		}
+
+		/// The dispute origin resolves lease `lease`'s dispute: `refund` of the held amount goes
+		/// to the user and the rest back to the provider; `slash` of the provider's registry
+		/// deposit goes to the user as well.
+		#[pallet::call_index(10)]
+		pub fn resolve_dispute(
+			origin: OriginFor<T>,
+			lease: LeaseId,
+			refund: Perbill,
+			slash: Perbill,
+		) -> DispatchResult {
+			T::DisputeOrigin::ensure_origin(origin)?;
+			let mut l = Leases::<T>::get(lease).ok_or(Error::<T>::UnknownLease)?;
+			let Dispute::Open { amount, .. } = l.dispute else {
+				return Err(Error::<T>::NoOpenDispute.into());
+			};
+			let to_user = refund.mul_floor(amount);
+			let refunded = if to_user > 0 {
+				T::Escrow::transfer_on_hold(
+					&HoldReason::Dispute.into(),
+					&l.provider,
+					&l.user,
+					to_user,
+					Precision::BestEffort,
+					Restriction::Free,
+					Fortitude::Polite,
+				)?
+			} else {
+				0
+			};
+			let rest = amount.saturating_sub(refunded);
+			if rest > 0 {
+				T::Escrow::release(
+					&HoldReason::Dispute.into(),
+					&l.provider,
+					rest,
+					Precision::BestEffort,
+				)?;
+			}
+			let slashed: u128 =
+				pallet_registry::Pallet::<T>::slash_provider_deposit(&l.provider, slash, &l.user)
+					.unique_saturated_into();
+			l.dispute = Dispute::Resolved { refunded, slashed };
+			Leases::<T>::insert(lease, l);
+			Self::deposit_event(Event::DisputeResolved { lease, refunded, slashed });
 			Ok(())
 		}
 	}
@@ -535,24 +760,45 @@ pub mod pallet {
 		fn charge(id: LeaseId, l: &mut LeaseOf<T>, seq: u64, usage: Usage) -> DispatchResult {
 			ensure!(seq > l.last_seq && usage.dominates(&l.usage), Error::<T>::StaleReport);
 			let mut order = Orders::<T>::get(l.order).ok_or(Error::<T>::UnknownOrder)?;
-			let total = pricing::cost(&usage, order.spec.storage_bytes, &l.prices).min(l.cap);
+			let total = pricing::cost(&usage, order.spec.storage_bytes, &l.prices)
+				.min(l.cap)
+				.min(l.allotment);
 			let amount = total.saturating_sub(l.charged);
 			let fee = T::ProtocolFee::get().mul_floor(amount);
 			let to_provider = amount.saturating_sub(fee);
 			Self::pay(&l.user, &l.provider, to_provider, &mut order)?;
 			Self::pay(&l.user, &Self::pot(), fee, &mut order)?;
-			Orders::<T>::insert(l.order, order);
 			l.charged = l.charged.saturating_add(amount);
 			l.last_seq = seq;
 			l.usage = usage;
 			Self::deposit_event(Event::Charged { lease: id, seq, amount, fee });
+			if l.state == LeaseState::Running && Self::escrow_low(l, &order) {
+				l.state = LeaseState::Paused;
+				let left = l.allotment.saturating_sub(l.charged);
+				Self::deposit_event(Event::LeasePaused { lease: id, left });
+			}
+			Orders::<T>::insert(l.order, order);
 			Ok(())
+		}
+
+		/// Whether lease `l`'s prepaid escrow covers fewer than [`Config::LowEscrowBlocks`] of
+		/// its worst case at its prices while more could be prepaid.
+		fn escrow_low(l: &LeaseOf<T>, order: &OrderOf<T>) -> bool {
+			if l.allotment >= l.cap {
+				return false;
+			}
+			let need = pricing::worst_cost(
+				&order.spec,
+				Self::seconds(T::LowEscrowBlocks::get()),
+				&l.prices,
+			);
+			l.allotment.saturating_sub(l.charged) < need
 		}
 
 		/// What lease `l` took from its replica's escrow: its charges, plus the image fee once
 		/// it started.
 		fn consumed(l: &LeaseOf<T>) -> u128 {
-			let image_fee_paid = if l.state == LeaseState::Running { l.image_fee } else { 0 };
+			let image_fee_paid = if l.ends_at.is_some() { l.image_fee } else { 0 };
 			l.charged.saturating_add(image_fee_paid)
 		}
 
@@ -566,6 +812,7 @@ pub mod pallet {
 			Self::free_container(l.container);
 			LeasesOfMachine::<T>::remove(l.machine, id);
 			l.state = state;
+			l.ended_at = Some(frame_system::Pallet::<T>::block_number());
 			let exit_code = l.exit_code;
 			let order_id = l.order;
 			Leases::<T>::insert(id, l);
@@ -588,6 +835,7 @@ pub mod pallet {
 			// this lease consumed, if the owner can; otherwise refund the remainder.
 			let used = Self::consumed(&l);
 			l.state = LeaseState::Failed;
+			l.ended_at = Some(frame_system::Pallet::<T>::block_number());
 			let order_id = l.order;
 			Leases::<T>::insert(id, l.clone());
 			let refill_ok = used == 0
@@ -668,7 +916,10 @@ pub mod pallet {
 					failed_machines.push(l.machine);
 				}
 			}
-			let seconds = Self::seconds(order.max_blocks);
+			let cap =
+				pricing::worst_cost(&order.spec, Self::seconds(order.max_blocks), &order.caps);
+			let allotment =
+				pricing::worst_cost(&order.spec, Self::seconds(order.prepaid_blocks), &order.caps);
 			for cid in candidates {
 				if order.waiting == 0 {
 					break;
@@ -708,9 +959,13 @@ pub mod pallet {
 						last_seq: 0,
 						usage: Usage::default(),
 						charged: 0,
-						cap: pricing::worst_cost(&order.spec, seconds, &order.caps),
+						cap,
+						allotment,
 						exit_code: None,
 						result: BoundedVec::new(),
+						ended_at: None,
+						rating: None,
+						dispute: Dispute::None,
 					},
 				);
 				order.waiting = order.waiting.saturating_sub(1);
@@ -755,7 +1010,9 @@ pub mod pallet {
 				let Some(l) = Leases::<T>::get(id) else { continue };
 				let result = match l.state {
 					LeaseState::Assigned if l.ack_by <= now => Self::fail_and_reschedule(id, l),
-					LeaseState::Running if l.ends_at.is_some_and(|e| e <= now) => {
+					LeaseState::Running | LeaseState::Paused
+						if l.ends_at.is_some_and(|e| e <= now) =>
+					{
 						Self::end(id, l, LeaseState::Expired)
 					},
 					_ => Ok(()),

@@ -103,6 +103,11 @@ impl pallet_market::Config for Test {
 	type MaxWaiting = ConstU32<16>;
 	type MaxDeadlinesPerBlock = ConstU32<32>;
 	type MaxResult = ConstU32<128>;
+	type MaxArgs = ConstU32<8>;
+	type MaxArgLen = ConstU32<64>;
+	type LowEscrowBlocks = ConstU64<10>;
+	type DisputeWindow = ConstU64<50>;
+	type DisputeOrigin = frame_system::EnsureRoot<AccountId>;
 	type WeightInfo = ();
 }
 
@@ -233,14 +238,26 @@ pub fn run_to(n: u64) {
 	}
 }
 
-/// Places an order of `replicas` × [`spec`] for 100 blocks at [`caps`].
+/// Places an order of `replicas` × [`spec`] for 100 blocks (all prepaid) at [`caps`].
 pub fn order(replicas: u32, labels: &[&str], spread: bool) -> sp_runtime::DispatchResult {
+	order_prepaid(replicas, labels, spread, 100)
+}
+
+/// Places an order of `replicas` × [`spec`] for 100 blocks, `prepaid` of them paid.
+pub fn order_prepaid(
+	replicas: u32,
+	labels: &[&str],
+	spread: bool,
+	prepaid: u64,
+) -> sp_runtime::DispatchResult {
 	Market::place_order(
 		RuntimeOrigin::signed(USER),
 		IMAGE,
 		spec(),
+		BoundedVec::truncate_from(vec![BoundedVec::truncate_from(b"/bin/true".to_vec())]),
 		replicas,
 		100,
+		prepaid,
 		caps(),
 		BoundedVec::truncate_from(
 			labels.iter().map(|l| BoundedVec::truncate_from(l.as_bytes().to_vec())).collect(),

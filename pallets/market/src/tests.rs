@@ -8,7 +8,7 @@ use frame_support::{
 	BoundedVec,
 };
 use pallet_registry::ContainerState;
-use sp_runtime::DispatchError;
+use sp_runtime::{DispatchError, Perbill};
 use uranus_primitives::compute::ResourceSpec;
 
 /// Worst case of one replica of [`spec`] over 100 s at [`caps`] plus the image fee.
@@ -44,8 +44,10 @@ fn orders_need_a_verified_image_a_possible_spec_and_funds() {
 				RuntimeOrigin::signed(who),
 				image,
 				spec,
+				BoundedVec::new(),
 				replicas,
 				blocks,
+				blocks.max(1),
 				caps(),
 				BoundedVec::new(),
 				false,
@@ -62,13 +64,31 @@ fn orders_need_a_verified_image_a_possible_spec_and_funds() {
 		assert_noop!(place(USER, IMAGE, spec(), 0, 100), Error::<Test>::ImpossibleSpec);
 		assert_noop!(place(USER, IMAGE, spec(), 9, 100), Error::<Test>::ImpossibleSpec);
 		assert_noop!(place(USER, IMAGE, spec(), 1, 0), Error::<Test>::ZeroDuration);
+		let too_long = |prepaid| {
+			Market::place_order(
+				RuntimeOrigin::signed(USER),
+				IMAGE,
+				spec(),
+				BoundedVec::new(),
+				1,
+				100,
+				prepaid,
+				caps(),
+				BoundedVec::new(),
+				false,
+			)
+		};
+		assert_noop!(too_long(0), Error::<Test>::BadPrepaid);
+		assert_noop!(too_long(101), Error::<Test>::BadPrepaid);
 		assert_noop!(place(3, IMAGE, spec(), 1, 100), Error::<Test>::InsufficientFunds);
 		assert_noop!(
 			Market::place_order(
 				RuntimeOrigin::none(),
 				IMAGE,
 				spec(),
+				BoundedVec::new(),
 				1,
+				100,
 				100,
 				caps(),
 				BoundedVec::new(),
@@ -320,13 +340,274 @@ fn only_the_admin_sets_base_prices() {
 	});
 }
 
+/// Worst case of one replica over `s` seconds at [`caps`] (CPU, memory, network, storage).
+fn worst(s: u128) -> Balance {
+	(2_000 + 200 + 20 + 2) * s
+}
+
+#[test]
+fn a_lease_pauses_when_its_escrow_runs_low_and_resumes_after_a_top_up() {
+	new_test_ext().execute_with(|| {
+		provider(P1, &[], 1);
+		let issuance = <Balances as Inspect<AccountId>>::total_issuance();
+		// 15 of 100 blocks prepaid: 15 s of the worst case at the caps (30 s at base prices).
+		assert_ok!(order_prepaid(1, &[], false, 15));
+		assert_eq!(held(USER), worst(15) + IMAGE_FEE);
+		let l = Leases::<Test>::get(0).unwrap();
+		assert_eq!((l.allotment, l.cap), (worst(15), worst(100)));
+		assert_ok!(Market::ack_lease(RuntimeOrigin::signed(P1), 0));
+		// 12 s of a full core and 1 GiB at base prices: 1,100 × 12 + 12 (disk) = 13,212;
+		// what is left (33,330 − 13,212) covers more than 10 s (11,110 at base prices).
+		assert_ok!(Market::report_metering(RuntimeOrigin::signed(P1), 0, 1, usage(12, 12, 0, 12)));
+		assert_eq!(Leases::<Test>::get(0).unwrap().state, LeaseState::Running);
+		// 22 s: 24,222 charged, 9,108 left < 11,110: paused.
+		assert_ok!(Market::report_metering(RuntimeOrigin::signed(P1), 0, 2, usage(22, 22, 0, 22)));
+		let l = Leases::<Test>::get(0).unwrap();
+		assert_eq!(l.state, LeaseState::Paused);
+		assert!(
+			market_events().contains(&Event::LeasePaused { lease: 0, left: worst(15) - 24_222 })
+		);
+		// A paused lease is still metered, never beyond what was prepaid.
+		assert_ok!(Market::report_metering(RuntimeOrigin::signed(P1), 0, 3, usage(99, 99, 0, 99)));
+		assert_eq!(Leases::<Test>::get(0).unwrap().charged, worst(15));
+		assert_eq!(held(USER), 0);
+
+		assert_noop!(
+			Market::top_up(RuntimeOrigin::signed(P1), 0, 10),
+			Error::<Test>::NotOrderOwner
+		);
+		assert_noop!(
+			Market::top_up(RuntimeOrigin::signed(USER), 7, 10),
+			Error::<Test>::UnknownOrder
+		);
+		assert_ok!(Market::top_up(RuntimeOrigin::signed(USER), 0, 1_000));
+		// Capped at the order's 100 blocks: 85 more blocks of the worst case for one replica.
+		assert_eq!(held(USER), worst(85));
+		let l = Leases::<Test>::get(0).unwrap();
+		assert_eq!((l.state, l.allotment), (LeaseState::Running, worst(100)));
+		assert!(market_events().contains(&Event::LeaseResumed { lease: 0 }));
+		assert!(market_events().contains(&Event::OrderToppedUp {
+			id: 0,
+			blocks: 85,
+			amount: worst(85)
+		}));
+		assert_noop!(
+			Market::top_up(RuntimeOrigin::signed(USER), 0, 1),
+			Error::<Test>::FullyPrepaid
+		);
+		assert_ok!(Market::complete_lease(
+			RuntimeOrigin::signed(P1),
+			0,
+			4,
+			usage(100, 100, 0, 100),
+			0,
+			BoundedVec::new()
+		));
+		assert_eq!(held(USER), 0);
+		assert_eq!(<Balances as Inspect<AccountId>>::total_issuance(), issuance);
+		assert_noop!(
+			Market::top_up(RuntimeOrigin::signed(USER), 0, 1),
+			Error::<Test>::FullyPrepaid
+		);
+	});
+}
+
+#[test]
+fn a_closed_order_cannot_be_topped_up() {
+	new_test_ext().execute_with(|| {
+		provider(P1, &[], 1);
+		assert_ok!(order_prepaid(1, &[], false, 15));
+		assert_ok!(Market::cancel_order(RuntimeOrigin::signed(USER), 0));
+		assert_noop!(
+			Market::top_up(RuntimeOrigin::signed(USER), 0, 10),
+			Error::<Test>::OrderClosed
+		);
+		assert_ok!(order_prepaid(1, &[], false, 15));
+		assert_ok!(Market::ack_lease(RuntimeOrigin::signed(P1), 1));
+		// The user spent almost everything: the top-up cannot be held.
+		<Balances as frame_support::traits::fungible::Mutate<AccountId>>::set_balance(
+			&USER,
+			1 + worst(1),
+		);
+		assert_noop!(
+			Market::top_up(RuntimeOrigin::signed(USER), 1, 85),
+			Error::<Test>::InsufficientFunds
+		);
+	});
+}
+
+#[test]
+fn users_rate_ended_leases_once() {
+	new_test_ext().execute_with(|| {
+		provider(P1, &[], 1);
+		assert_ok!(order(1, &[], false));
+		assert_ok!(Market::ack_lease(RuntimeOrigin::signed(P1), 0));
+		assert_noop!(
+			Market::rate_lease(RuntimeOrigin::signed(USER), 0, 5),
+			Error::<Test>::WrongState
+		);
+		assert_ok!(Market::complete_lease(
+			RuntimeOrigin::signed(P1),
+			0,
+			1,
+			usage(1, 1, 0, 1),
+			0,
+			BoundedVec::new()
+		));
+		assert_noop!(
+			Market::rate_lease(RuntimeOrigin::signed(P1), 0, 5),
+			Error::<Test>::NotLeaseUser
+		);
+		assert_noop!(
+			Market::rate_lease(RuntimeOrigin::signed(USER), 0, 0),
+			Error::<Test>::BadRating
+		);
+		assert_noop!(
+			Market::rate_lease(RuntimeOrigin::signed(USER), 0, 6),
+			Error::<Test>::BadRating
+		);
+		assert_noop!(
+			Market::rate_lease(RuntimeOrigin::signed(USER), 9, 5),
+			Error::<Test>::UnknownLease
+		);
+		assert_ok!(Market::rate_lease(RuntimeOrigin::signed(USER), 0, 5));
+		assert_eq!(Leases::<Test>::get(0).unwrap().rating, Some(5));
+		assert!(market_events().contains(&Event::LeaseRated { lease: 0, stars: 5 }));
+		let container = Leases::<Test>::get(0).unwrap().container;
+		assert!(System::events().iter().any(|r| matches!(
+			&r.event,
+			RuntimeEvent::Poc(pallet_poc::Event::ServiceRecorded {
+				id,
+				outcome: pallet_poc::LeaseOutcome::Rated(5),
+				..
+			}) if *id == container
+		)));
+		assert_noop!(
+			Market::rate_lease(RuntimeOrigin::signed(USER), 0, 4),
+			Error::<Test>::AlreadyRated
+		);
+	});
+}
+
+#[test]
+fn a_dispute_holds_the_providers_earnings_until_resolved() {
+	new_test_ext().execute_with(|| {
+		provider(P1, &[], 1);
+		let issuance = <Balances as Inspect<AccountId>>::total_issuance();
+		assert_ok!(order(2, &[], false));
+		assert_ok!(Market::ack_lease(RuntimeOrigin::signed(P1), 0));
+		assert_noop!(
+			Market::dispute_lease(RuntimeOrigin::signed(USER), 0, 100),
+			Error::<Test>::DisputeWindowClosed
+		);
+		assert_ok!(Market::complete_lease(
+			RuntimeOrigin::signed(P1),
+			0,
+			1,
+			usage(10, 0, 0, 10),
+			0,
+			BoundedVec::new()
+		));
+		let charged = Leases::<Test>::get(0).unwrap().charged;
+		assert_eq!(charged, 10_000 + 10);
+		let earned = charged - charged / 10;
+		assert_noop!(
+			Market::dispute_lease(RuntimeOrigin::signed(P1), 0, 100),
+			Error::<Test>::NotLeaseUser
+		);
+		assert_noop!(
+			Market::dispute_lease(RuntimeOrigin::signed(USER), 0, 0),
+			Error::<Test>::NothingToDispute
+		);
+		let p1_before = free(P1);
+		// More than the provider earned: only its earnings are held.
+		assert_ok!(Market::dispute_lease(RuntimeOrigin::signed(USER), 0, u128::MAX));
+		assert_eq!(
+			Leases::<Test>::get(0).unwrap().dispute,
+			Dispute::Open { amount: earned, at: 1 }
+		);
+		assert_eq!(
+			<Balances as InspectHold<AccountId>>::balance_on_hold(
+				&RuntimeHoldReason::Market(HoldReason::Dispute),
+				&P1
+			),
+			earned
+		);
+		assert_noop!(
+			Market::dispute_lease(RuntimeOrigin::signed(USER), 0, 1),
+			Error::<Test>::AlreadyDisputed
+		);
+		assert_noop!(
+			Market::resolve_dispute(
+				RuntimeOrigin::signed(USER),
+				0,
+				Perbill::one(),
+				Perbill::zero()
+			),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Market::resolve_dispute(RuntimeOrigin::root(), 9, Perbill::one(), Perbill::zero()),
+			Error::<Test>::UnknownLease
+		);
+		let user_before = free(USER);
+		// Half refunded, 10 % of the provider's 100 deposit slashed to the user.
+		assert_ok!(Market::resolve_dispute(
+			RuntimeOrigin::root(),
+			0,
+			Perbill::from_percent(50),
+			Perbill::from_percent(10)
+		));
+		assert_eq!(free(USER), user_before + earned / 2 + 10);
+		assert_eq!(free(P1), p1_before - earned / 2);
+		assert_eq!(pallet_registry::Providers::<Test>::get(P1).unwrap().deposit, 90);
+		assert_eq!(
+			Leases::<Test>::get(0).unwrap().dispute,
+			Dispute::Resolved { refunded: earned / 2, slashed: 10 }
+		);
+		assert!(market_events().contains(&Event::DisputeResolved {
+			lease: 0,
+			refunded: earned / 2,
+			slashed: 10
+		}));
+		assert_noop!(
+			Market::resolve_dispute(RuntimeOrigin::root(), 0, Perbill::one(), Perbill::zero()),
+			Error::<Test>::NoOpenDispute
+		);
+		assert_eq!(<Balances as Inspect<AccountId>>::total_issuance(), issuance);
+
+		// The second replica runs on the freed container; past the window it cannot be
+		// disputed.
+		run_to(2);
+		let second = *Orders::<Test>::get(0).unwrap().leases.last().unwrap();
+		assert_ok!(Market::ack_lease(RuntimeOrigin::signed(P1), second));
+		assert_ok!(Market::complete_lease(
+			RuntimeOrigin::signed(P1),
+			second,
+			1,
+			usage(1, 0, 0, 1),
+			0,
+			BoundedVec::new()
+		));
+		run_to(2 + 51);
+		assert_noop!(
+			Market::dispute_lease(RuntimeOrigin::signed(USER), second, 1),
+			Error::<Test>::DisputeWindowClosed
+		);
+	});
+}
+
 mod invariants {
 	use super::*;
 	use proptest::prelude::*;
 
 	#[derive(Clone, Debug)]
 	enum Op {
-		Place(u32, bool),
+		Place(u32, bool, u64),
+		TopUp(u64, u64),
+		Rate(u64, u8),
+		Dispute(u64, u128),
+		Resolve(u64, u32, u32),
 		Ack(u64),
 		Report(u64, u64, u64),
 		Complete(u64, u64),
@@ -337,7 +618,12 @@ mod invariants {
 
 	fn op() -> impl Strategy<Value = Op> {
 		prop_oneof![
-			(1u32..4, any::<bool>()).prop_map(|(r, s)| Op::Place(r, s)),
+			(1u32..4, any::<bool>(), prop_oneof![Just(12u64), Just(30), Just(100)])
+				.prop_map(|(r, s, p)| Op::Place(r, s, p)),
+			(0u64..4, 1u64..60).prop_map(|(o, b)| Op::TopUp(o, b)),
+			(0u64..8, 0u8..7).prop_map(|(l, s)| Op::Rate(l, s)),
+			(0u64..8, 0u128..20_000).prop_map(|(l, a)| Op::Dispute(l, a)),
+			(0u64..8, 0u32..=100, 0u32..=100).prop_map(|(l, r, s)| Op::Resolve(l, r, s)),
 			(0u64..8).prop_map(Op::Ack),
 			(0u64..8, 0u64..12, 0u64..500).prop_map(|(l, s, c)| Op::Report(l, s, c)),
 			(0u64..8, 0u64..500).prop_map(|(l, c)| Op::Complete(l, c)),
@@ -359,7 +645,12 @@ mod invariants {
 				for op in ops {
 					let p = |l: u64| Leases::<Test>::get(l).map_or(P1, |l| l.provider);
 					let _ = match op {
-						Op::Place(r, s) => order(r, &[], s),
+						Op::Place(r, s, p) => order_prepaid(r, &[], s, p),
+						Op::TopUp(o, b) => Market::top_up(RuntimeOrigin::signed(USER), o, b),
+						Op::Rate(l, s) => Market::rate_lease(RuntimeOrigin::signed(USER), l, s),
+						Op::Dispute(l, a) => Market::dispute_lease(RuntimeOrigin::signed(USER), l, a),
+						Op::Resolve(l, r, s) => Market::resolve_dispute(
+							RuntimeOrigin::root(), l, Perbill::from_percent(r), Perbill::from_percent(s)),
 						Op::Ack(l) => Market::ack_lease(RuntimeOrigin::signed(p(l)), l),
 						Op::Report(l, seq, c) => Market::report_metering(
 							RuntimeOrigin::signed(p(l)), l, seq, usage(c, c / 2, c / 3, c)),
@@ -379,7 +670,7 @@ mod invariants {
 						let owed: Balance = o.leases.iter()
 							.filter_map(|l| Leases::<Test>::get(l))
 							.filter(|l| l.state.is_active())
-							.map(|l| l.cap - l.charged + if l.state == LeaseState::Assigned { l.image_fee } else { 0 })
+							.map(|l| l.allotment - l.charged + if l.state == LeaseState::Assigned { l.image_fee } else { 0 })
 							.sum();
 						assert!(o.held >= owed, "escrow {} < still chargeable {}", o.held, owed);
 					}

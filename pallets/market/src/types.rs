@@ -25,13 +25,15 @@ pub type LeaseId = u64;
 	MaxEncodedLen,
 	TypeInfo,
 )]
-#[scale_info(skip_type_params(MaxLabels, MaxLabelLen, MaxReplicas))]
+#[scale_info(skip_type_params(MaxLabels, MaxLabelLen, MaxReplicas, MaxArgs, MaxArgLen))]
 pub struct Order<
 	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
 	BlockNumber: Clone + PartialEq + Eq + core::fmt::Debug,
 	MaxLabels: Get<u32>,
 	MaxLabelLen: Get<u32>,
 	MaxReplicas: Get<u32>,
+	MaxArgs: Get<u32>,
+	MaxArgLen: Get<u32>,
 > {
 	/// Who placed it and pays.
 	pub owner: AccountId,
@@ -39,17 +41,22 @@ pub struct Order<
 	pub image: [u8; 32],
 	/// Resources of each replica.
 	pub spec: ResourceSpec,
+	/// Command run instead of the image's entrypoint and cmd (empty: the image's).
+	pub command: BoundedVec<BoundedVec<u8, MaxArgLen>, MaxArgs>,
 	/// Replicas wanted.
 	pub replicas: u32,
 	/// Longest run of each replica, blocks.
 	pub max_blocks: BlockNumber,
+	/// Blocks of each replica's worst case paid into escrow so far (≤ `max_blocks`); a lease
+	/// that used up all but [`crate::Config::LowEscrowBlocks`] of it pauses until a top-up.
+	pub prepaid_blocks: BlockNumber,
 	/// The most the owner pays per unit.
 	pub caps: Prices,
 	/// Labels a provider must carry (node affinity).
 	pub labels: BoundedVec<BoundedVec<u8, MaxLabelLen>, MaxLabels>,
 	/// Replicas on different machines (anti-affinity).
 	pub spread: bool,
-	/// Escrow of one replica (its worst case plus the image fee).
+	/// Escrow of one replica (its worst case over `prepaid_blocks` plus the image fee).
 	pub escrow_per_replica: u128,
 	/// Escrow still held for this order.
 	pub held: u128,
@@ -82,6 +89,9 @@ pub enum LeaseState {
 	Assigned,
 	/// The provider runs it.
 	Running,
+	/// Its escrow ran low: the provider froze the job (state kept) until the owner tops the
+	/// order up.
+	Paused,
 	/// It ran to its end (`exit_code` of the job).
 	Completed,
 	/// The provider failed it, did not acknowledge it or went offline (re-scheduled).
@@ -95,8 +105,51 @@ pub enum LeaseState {
 impl LeaseState {
 	/// Whether the lease still holds its container.
 	pub fn is_active(&self) -> bool {
-		matches!(self, LeaseState::Assigned | LeaseState::Running)
+		matches!(self, LeaseState::Assigned | LeaseState::Running | LeaseState::Paused)
 	}
+
+	/// Whether the provider runs (or froze) the job and may report metering.
+	pub fn is_started(&self) -> bool {
+		matches!(self, LeaseState::Running | LeaseState::Paused)
+	}
+}
+
+/// A user's dispute of an ended lease.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	Default,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub enum Dispute<BlockNumber> {
+	/// Not disputed.
+	#[default]
+	None,
+	/// Disputed at block `at`: `amount` of the provider's earnings is held until resolved.
+	Open {
+		/// Held from the provider.
+		amount: u128,
+		/// Opened at.
+		at: BlockNumber,
+	},
+	/// Resolved by the dispute origin: `refunded` went back to the user, `slashed` of the
+	/// provider's deposit too.
+	Resolved {
+		/// Moved from the held amount to the user.
+		refunded: u128,
+		/// Slashed from the provider's deposit to the user.
+		slashed: u128,
+	},
 }
 
 /// A lease: one replica of an order on one container.
@@ -149,8 +202,17 @@ pub struct Lease<
 	pub charged: u128,
 	/// The most usage can be charged (the replica's worst case at the caps).
 	pub cap: u128,
+	/// The most usage can be charged with the escrow paid so far (≤ `cap`; grows with
+	/// top-ups).
+	pub allotment: u128,
 	/// The job's exit code, once completed.
 	pub exit_code: Option<i32>,
 	/// Digest or URI of the job's result.
 	pub result: BoundedVec<u8, MaxResult>,
+	/// It ended at this block.
+	pub ended_at: Option<BlockNumber>,
+	/// The user's 1–5 rating, once given.
+	pub rating: Option<u8>,
+	/// The user's dispute.
+	pub dispute: Dispute<BlockNumber>,
 }

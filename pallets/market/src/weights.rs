@@ -21,6 +21,14 @@ pub trait WeightInfo {
 	fn cancel_order(r: u32) -> Weight;
 	/// `set_base_prices`.
 	fn set_base_prices() -> Weight;
+	/// `top_up` of an order with `r` leases.
+	fn top_up(r: u32) -> Weight;
+	/// `rate_lease`.
+	fn rate_lease() -> Weight;
+	/// `dispute_lease`.
+	fn dispute_lease() -> Weight;
+	/// `resolve_dispute` (slashes a provider deposit).
+	fn resolve_dispute() -> Weight;
 	/// `on_initialize` handling `d` deadlines and `m` waiting orders.
 	fn on_initialize(d: u32, m: u32) -> Weight;
 }
@@ -55,6 +63,20 @@ impl WeightInfo for () {
 	}
 	fn set_base_prices() -> Weight {
 		Weight::from_parts(20_000_000, 0).saturating_add(rw(0, 1))
+	}
+	fn top_up(r: u32) -> Weight {
+		Weight::from_parts(60_000_000, 8_000)
+			.saturating_add(Weight::from_parts(20_000_000, 2_000).saturating_mul(r as u64))
+			.saturating_add(rw(3 + r as u64, 3 + r as u64))
+	}
+	fn rate_lease() -> Weight {
+		Weight::from_parts(60_000_000, 8_000).saturating_add(rw(5, 4))
+	}
+	fn dispute_lease() -> Weight {
+		Weight::from_parts(80_000_000, 8_000).saturating_add(rw(4, 3))
+	}
+	fn resolve_dispute() -> Weight {
+		Weight::from_parts(150_000_000, 12_000).saturating_add(rw(8, 7))
 	}
 	fn on_initialize(d: u32, m: u32) -> Weight {
 		Weight::from_parts(5_000_000, 2_000)

@@ -528,16 +528,14 @@ pub mod pallet {
 					if !sla_met {
 						scoring::penalise(&mut record.score, p.sla_missed as u128);
 					}
-					if let Some(r) = rating.map(|r| r.clamp(1, 5)) {
-						let delta = p.rating_step as u128 * (r as i32 - 3).unsigned_abs() as u128;
-						if r >= 3 {
-							record.score.service = record.score.service.saturating_add(delta);
-						} else {
-							scoring::penalise(&mut record.score, delta);
-						}
+					if let Some(r) = rating {
+						scoring::rate(&mut record.score, r, p.rating_step as u128);
 					}
 				},
 				LeaseOutcome::Failed => scoring::penalise(&mut record.score, p.failed as u128),
+				LeaseOutcome::Rated(r) => {
+					scoring::rate(&mut record.score, r, p.rating_step as u128)
+				},
 			}
 			let total = record.score.total();
 			if record.slot.is_some() {

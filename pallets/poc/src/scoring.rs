@@ -93,3 +93,15 @@ pub fn penalise<B>(score: &mut Score<B>, points: u128) {
 	score.service -= from_service;
 	score.basic = score.basic.saturating_sub(points - from_service);
 }
+
+/// Applies a user's rating `r` (clamped to 1–5): `(r − 3) × step` added to the service
+/// contribution, or taken as a penalty when below 3.
+pub fn rate<B>(score: &mut Score<B>, r: u8, step: u128) {
+	let r = r.clamp(1, 5);
+	let delta = step.saturating_mul((r as i32 - 3).unsigned_abs() as u128);
+	if r >= 3 {
+		score.service = score.service.saturating_add(delta);
+	} else {
+		penalise(score, delta);
+	}
+}

@@ -145,6 +145,11 @@ fn lease_outcomes_change_the_service_contribution() {
 		// −1000: 700 from service, 300 from basic.
 		assert_eq!((v.service, v.basic), (0, 0));
 		Poc::lease_outcome(99, LeaseOutcome::Failed); // unknown: ignored
+												// A later rating alone: 4 stars = +100, 2 stars = −100 (nothing left to take).
+		Poc::lease_outcome(1, LeaseOutcome::Rated(4));
+		assert_eq!(Poc::score_view(1).unwrap().service, 100);
+		Poc::lease_outcome(1, LeaseOutcome::Rated(2));
+		assert_eq!(Poc::score_view(1).unwrap().service, 0);
 	});
 }
 

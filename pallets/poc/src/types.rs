@@ -232,6 +232,8 @@ pub enum LeaseOutcome {
 	/// The lease failed on the provider's side, was never acknowledged or its machine went
 	/// offline.
 	Failed,
+	/// The user rated an ended lease 1–5 (3 is neutral).
+	Rated(u8),
 }
 
 /// Demand recorded in the current adjustment window.

@@ -273,6 +273,8 @@ pub mod pallet {
 		ImageRejected { digest: ImageDigest },
 		/// An image was withdrawn by its publisher.
 		ImageRemoved { digest: ImageDigest },
+		/// `amount` of a provider's deposit was slashed to `to` (a resolved dispute).
+		ProviderSlashed { who: T::AccountId, amount: BalanceOf<T>, to: T::AccountId },
 	}
 
 	#[pallet::error]
@@ -729,6 +731,43 @@ pub mod pallet {
 			}
 			SweepCursor::<T>::put(cursor);
 			n
+		}
+
+		/// Moves `fraction` of provider `who`'s held deposit to `to` (free balance there);
+		/// returns what moved (nothing when `who` is no provider).
+		pub fn slash_provider_deposit(
+			who: &T::AccountId,
+			fraction: sp_runtime::Perbill,
+			to: &T::AccountId,
+		) -> BalanceOf<T> {
+			let Some(mut p) = Providers::<T>::get(who) else { return Zero::zero() };
+			let amount = fraction.mul_floor(p.deposit);
+			if amount.is_zero() {
+				return amount;
+			}
+			let moved = match T::Currency::transfer_on_hold(
+				&HoldReason::Provider.into(),
+				who,
+				to,
+				amount,
+				Precision::BestEffort,
+				frame_support::traits::tokens::Restriction::Free,
+				frame_support::traits::tokens::Fortitude::Force,
+			) {
+				Ok(moved) => moved,
+				Err(e) => {
+					log::error!(target: LOG_TARGET, "slashing a provider deposit failed: {e:?}");
+					return Zero::zero();
+				},
+			};
+			p.deposit = p.deposit.saturating_sub(moved);
+			Providers::<T>::insert(who, p);
+			Self::deposit_event(Event::ProviderSlashed {
+				who: who.clone(),
+				amount: moved,
+				to: to.clone(),
+			});
+			moved
 		}
 
 		fn release(reason: HoldReason, who: &T::AccountId, amount: BalanceOf<T>) {

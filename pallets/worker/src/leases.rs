@@ -47,6 +47,15 @@ impl<'a> AgentClient<'a> {
 		serde_json::from_slice(&answer).map_err(|_| AgentError::BadJson)
 	}
 
+	/// `POST /v1/jobs/{id}/pause` (`paused`) or `/resume`: freezes or thaws the job's
+	/// processes, keeping their state.
+	pub fn set_paused(&self, id: LeaseId, paused: bool) -> Result<JobStatus, AgentError> {
+		let verb = if paused { "pause" } else { "resume" };
+		let answer =
+			self.request(http::Method::Post, &format!("/v1/jobs/{id}/{verb}"), None, &[200])?;
+		serde_json::from_slice(&answer).map_err(|_| AgentError::BadJson)
+	}
+
 	/// `DELETE /v1/jobs/{id}`.
 	pub fn stop_job(&self, id: LeaseId) -> Result<(), AgentError> {
 		self.request(http::Method::Delete, &format!("/v1/jobs/{id}"), None, &[200]).map(|_| ())
@@ -93,7 +102,11 @@ impl<T: Config> Pallet<T> {
 		Some(JobRequest {
 			lease_id: id,
 			image: format!("{}@{digest}", String::from_utf8_lossy(&image.name)),
-			command: vec![],
+			command: order
+				.command
+				.iter()
+				.map(|a| String::from_utf8_lossy(a).into_owned())
+				.collect(),
 			env: vec![],
 			limits: ResourceLimits {
 				cpu_millicores: order.spec.cpu_millicores,
@@ -131,8 +144,8 @@ impl<T: Config> Pallet<T> {
 						Err(e) => return Err(e),
 					}
 				},
-				LeaseState::Running => {
-					let status = match agent.job(id) {
+				LeaseState::Running | LeaseState::Paused => {
+					let mut status = match agent.job(id) {
 						Ok(s) => s,
 						// The agent lost the job (e.g. a new data directory): start it again.
 						Err(AgentError::Status(404)) => {
@@ -143,6 +156,13 @@ impl<T: Config> Pallet<T> {
 						},
 						Err(e) => return Err(e),
 					};
+					// The job follows the lease: frozen while its escrow is low, thawed after
+					// a top-up.
+					let frozen = status.state == JobState::Paused;
+					let want_frozen = lease.state == LeaseState::Paused;
+					if !status.state.is_final() && frozen != want_frozen {
+						status = agent.set_paused(id, want_frozen)?;
+					}
 					let report = agent.metering(id)?;
 					let fresh = report.seq > lease.last_seq;
 					if status.state.is_final() {

@@ -158,6 +158,11 @@ impl pallet_market::Config for Test {
 	type MaxWaiting = ConstU32<16>;
 	type MaxDeadlinesPerBlock = ConstU32<32>;
 	type MaxResult = ConstU32<128>;
+	type MaxArgs = ConstU32<8>;
+	type MaxArgLen = ConstU32<64>;
+	type LowEscrowBlocks = ConstU64<5>;
+	type DisputeWindow = ConstU64<50>;
+	type DisputeOrigin = frame_system::EnsureRoot<AccountId>;
 	type WeightInfo = ();
 }
 

@@ -345,7 +345,7 @@ mod leases {
 		let job = JobRequest {
 			lease_id: 0,
 			image: format!("127.0.0.1:5000/busybox@sha256:{}", "bb".repeat(32)),
-			command: vec![],
+			command: vec!["/bin/sh".into(), "-c".into(), "echo hi".into()],
 			env: vec![],
 			limits: ResourceLimits {
 				cpu_millicores: 500,
@@ -416,7 +416,13 @@ mod leases {
 				p.clone(),
 				IMAGE,
 				job_spec(),
+				BoundedVec::truncate_from(vec![
+					BoundedVec::truncate_from(b"/bin/sh".to_vec()),
+					BoundedVec::truncate_from(b"-c".to_vec()),
+					BoundedVec::truncate_from(b"echo hi".to_vec()),
+				]),
 				1,
+				100,
 				100,
 				Prices::default(),
 				BoundedVec::new(),

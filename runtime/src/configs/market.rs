@@ -2,7 +2,9 @@
 //!
 //! Timing (normal runtime / `fast-runtime`): a provider acknowledges a lease within 2 min / 10
 //! blocks; waiting replicas are refunded after 1 h / 100 blocks. 5% of every charge goes to
-//! the market pot (`ura/mkt_`).
+//! the market pot (`ura/mkt_`). A running lease pauses when its prepaid escrow covers fewer
+//! than 5 blocks of its worst case; its user may dispute it for 1 day / 100 blocks after it
+//! ended, and root (sudo on dev, a root-track referendum otherwise) resolves disputes.
 
 use crate::{
 	time::*, AccountId, Balances, BlockNumber, Poc, Runtime, RuntimeEvent, RuntimeHoldReason,
@@ -18,11 +20,13 @@ use sp_runtime::Perbill;
 parameter_types! {
 	pub const AckTimeout: BlockNumber = 10;
 	pub const MatchWindow: BlockNumber = 100;
+	pub const DisputeWindow: BlockNumber = 100;
 }
 #[cfg(not(feature = "fast-runtime"))]
 parameter_types! {
 	pub const AckTimeout: BlockNumber = 2 * MINUTES;
 	pub const MatchWindow: BlockNumber = HOURS;
+	pub const DisputeWindow: BlockNumber = DAYS;
 }
 
 parameter_types! {
@@ -55,5 +59,10 @@ impl pallet_market::Config for Runtime {
 	type MaxWaiting = ConstU32<64>;
 	type MaxDeadlinesPerBlock = ConstU32<64>;
 	type MaxResult = ConstU32<256>;
+	type MaxArgs = ConstU32<16>;
+	type MaxArgLen = ConstU32<256>;
+	type LowEscrowBlocks = ConstU32<5>;
+	type DisputeWindow = DisputeWindow;
+	type DisputeOrigin = frame_system::EnsureRoot<AccountId>;
 	type WeightInfo = ();
 }

@@ -117,8 +117,14 @@ fn an_order_is_leased_metered_and_settled_exactly() {
 		RuntimeCall::Market(pallet_market::Call::place_order {
 			image: digest,
 			spec,
+			command: BoundedVec::truncate_from(vec![
+				BoundedVec::truncate_from(b"/bin/sh".to_vec()),
+				BoundedVec::truncate_from(b"-c".to_vec()),
+				BoundedVec::truncate_from(b"echo hi".to_vec()),
+			]),
 			replicas: 1,
 			max_blocks: 100,
+			prepaid_blocks: 100,
 			caps,
 			labels: BoundedVec::new(),
 			spread: false,

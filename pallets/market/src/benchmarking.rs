@@ -1,0 +1,434 @@
+//! Benchmarks of `pallet-market`: every call at its worst case (most replicas spread over
+//! distinct machines, longest labels and command, a charge that pauses the lease, a
+//! re-schedule) and the per-block step with a full deadline slot and a waiting order matched.
+
+use super::*;
+use crate::pallet::{BasePrices, Leases, Orders, Pallet as Market};
+use alloc::vec;
+use frame_benchmarking::v2::*;
+use frame_support::{
+	traits::{fungible::Mutate, EnsureOrigin, Get, Hooks},
+	BoundedVec,
+};
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
+use pallet_registry::{HardwareProfile, Pallet as Registry, ProviderMeta};
+use sp_runtime::Perbill;
+use uranus_primitives::compute::ResourceSpec;
+
+const SEED: u32 = 0;
+const DIGEST: [u8; 32] = [0xbe; 32];
+
+/// A funded account.
+fn funded<T: Config>(name: &'static str, i: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, i, SEED);
+	T::Escrow::set_balance(&who, 1u128 << 100);
+	who
+}
+
+fn text<S: Get<u32>>(n: u32) -> BoundedVec<u8, S> {
+	BoundedVec::truncate_from(vec![b'x'; n as usize])
+}
+
+/// The labels every benchmark provider carries and every order requires (all at their
+/// maximum length, so the label check does the most work).
+fn labels<T: Config>() -> LabelsOf<T> {
+	let max = <T as pallet_registry::Config>::MaxText::get();
+	let n = <T as pallet_registry::Config>::MaxLabels::get();
+	BoundedVec::truncate_from(
+		(0..n)
+			.map(|i| {
+				let mut l = vec![b'l'; max as usize];
+				l[0] = i as u8;
+				BoundedVec::truncate_from(l)
+			})
+			.collect(),
+	)
+}
+
+/// One replica: 1 core, 1 GiB, 1 GiB scratch, 1 MiB/s.
+fn spec() -> ResourceSpec {
+	ResourceSpec {
+		cpu_millicores: 1_000,
+		memory_bytes: 1 << 30,
+		storage_bytes: 1 << 30,
+		bandwidth_bps: 1 << 20,
+	}
+}
+
+fn base() -> Prices {
+	Prices {
+		cpu_core_second: 1_000_000,
+		memory_gib_second: 100_000,
+		network_mib: 10_000,
+		storage_gib_second: 1_000,
+	}
+}
+
+/// Caps: twice the base prices.
+fn caps() -> Prices {
+	let b = base();
+	Prices {
+		cpu_core_second: 2 * b.cpu_core_second,
+		memory_gib_second: 2 * b.memory_gib_second,
+		network_mib: 2 * b.network_mib,
+		storage_gib_second: 2 * b.storage_gib_second,
+	}
+}
+
+/// Provider `i` (with [`labels`]) and a machine of its own with one idle container of
+/// [`spec`]; returns the provider.
+fn provider<T: Config>(i: u32) -> T::AccountId {
+	let who = funded::<T>("provider", i);
+	let origin = || RawOrigin::Signed(who.clone()).into();
+	if !pallet_registry::Providers::<T>::contains_key(&who) {
+		let meta = ProviderMeta { name: text(8), region: text(8), labels: labels::<T>() };
+		Registry::<T>::register_provider(origin(), meta).expect("provider registers");
+	}
+	let id = pallet_registry::NextMachineId::<T>::get();
+	let profile = HardwareProfile {
+		cpu_model: text(8),
+		arch: text(6),
+		logical_cores: 64,
+		cpu_mhz: 3_000,
+		memory_bytes: 1 << 40,
+		storage_bytes: 1 << 44,
+		uplink_bps: 1 << 30,
+	};
+	Registry::<T>::register_machine(origin(), profile).expect("machine registers");
+	Registry::<T>::add_container(origin(), id, spec()).expect("container fits");
+	who
+}
+
+/// The verified image every order uses, with a usage fee; base prices set.
+fn setup<T: Config>() -> Result<(), BenchmarkError> {
+	BasePrices::<T>::put(base());
+	let publisher = funded::<T>("publisher", 0);
+	Registry::<T>::publish_image(
+		RawOrigin::Signed(publisher).into(),
+		text(32),
+		text(8),
+		DIGEST,
+		1 << 20,
+		ResourceSpec { cpu_millicores: 100, memory_bytes: 1 << 20, ..Default::default() },
+		1_000u32.into(),
+	)
+	.map_err(|_| BenchmarkError::Stop("publish_image"))?;
+	let verifier = <T as pallet_registry::Config>::VerifierOrigin::try_successful_origin()
+		.map_err(|_| BenchmarkError::Weightless)?;
+	Registry::<T>::verify_image(verifier, DIGEST, true)
+		.map_err(|_| BenchmarkError::Stop("verify_image"))?;
+	Ok(())
+}
+
+/// A command at its maximum size.
+fn command<T: Config>() -> CommandOf<T> {
+	BoundedVec::truncate_from(vec![text(T::MaxArgLen::get()); T::MaxArgs::get() as usize])
+}
+
+/// `user` orders `replicas` spread replicas for 1,000 blocks, `prepaid` of them paid.
+fn place<T: Config>(
+	user: &T::AccountId,
+	replicas: u32,
+	prepaid: u32,
+) -> Result<OrderId, BenchmarkError> {
+	let id = pallet::NextOrderId::<T>::get();
+	Market::<T>::place_order(
+		RawOrigin::Signed(user.clone()).into(),
+		DIGEST,
+		spec(),
+		command::<T>(),
+		replicas,
+		1_000u32.into(),
+		prepaid.into(),
+		caps(),
+		labels::<T>(),
+		true,
+	)
+	.map_err(|_| BenchmarkError::Stop("place_order"))?;
+	Ok(id)
+}
+
+/// A running lease of a fresh order with `prepaid` blocks paid: (user, provider, lease).
+fn running<T: Config>(
+	prepaid: u32,
+) -> Result<(T::AccountId, T::AccountId, LeaseId), BenchmarkError> {
+	let p = provider::<T>(0);
+	let user = funded::<T>("user", 0);
+	let order = place::<T>(&user, 1, prepaid)?;
+	let lease = Orders::<T>::get(order)
+		.and_then(|o| o.leases.first().copied())
+		.ok_or(BenchmarkError::Stop("no lease"))?;
+	Market::<T>::ack_lease(RawOrigin::Signed(p.clone()).into(), lease)
+		.map_err(|_| BenchmarkError::Stop("ack"))?;
+	Ok((user, p, lease))
+}
+
+/// A worst-case usage that leaves a lease prepaid for 20 blocks (at caps = 2 × its prices)
+/// with less than `LowEscrowBlocks` of escrow: the charge pauses it.
+fn pausing_usage<T: Config>() -> Usage {
+	let prepaid = Market::<T>::seconds(20u32.into());
+	let low = Market::<T>::seconds(T::LowEscrowBlocks::get());
+	usage((2 * prepaid).saturating_sub(low / 2))
+}
+
+/// [`spec`]'s worst-case usage over `seconds`.
+fn usage(seconds: u64) -> Usage {
+	Usage {
+		cpu_micros: seconds * 1_000_000,
+		memory_byte_seconds: seconds << 30,
+		net_bytes: seconds << 20,
+		wall_millis: seconds * 1_000,
+	}
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	/// An order of `r` spread replicas, each matched to its own machine.
+	#[benchmark]
+	fn place_order(r: Linear<1, { T::MaxReplicas::get() }>) -> Result<(), BenchmarkError> {
+		setup::<T>()?;
+		for i in 0..r {
+			provider::<T>(i);
+		}
+		let user = funded::<T>("user", 0);
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(user),
+			DIGEST,
+			spec(),
+			command::<T>(),
+			r,
+			1_000u32.into(),
+			1_000u32.into(),
+			caps(),
+			labels::<T>(),
+			true,
+		);
+		assert_eq!(Orders::<T>::get(0).map(|o| o.leases.len() as u32), Some(r));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn ack_lease() -> Result<(), BenchmarkError> {
+		setup::<T>()?;
+		let p = provider::<T>(0);
+		let user = funded::<T>("user", 0);
+		place::<T>(&user, 1, 1_000)?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(p), 0);
+		assert_eq!(Leases::<T>::get(0).map(|l| l.state), Some(LeaseState::Running));
+		Ok(())
+	}
+
+	/// A report that charges and pauses the lease (its escrow runs low).
+	#[benchmark]
+	fn report_metering() -> Result<(), BenchmarkError> {
+		setup::<T>()?;
+		let (_, p, lease) = running::<T>(20)?;
+		Market::<T>::report_metering(RawOrigin::Signed(p.clone()).into(), lease, 1, usage(5))
+			.map_err(|_| BenchmarkError::Stop("first report"))?;
+		let heavy = pausing_usage::<T>();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(p), lease, 2, heavy);
+		assert_eq!(Leases::<T>::get(lease).map(|l| l.state), Some(LeaseState::Paused));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn complete_lease() -> Result<(), BenchmarkError> {
+		setup::<T>()?;
+		let (_, p, lease) = running::<T>(1_000)?;
+		Market::<T>::report_metering(RawOrigin::Signed(p.clone()).into(), lease, 1, usage(5))
+			.map_err(|_| BenchmarkError::Stop("first report"))?;
+		let result = BoundedVec::truncate_from(vec![b'r'; T::MaxResult::get() as usize]);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(p), lease, 2, usage(10), 0, result);
+		assert_eq!(Leases::<T>::get(lease).map(|l| l.state), Some(LeaseState::Completed));
+		Ok(())
+	}
+
+	/// A failure that re-schedules the replica (escrow re-held, order waiting again).
+	#[benchmark]
+	fn fail_lease() -> Result<(), BenchmarkError> {
+		setup::<T>()?;
+		let (_, p, lease) = running::<T>(1_000)?;
+		Market::<T>::report_metering(RawOrigin::Signed(p.clone()).into(), lease, 1, usage(5))
+			.map_err(|_| BenchmarkError::Stop("first report"))?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(p), lease);
+		assert_eq!(Leases::<T>::get(lease).map(|l| l.state), Some(LeaseState::Failed));
+		assert_eq!(pallet::Waiting::<T>::get().len(), 1);
+		Ok(())
+	}
+
+	/// Cancelling an order of `r` running leases.
+	#[benchmark]
+	fn cancel_order(r: Linear<1, { T::MaxReplicas::get() }>) -> Result<(), BenchmarkError> {
+		setup::<T>()?;
+		for i in 0..r {
+			provider::<T>(i);
+		}
+		let user = funded::<T>("user", 0);
+		let order = place::<T>(&user, r, 1_000)?;
+		for l in Orders::<T>::get(order).map(|o| o.leases.into_inner()).unwrap_or_default() {
+			let p = Leases::<T>::get(l).map(|l| l.provider).ok_or(BenchmarkError::Stop("lease"))?;
+			Market::<T>::ack_lease(RawOrigin::Signed(p).into(), l)
+				.map_err(|_| BenchmarkError::Stop("ack"))?;
+		}
+		#[extrinsic_call]
+		_(RawOrigin::Signed(user), order);
+		assert_eq!(Orders::<T>::get(order).map(|o| o.held), Some(0));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_base_prices() -> Result<(), BenchmarkError> {
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, caps());
+		assert_eq!(BasePrices::<T>::get(), caps());
+		Ok(())
+	}
+
+	/// Topping up an order of `r` paused leases: each resumes.
+	#[benchmark]
+	fn top_up(r: Linear<1, { T::MaxReplicas::get() }>) -> Result<(), BenchmarkError> {
+		setup::<T>()?;
+		for i in 0..r {
+			provider::<T>(i);
+		}
+		let user = funded::<T>("user", 0);
+		let order = place::<T>(&user, r, 20)?;
+		let heavy = pausing_usage::<T>();
+		for l in Orders::<T>::get(order).map(|o| o.leases.into_inner()).unwrap_or_default() {
+			let p = Leases::<T>::get(l).map(|l| l.provider).ok_or(BenchmarkError::Stop("lease"))?;
+			Market::<T>::ack_lease(RawOrigin::Signed(p.clone()).into(), l)
+				.map_err(|_| BenchmarkError::Stop("ack"))?;
+			Market::<T>::report_metering(RawOrigin::Signed(p).into(), l, 1, heavy)
+				.map_err(|_| BenchmarkError::Stop("report"))?;
+		}
+		#[extrinsic_call]
+		_(RawOrigin::Signed(user), order, 1_000u32.into());
+		for l in Orders::<T>::get(order).map(|o| o.leases.into_inner()).unwrap_or_default() {
+			assert_eq!(Leases::<T>::get(l).map(|l| l.state), Some(LeaseState::Running));
+		}
+		Ok(())
+	}
+
+	#[benchmark]
+	fn rate_lease() -> Result<(), BenchmarkError> {
+		setup::<T>()?;
+		let (user, p, lease) = running::<T>(1_000)?;
+		Market::<T>::complete_lease(
+			RawOrigin::Signed(p).into(),
+			lease,
+			1,
+			usage(5),
+			0,
+			BoundedVec::new(),
+		)
+		.map_err(|_| BenchmarkError::Stop("complete"))?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(user), lease, 5);
+		assert_eq!(Leases::<T>::get(lease).and_then(|l| l.rating), Some(5));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn dispute_lease() -> Result<(), BenchmarkError> {
+		setup::<T>()?;
+		let (user, p, lease) = running::<T>(1_000)?;
+		Market::<T>::complete_lease(
+			RawOrigin::Signed(p).into(),
+			lease,
+			1,
+			usage(5),
+			0,
+			BoundedVec::new(),
+		)
+		.map_err(|_| BenchmarkError::Stop("complete"))?;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(user), lease, u128::MAX);
+		assert!(matches!(Leases::<T>::get(lease).map(|l| l.dispute), Some(Dispute::Open { .. })));
+		Ok(())
+	}
+
+	/// Resolving with a partial refund and a deposit slash.
+	#[benchmark]
+	fn resolve_dispute() -> Result<(), BenchmarkError> {
+		setup::<T>()?;
+		let (user, p, lease) = running::<T>(1_000)?;
+		Market::<T>::complete_lease(
+			RawOrigin::Signed(p).into(),
+			lease,
+			1,
+			usage(5),
+			0,
+			BoundedVec::new(),
+		)
+		.map_err(|_| BenchmarkError::Stop("complete"))?;
+		Market::<T>::dispute_lease(RawOrigin::Signed(user).into(), lease, u128::MAX)
+			.map_err(|_| BenchmarkError::Stop("dispute"))?;
+		let origin =
+			T::DisputeOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, lease, Perbill::from_percent(50), Perbill::from_percent(10));
+		assert!(matches!(
+			Leases::<T>::get(lease).map(|l| l.dispute),
+			Some(Dispute::Resolved { .. })
+		));
+		Ok(())
+	}
+
+	/// The per-block step: `d` leases missing their acknowledgement at once (each failed and
+	/// re-scheduled) and, with `m` = 1, the oldest waiting order matched to a new container.
+	#[benchmark]
+	fn on_initialize(
+		d: Linear<0, { T::MaxDeadlinesPerBlock::get() }>,
+		m: Linear<0, 1>,
+	) -> Result<(), BenchmarkError> {
+		setup::<T>()?;
+		let user = funded::<T>("user", 0);
+		let start = frame_system::Pallet::<T>::block_number();
+		// The waiting order comes first (oldest in the queue): no container exists yet.
+		if m == 1 {
+			place::<T>(&user, 1, 1_000)?;
+		}
+		// `d` leases on `d` machines, in orders of at most `MaxReplicas` replicas.
+		let max = T::MaxReplicas::get();
+		let mut left = d;
+		let mut i = 0;
+		while left > 0 {
+			let n = left.min(max);
+			for _ in 0..n {
+				provider::<T>(i);
+				i += 1;
+			}
+			place::<T>(&user, n, 1_000)?;
+			left -= n;
+		}
+		// A machine for the waiting order (the expired leases' containers are excluded: their
+		// orders avoid the machines that failed them, but the waiting order may take any).
+		if m == 1 {
+			provider::<T>(i);
+		}
+		let now = start + T::AckTimeout::get();
+		frame_system::Pallet::<T>::set_block_number(now);
+		#[block]
+		{
+			Market::<T>::on_initialize(now);
+		}
+		if d > 0 {
+			assert_eq!(
+				Leases::<T>::iter_values().filter(|l| l.state == LeaseState::Failed).count() as u32,
+				d
+			);
+		}
+		Ok(())
+	}
+
+	impl_benchmark_test_suite!(Market, crate::mock::new_test_ext(), crate::mock::Test);
+}

@@ -1,0 +1,151 @@
+// The compute side of the end-to-end tests, all real: Debian's `docker-registry` on loopback,
+// a busybox image built with umoci and pushed with skopeo, and the `uranus-agent` binary
+// (runc underneath) as a child process that can be killed and restarted on its data dir.
+import { spawn, execFileSync } from 'node:child_process';
+import { openSync, mkdtempSync, writeFileSync, readFileSync, mkdirSync, copyFileSync, symlinkSync, existsSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { binary, freePort, withTimeout } from './harness.mjs';
+
+function run(cmd, args) {
+  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function portOpen(port) {
+  return new Promise((resolve) => {
+    const s = createConnection({ host: '127.0.0.1', port }, () => { s.destroy(); resolve(true); });
+    s.on('error', () => resolve(false));
+  });
+}
+
+async function waitPort(port, what, ms = 30_000) {
+  const deadline = Date.now() + ms;
+  while (!(await portOpen(port))) {
+    if (Date.now() > deadline) throw new Error(`${what} did not listen on ${port}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Starts `docker-registry` on a free loopback port: `{ addr, stop }`. */
+export async function startRegistry() {
+  const dir = mkdtempSync(join(tmpdir(), 'uranus-registry-'));
+  const port = await freePort();
+  const addr = `127.0.0.1:${port}`;
+  const config = join(dir, 'config.yml');
+  writeFileSync(config, [
+    'version: 0.1', 'log:', '  level: error', 'storage:', '  filesystem:',
+    `    rootdirectory: ${join(dir, 'data')}`, 'http:', `  addr: ${addr}`, '',
+  ].join('\n'));
+  const child = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
+  await waitPort(port, 'docker-registry');
+  return { addr, stop: () => child.kill('SIGKILL') };
+}
+
+/**
+ * Builds a busybox image (static busybox + its applets, `PATH=/bin`) and pushes it to
+ * `registry` as `test/busybox:1.0`: `{ name, digest, size }` with `digest` = `sha256:<hex>`
+ * of the manifest and `size` = manifest + config + layers in bytes.
+ */
+export function pushBusybox(registry) {
+  const dir = mkdtempSync(join(tmpdir(), 'uranus-image-'));
+  const layout = join(dir, 'oci');
+  const image = `${layout}:bb`;
+  run('umoci', ['init', '--layout', layout]);
+  run('umoci', ['new', '--image', image]);
+  const bundle = join(dir, 'bundle');
+  run('umoci', ['unpack', '--image', image, bundle]);
+  const rootfs = join(bundle, 'rootfs');
+  for (const d of ['bin', 'proc', 'sys', 'dev', 'tmp', 'scratch', 'etc']) mkdirSync(join(rootfs, d), { recursive: true });
+  const busybox = run('sh', ['-c', 'command -v busybox']).trim();
+  copyFileSync(busybox, join(rootfs, 'bin/busybox'));
+  for (const a of run(busybox, ['--list']).split('\n')) {
+    if (a && a !== 'busybox' && !existsSync(join(rootfs, 'bin', a))) symlinkSync('busybox', join(rootfs, 'bin', a));
+  }
+  run('umoci', ['repack', '--image', image, bundle]);
+  run('umoci', ['config', '--image', image, '--config.cmd=/bin/sh', '--config.cmd=-c',
+    '--config.cmd=echo hello-from-image', '--config.env=PATH=/bin', '--tag=1.0']);
+  const name = `${registry}/test/busybox`;
+  run('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `oci:${layout}:1.0`, `docker://${name}:1.0`]);
+  const manifest = run('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${name}:1.0`]);
+  const raw = JSON.parse(manifest);
+  const digest = JSON.parse(run('skopeo', ['inspect', '--tls-verify=false', `docker://${name}:1.0`])).Digest;
+  const size = Buffer.byteLength(manifest) + raw.config.size + raw.layers.reduce((n, l) => n + l.size, 0);
+  return { name, digest, size };
+}
+
+/** A real `uranus-agent` on a loopback port with its own data directory. */
+export class Agent {
+  constructor(dataDir, port) {
+    this.dataDir = dataDir;
+    this.port = port;
+    this.url = `http://127.0.0.1:${port}`;
+    this.tokenFile = join(dataDir, 'agent.token');
+    this.child = null;
+  }
+
+  /** A new agent (not started) on a fresh data dir and port. */
+  static async create() {
+    const dir = mkdtempSync(join(tmpdir(), 'uranus-agent-'));
+    const data = join(dir, 'data');
+    mkdirSync(data);
+    return new Agent(data, await freePort());
+  }
+
+  /** Starts (or restarts) it on the same data dir and port. */
+  async start() {
+    this.child = spawn(binary('uranus-agent'), [
+      'run', '--listen', `127.0.0.1:${this.port}`, '--data-dir', this.dataDir, '--sample-interval-ms', '500',
+    ], { stdio: ['ignore', 'ignore', openSync(`${this.dataDir}.log`, 'a')] });
+    const exited = new Promise((resolve) => this.child.on('exit', resolve));
+    this.exited = exited;
+    await waitPort(this.port, 'uranus-agent');
+    this.token = readFileSync(this.tokenFile, 'utf8').trim();
+  }
+
+  /** SIGKILL: no cleanup at all (the jobs' shims keep their containers running). */
+  async kill() {
+    if (!this.child || this.child.exitCode !== null) return;
+    this.child.kill('SIGKILL');
+    await withTimeout(this.exited, 10_000, 'agent exit');
+  }
+
+  /** `method path` with the token; the decoded JSON body (or `{ status }` without one). */
+  async call(method, path) {
+    const r = await fetch(`${this.url}${path}`, { method, headers: { authorization: `Bearer ${this.token}` } });
+    const text = await r.text();
+    return { status: r.status, body: text ? JSON.parse(text) : null };
+  }
+
+  /** `GET /v1/jobs/{id}` (`null` when unknown). */
+  async job(id) {
+    const r = await this.call('GET', `/v1/jobs/${id}`);
+    return r.status === 200 ? r.body : null;
+  }
+
+  /** `GET /v1/jobs/{id}/logs`. */
+  async logs(id) {
+    const r = await fetch(`${this.url}/v1/jobs/${id}/logs`, { headers: { authorization: `Bearer ${this.token}` } });
+    return r.text();
+  }
+
+  /** The runtime's view of the job's container (`runc state`). */
+  runcStatus(id) {
+    try {
+      return JSON.parse(run('runc', ['--root', join(this.dataDir, 'runtime'), 'state', `ura-${id}`])).status;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Stops it and removes every job it still runs (`DELETE`), so no container outlives a test. */
+  async stop() {
+    if (this.child && this.child.exitCode === null) {
+      try {
+        const r = await this.call('GET', '/v1/jobs');
+        for (const j of r.body || []) await this.call('DELETE', `/v1/jobs/${j.lease_id}`).catch(() => {});
+      } catch { /* already gone */ }
+      await this.kill();
+    }
+  }
+}
