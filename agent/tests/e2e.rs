@@ -362,7 +362,7 @@ async fn a_paused_job_burns_no_cpu_keeps_its_state_and_resumes() {
 	let id = lease();
 	// Counts in a shell variable: only a thawed process with its memory intact ends with
 	// the full count.
-	let script = "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; echo counted $i";
+	let script = "i=0; while [ $i -lt 6000000 ]; do i=$((i+1)); done; echo counted $i";
 	let (code, body) = agent.submit(&shell_job(id, &fx.busybox, script, limits(500, 64))).await;
 	assert_eq!(code, 201, "{body}");
 	while agent.metering(id).await.cpu_micros < 200_000 {
@@ -370,8 +370,10 @@ async fn a_paused_job_burns_no_cpu_keeps_its_state_and_resumes() {
 	}
 	let post = |verb: &str| agent.req(Method::POST, &format!("/v1/jobs/{id}/{verb}")).send();
 	let r = post("pause").await.unwrap();
-	assert_eq!(r.status(), 200);
-	assert_eq!(r.json::<JobStatus>().await.unwrap().state, JobState::Paused);
+	let status = r.status();
+	let body = r.text().await.unwrap();
+	assert_eq!(status, 200, "{body}");
+	assert_eq!(serde_json::from_str::<JobStatus>(&body).unwrap().state, JobState::Paused);
 	// Pausing twice is a no-op; the runtime reports the container frozen.
 	assert_eq!(post("pause").await.unwrap().status(), 200);
 	let state = std::process::Command::new("runc")
@@ -397,7 +399,7 @@ async fn a_paused_job_burns_no_cpu_keeps_its_state_and_resumes() {
 	assert_eq!(r.json::<JobStatus>().await.unwrap().state, JobState::Running);
 	let (status, _) = agent.wait_final(id, Duration::from_secs(120)).await;
 	assert_eq!((status.state, status.exit_code), (JobState::Exited, Some(0)));
-	assert!(agent.logs(id).await.contains("counted 300000"));
+	assert!(agent.logs(id).await.contains("counted 6000000"));
 	// Pausing an ended job is refused with 409; an unknown one is 404.
 	assert_eq!(post("pause").await.unwrap().status(), 409);
 	let r = agent.req(Method::POST, "/v1/jobs/999999999/pause").send().await.unwrap();

@@ -44,8 +44,9 @@ export async function startRegistry() {
 
 /**
  * Builds a busybox image (static busybox + its applets, `PATH=/bin`) and pushes it to
- * `registry` as `test/busybox:1.0`: `{ name, digest, size }` with `digest` = `sha256:<hex>`
- * of the manifest and `size` = manifest + config + layers in bytes.
+ * `registry` as `test/busybox:1.0`: `{ name, digest, hex, size }` with `digest` =
+ * `sha256:<hex>` of the manifest, `hex` = `0x<hex>` (the chain's `[u8; 32]`) and `size` =
+ * manifest + config + layers in bytes.
  */
 export function pushBusybox(registry) {
   const dir = mkdtempSync(join(tmpdir(), 'uranus-image-'));
@@ -71,7 +72,7 @@ export function pushBusybox(registry) {
   const raw = JSON.parse(manifest);
   const digest = JSON.parse(run('skopeo', ['inspect', '--tls-verify=false', `docker://${name}:1.0`])).Digest;
   const size = Buffer.byteLength(manifest) + raw.config.size + raw.layers.reduce((n, l) => n + l.size, 0);
-  return { name, digest, size };
+  return { name, digest, hex: `0x${digest.slice('sha256:'.length)}`, size };
 }
 
 /** A real `uranus-agent` on a loopback port with its own data directory. */

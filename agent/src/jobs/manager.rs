@@ -411,7 +411,17 @@ impl JobManager {
 				rec.state
 			)));
 		}
-		self.runtime.set_paused(&rec.container_id(), paused).await?;
+		if let Err(e) = self.runtime.set_paused(&rec.container_id(), paused).await {
+			// The container ended before the sampler noticed: a conflict, not a failure.
+			let alive = matches!(
+				self.runtime.state(&rec.container_id()).await,
+				Ok(Some(s)) if s.status != "stopped"
+			);
+			if !alive {
+				return Err(JobError::Conflict(format!("job {lease} has ended")));
+			}
+			return Err(e.into());
+		}
 		rec.state = to;
 		self.journal.put(&rec)?;
 		tracing::info!(lease, state = ?to, "job {}", if paused { "paused" } else { "resumed" });
