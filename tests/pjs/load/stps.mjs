@@ -14,6 +14,7 @@
 // only checks that every transfer landed.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { ApiPromise, WsProvider, Keyring } from '@polkadot/api';
 import { cryptoWaitReady, blake2AsU8a } from '@polkadot/util-crypto';
 import { binary, freePort, withTimeout } from '../harness.mjs';
@@ -29,20 +30,29 @@ const senders = Number(opt('--senders', smoke ? 200 : 20_000));
 const jsonOut = opt('--json', null);
 const SUBMITTERS = 8;
 
-async function connect(port) {
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    const provider = new WsProvider(`ws://127.0.0.1:${port}`, false, {}, 300_000);
-    try {
-      await withTimeout(provider.connect(), 5_000, 'connect');
-      await withTimeout(provider.isReadyOrError, 5_000, 'ready');
-      return provider;
-    } catch (e) {
-      await provider.disconnect().catch(() => {});
-      if (Date.now() > deadline) throw new Error(`node RPC never came up: ${e}`);
-      await new Promise((r) => setTimeout(r, 1_000));
-    }
+function portOpen(port) {
+  return new Promise((resolve) => {
+    const s = createConnection({ host: '127.0.0.1', port }, () => { s.destroy(); resolve(true); });
+    s.on('error', () => resolve(false));
+  });
+}
+
+/** Waits for the node's RPC port (while `alive()`), then connects a provider. */
+async function connect(port, alive = () => true) {
+  const deadline = Date.now() + 300_000;
+  while (!(await portOpen(port))) {
+    if (!alive()) throw new Error('the node exited');
+    if (Date.now() > deadline) throw new Error('node RPC never came up');
+    await new Promise((r) => setTimeout(r, 500));
   }
+  const provider = new WsProvider(`ws://127.0.0.1:${port}`, false, {}, 300_000);
+  await withTimeout(provider.connect(), 30_000, 'connect');
+  const until = Date.now() + 30_000;
+  while (!provider.isConnected) {
+    if (Date.now() > until) throw new Error('the WebSocket did not open');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return provider;
 }
 
 async function main() {
@@ -53,6 +63,7 @@ async function main() {
   // connections and a large enough request/response size for the submitters.
   const nodeArgs = [
     '--chain', 'bench', '--alice', '--validator', '--tmp', '--rpc-port', String(rpcPort),
+    '--node-key', '0000000000000000000000000000000000000000000000000000000000000001',
     '--port', String(p2pPort), '--no-mdns', '--no-telemetry', '--no-prometheus',
     '--pool-limit', String(Math.max(senders + 1_000, 8_192)), '--pool-kbytes', '204800',
     '--rpc-max-connections', '1000', '--rpc-max-subscriptions-per-connection', '100000',
@@ -66,7 +77,8 @@ async function main() {
   const exited = new Promise((resolve) => node.on('exit', (code) => resolve(code)));
   let api;
   try {
-    const provider = await connect(rpcPort);
+    const provider = await connect(rpcPort, () => node.exitCode === null)
+      .catch((e) => { throw new Error(`${e.message}\n${logs.join('')}`); });
     api = await ApiPromise.create({ provider });
     console.log(`bench chain up after ${((Date.now() - t0) / 1000).toFixed(1)} s (genesis with the senders)`);
 
