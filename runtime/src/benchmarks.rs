@@ -4,6 +4,8 @@
 frame_benchmarking::define_benchmarks!(
 	[frame_benchmarking::baseline, Baseline::<Runtime>]
 	[frame_system, SystemBench::<Runtime>]
+	[frame_system_extensions, SystemExtensionsBench::<Runtime>]
+	[pallet_transaction_payment, TransactionPayment]
 	[pallet_balances, Balances]
 	[pallet_timestamp, Timestamp]
 	[pallet_utility, Utility]
@@ -16,3 +18,4 @@ frame_benchmarking::define_benchmarks!(
 
 impl frame_system_benchmarking::Config for crate::Runtime {}
 impl frame_benchmarking::baseline::Config for crate::Runtime {}
+impl pallet_transaction_payment::BenchmarkConfig for crate::Runtime {}

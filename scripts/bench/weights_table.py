@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Prints a Markdown table of a generated weights.rs (the `SubstrateWeight` impl):
-call, base time, time per component, reads, writes, proof size."""
+"""Prints a Markdown table of a generated weights.rs: call, base time, time per component,
+reads, writes, proof size. Reads our template (`impl WeightInfo for SubstrateWeight<T>`) and
+FRAME's default one (`impl pallet_x::WeightInfo for WeightInfo<T>`)."""
 import re
 import sys
 
 text = open(sys.argv[1]).read()
-impl = text.split("impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T>", 1)[1]
-impl = impl.split("impl WeightInfo for ()", 1)[0]
+head = re.search(r"impl<T: frame_system::Config> [\w:]*WeightInfo for (SubstrateWeight|WeightInfo)<T> \{", text)
+impl = text[head.end():].split("impl WeightInfo for ()", 1)[0]
 print("| call | base time (µs) | per component (µs) | reads | writes | proof (bytes) |")
 print("|---|---|---|---|---|---|")
 for m in re.finditer(r"fn (\w+)\(([^)]*)\) -> Weight \{(.*?)\n\t\}", impl, re.S):

@@ -543,7 +543,11 @@ impl JobManager {
 					self.release(&mut rec, false).await;
 				},
 				None => {
-					if self.runtime.state(&rec.container_id()).await.ok().flatten().is_none()
+					// Asking the runtime costs a process per job and tick: only when the
+					// job's cgroup is gone may the container have vanished without an exit.
+					let cgroup_alive = rec.cgroup.as_ref().is_some_and(|c| c.exists());
+					if !cgroup_alive
+						&& self.runtime.state(&rec.container_id()).await.ok().flatten().is_none()
 						&& shim::read_exit(&exit_file(&dir)).is_none()
 					{
 						rec.meter.record(sample, now, true);

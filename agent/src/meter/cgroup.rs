@@ -62,6 +62,17 @@ pub enum CgroupLocation {
 	},
 }
 
+impl CgroupLocation {
+	/// Whether the job's cgroup still exists (the kernel removes it once the runtime deleted
+	/// the container; while it exists the container has not vanished).
+	pub fn exists(&self) -> bool {
+		match self {
+			CgroupLocation::V1 { cpuacct, .. } => cpuacct.exists(),
+			CgroupLocation::V2 { dir } => dir.exists(),
+		}
+	}
+}
+
 /// One reading of a job's cgroup.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CgroupSample {
