@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
-# `make bench`: builds `uranus-node` with runtime benchmarks and regenerates the weights of our
-# pallets from frame-benchmarking runs on this machine (Wasm, compiled execution).
+# `make bench`: every performance figure of Uranus, measured on this machine, into
+# docs/benchmarks.md (figures, machine, commit, exact commands):
 #
-#   scripts/bench.sh          full run: writes pallets/*/src/weights.rs and docs/benchmarks.md
-#   scripts/bench.sh smoke    2 steps, 1 repeat, output under $CARGO_TARGET_DIR/bench-smoke
-#   BENCH_PALLETS="registry" scripts/bench.sh   only these pallets (the report lists only them)
+#  1. frame-benchmarking of our pallets (dpos, poc, registry, market) → pallets/*/src/weights.rs
+#  2. frame-benchmarking of the FRAME parts every transaction pays for (balances, the system
+#     transaction extensions, transaction payment) → runtime/src/weights/
+#  3. `benchmark overhead` (block and extrinsic base weights) and `benchmark storage` (read and
+#     write weights of a populated ParityDB) → runtime/src/weights/
+#  4. a release node rebuilt with those weights; the sTPS load (20,000 transfers on the bench
+#     chain) and the metering load (1,000 leases × 3 reports)
+#  5. the agent: start latency against raw `runc run`, CPU overhead while metering 50 jobs
+#
+#   scripts/bench.sh          full run (~1 h after the builds)
+#   scripts/bench.sh smoke    2 steps, 1 repeat, small loads; output under $CARGO_TARGET_DIR/bench-smoke
+#   BENCH_PALLETS="registry" BENCH_PARTS="pallets" BENCH_REPORT=/tmp/part.md scripts/bench.sh
+#       a subset (parts: pallets frame overhead storage load agent) into its own report
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -12,17 +22,23 @@ scripts/setup.sh
 
 mode=${1:-full}
 case "$mode" in
-  full) steps=5; repeat=3; out_dir="" ;;
-  smoke) steps=2; repeat=1; out_dir="$CARGO_TARGET_DIR/bench-smoke"; mkdir -p "$out_dir" ;;
+  full) steps=5; repeat=3; out_dir=""; stps_args=(); metering_args=(); overhead_args=(--warmup 10 --repeat 100) ;;
+  smoke) steps=2; repeat=1; out_dir="$CARGO_TARGET_DIR/bench-smoke"; mkdir -p "$out_dir"
+    stps_args=(--senders 2000); metering_args=(--leases 100 --reports 2); overhead_args=(--warmup 1 --repeat 10) ;;
   *) echo "usage: $0 [full|smoke]" >&2; exit 2 ;;
 esac
+parts=" ${BENCH_PARTS:-pallets frame overhead storage load agent} "
+has() { [[ "$parts" == *" $1 "* ]]; }
+weights_dir="runtime/src/weights"
+[ "$mode" = smoke ] && weights_dir="$out_dir/runtime-weights"
+mkdir -p "$weights_dir"
 
 echo "==> cargo build --release -p uranus-node --features runtime-benchmarks"
 cargo build --release --locked -p uranus-node --features runtime-benchmarks
 bench_bin="$CARGO_TARGET_DIR/release/uranus-node-bench"
 cp "$CARGO_TARGET_DIR/release/uranus-node" "$bench_bin"
 
-report="docs/benchmarks.md"
+report="${BENCH_REPORT:-docs/benchmarks.md}"
 [ "$mode" = smoke ] && report="$out_dir/benchmarks.md"
 mkdir -p "$(dirname "$report")"
 {
@@ -32,31 +48,130 @@ mkdir -p "$(dirname "$report")"
   echo
   echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')."
   echo
+  cat scripts/bench/notes.md
+  echo
 } > "$report"
 
-for pallet in ${BENCH_PALLETS:-dpos poc registry market}; do
-  target="pallets/$pallet/src/weights.rs"
-  [ "$mode" = smoke ] && target="$out_dir/${pallet}_weights.rs"
-  cmd=("$bench_bin" benchmark pallet --chain dev --pallet "pallet_$pallet" --extrinsic '*'
-       --steps "$steps" --repeat "$repeat" --wasm-execution compiled --heap-pages 8192
-       --template scripts/bench/weight-template.hbs --output "$target")
+# One `benchmark pallet` run and its table in the report.
+bench_pallet() { # pallet target template-args...
+  local pallet=$1 target=$2; shift 2
+  local cmd=("$bench_bin" benchmark pallet --chain dev --pallet "$pallet" --extrinsic '*'
+    --steps "$steps" --repeat "$repeat" --wasm-execution compiled --heap-pages 8192 "$@" --output "$target")
   echo "==> ${cmd[*]}"
-  t0=$(date +%s)
+  local t0; t0=$(date +%s)
   "${cmd[@]}" 2>&1 | tee "/tmp/uranus-bench-$pallet.log"
   {
-    echo "## pallet_$pallet ($(( $(date +%s) - t0 )) s)"
+    echo "### $pallet ($(( $(date +%s) - t0 )) s)"
     echo
     echo '```text'
-    echo "uranus-node benchmark pallet --chain dev --pallet pallet_$pallet --extrinsic '*' --steps $steps --repeat $repeat --wasm-execution compiled --heap-pages 8192 --template scripts/bench/weight-template.hbs --output $target"
+    echo "uranus-node ${cmd[*]:1}"
     echo '```'
     echo
     python3 scripts/bench/weights_table.py "$target"
     echo
   } >> "$report"
-done
+}
 
-cat scripts/bench/notes.md >> "$report"
-echo >> "$report"
+if has pallets; then
+  echo "## Our pallets (frame-benchmarking, Wasm, compiled)" >> "$report"; echo >> "$report"
+  for pallet in ${BENCH_PALLETS:-dpos poc registry market}; do
+    target="pallets/$pallet/src/weights.rs"
+    [ "$mode" = smoke ] && target="$out_dir/${pallet}_weights.rs"
+    bench_pallet "pallet_$pallet" "$target" --template scripts/bench/weight-template.hbs
+  done
+fi
+
+if has frame; then
+  echo "## FRAME pallets on every transaction's path (runtime/src/weights/)" >> "$report"; echo >> "$report"
+  for pallet in pallet_balances frame_system_extensions pallet_transaction_payment; do
+    bench_pallet "$pallet" "$weights_dir/$pallet.rs" --header scripts/bench/header.txt
+  done
+fi
+
+if has overhead; then
+  cmd=("$bench_bin" benchmark overhead --chain dev --database paritydb --weight-path "$weights_dir"
+       --header scripts/bench/header.txt "${overhead_args[@]}")
+  echo "==> ${cmd[*]}"
+  "${cmd[@]}" 2>&1 | tee /tmp/uranus-bench-overhead.log
+  # The generated files name sp_weights, which the runtime reaches through frame_support.
+  sed -i 's/sp_weights::/frame_support::weights::/g; s/use sp_core::parameter_types;/use frame_support::parameter_types;/' \
+    "$weights_dir/block_weights.rs" "$weights_dir/extrinsic_weights.rs"
+  {
+    echo "## Block and extrinsic base weights (\`benchmark overhead\`, ParityDB)"
+    echo
+    echo '```text'
+    echo "uranus-node ${cmd[*]:1}"
+    for w in block extrinsic; do
+      echo "$w (ns):"
+      grep -hE '^\s*/// +(Min, Max|Average|Median|Std-Dev)' "$weights_dir/${w}_weights.rs" | sed -E 's#^\s*/// *#  #'
+    done
+    echo '```'
+    echo
+  } >> "$report"
+fi
+
+if has storage; then
+  # A populated database: the bench chain (20,000 funded senders) after a few blocks.
+  db=$(mktemp -d /tmp/uranus-bench-db.XXXXXX)
+  "$bench_bin" --chain bench --alice --validator --base-path "$db" --database paritydb \
+    --node-key 0000000000000000000000000000000000000000000000000000000000000001 \
+    --rpc-port 0 --port 0 --no-prometheus --no-mdns --no-telemetry --offchain-worker never \
+    > "$db.log" 2>&1 &
+  node_pid=$!
+  until grep -q 'Imported #5' "$db.log"; do sleep 2; kill -0 $node_pid; done
+  kill -INT $node_pid; wait $node_pid || true
+  cmd=("$bench_bin" benchmark storage --chain bench --base-path "$db" --database paritydb
+       --state-version 1 --weight-path "$weights_dir" --header scripts/bench/header.txt --warmups 1 --batch-size 1000)
+  echo "==> ${cmd[*]}"
+  "${cmd[@]}" 2>&1 | tee /tmp/uranus-bench-storage.log
+  sed -i 's/sp_weights::/frame_support::weights::/g; s/use sp_core::parameter_types;/use frame_support::parameter_types;/' \
+    "$weights_dir/paritydb_weights.rs"
+  {
+    echo "## Database weights (\`benchmark storage\`, ParityDB, bench chain state)"
+    echo
+    echo '```text'
+    echo "uranus-node ${cmd[*]:1}"
+    grep -E 'read:|write:' "$weights_dir/paritydb_weights.rs" | sed 's/^ *//'
+    echo '```'
+    echo
+  } >> "$report"
+  rm -rf "$db"
+fi
+
+if has load; then
+  echo "==> cargo build --release -p uranus-node (with the new weights)"
+  cargo build --release --locked -p uranus-node
+  (cd tests/pjs && npm ci --no-audit --no-fund --loglevel=error)
+  for load in stps metering; do
+    json="$CARGO_TARGET_DIR/bench-$load.json"
+    if [ "$load" = stps ]; then extra=("${stps_args[@]}"); else extra=("${metering_args[@]}"); fi
+    echo "==> node load/$load.mjs ${extra[*]}"
+    (cd tests/pjs && node "load/$load.mjs" "${extra[@]}" --json "$json") 2>&1 | grep -vE 'REGISTRY|API/INIT' | tee "/tmp/uranus-bench-$load.log"
+    {
+      echo "## Load: \`cd tests/pjs && node load/$load.mjs ${extra[*]}\`"
+      echo
+      echo '```text'
+      grep -E "^(block #|$load:|submitted|signed|bench chain|[0-9]+ (providers|leases))" "/tmp/uranus-bench-$load.log"
+      echo '```'
+      echo
+    } >> "$report"
+  done
+fi
+
+if has agent; then
+  for b in start_latency metering_overhead; do
+    echo "==> cargo bench -p uranus-agent --bench $b"
+    cargo bench --locked -p uranus-agent --bench "$b" 2>&1 | tee "/tmp/uranus-bench-$b.log"
+    {
+      echo "## Agent: \`cargo bench -p uranus-agent --bench $b\`"
+      echo
+      echo '```text'
+      grep -E '^(start latency|ratio|agent CPU|GET|[0-9]+ jobs)' "/tmp/uranus-bench-$b.log"
+      echo '```'
+      echo
+    } >> "$report"
+  done
+fi
 
 echo "==> $bench_bin benchmark machine --chain dev --allow-fail"
 {

@@ -273,7 +273,7 @@ fn a_leaving_provider_is_left_alone() {
 mod leases {
 	use super::*;
 	use crate::leases::LeaseAction;
-	use pallet_market::{Prices, Usage};
+	use pallet_market::{LeaseState, Prices, Usage};
 	use uranus_primitives::agent::{
 		JobRequest, JobState, JobStatus, MeteringReport, ResourceLimits,
 	};
@@ -481,6 +481,93 @@ mod leases {
 				},
 				other => panic!("unexpected {other:?}"),
 			}
+		});
+	}
+
+	#[test]
+	fn a_paused_lease_freezes_its_job_and_a_top_up_thaws_it() {
+		let (mut ext, env) = env(true);
+		let running = status(JobState::Running, None);
+		let paused = status(JobState::Paused, None);
+		let to_json = |v: &JobStatus| serde_json::to_vec(v).unwrap();
+		// Run 1: the lease is paused on chain: the job is frozen; the sample is not new.
+		expect(&env, "GET", "/v1/jobs/0", vec![], to_json(&running));
+		expect(&env, "POST", "/v1/jobs/0/pause", vec![], to_json(&paused));
+		expect(
+			&env,
+			"GET",
+			"/v1/jobs/0/metering",
+			vec![],
+			serde_json::to_vec(&report(2, false)).unwrap(),
+		);
+		expect(&env, "GET", "/v1/jobs", vec![], serde_json::to_vec(&vec![paused.clone()]).unwrap());
+		// Run 2: the owner topped up: the job is thawed.
+		expect(&env, "GET", "/v1/jobs/0", vec![], to_json(&paused));
+		expect(&env, "POST", "/v1/jobs/0/resume", vec![], to_json(&running));
+		expect(
+			&env,
+			"GET",
+			"/v1/jobs/0/metering",
+			vec![],
+			serde_json::to_vec(&report(2, false)).unwrap(),
+		);
+		expect(
+			&env,
+			"GET",
+			"/v1/jobs",
+			vec![],
+			serde_json::to_vec(&vec![running.clone()]).unwrap(),
+		);
+		ext.execute_with(|| {
+			configure(&token_config());
+			registered_with_one_slice(&env);
+			local::set_machine(0);
+			let p = RuntimeOrigin::signed(provider());
+			assert_ok!(Registry::publish_image(
+				p.clone(),
+				BoundedVec::truncate_from(b"127.0.0.1:5000/busybox".to_vec()),
+				BoundedVec::truncate_from(b"1.36".to_vec()),
+				IMAGE,
+				1_000,
+				ResourceSpec::default(),
+				0
+			));
+			assert_ok!(Registry::verify_image(RuntimeOrigin::root(), IMAGE, true));
+			let prices = Prices {
+				cpu_core_second: 1_000,
+				memory_gib_second: 100,
+				network_mib: 10,
+				storage_gib_second: 1,
+			};
+			assert_ok!(Market::set_base_prices(RuntimeOrigin::root(), prices));
+			// 10 of 100 blocks (30 s) prepaid: 601 per second at worst, 18,030 in all.
+			assert_ok!(Market::place_order(
+				p.clone(),
+				IMAGE,
+				job_spec(),
+				BoundedVec::new(),
+				1,
+				100,
+				10,
+				prices,
+				BoundedVec::new(),
+				false
+			));
+			assert_ok!(Market::ack_lease(p.clone(), 0));
+			// 15 core-seconds charged: 3,030 left < 5 blocks (9,015): paused.
+			let heavy = Usage {
+				cpu_micros: 15_000_000,
+				memory_byte_seconds: 0,
+				net_bytes: 0,
+				wall_millis: 0,
+			};
+			assert_ok!(Market::report_metering(p.clone(), 0, 2, heavy));
+			assert_eq!(pallet_market::Leases::<Test>::get(0).unwrap().state, LeaseState::Paused);
+			assert_eq!(ocw(1), Ok(Outcome::Idle));
+			assert_ok!(Market::top_up(p.clone(), 0, 90));
+			assert_eq!(pallet_market::Leases::<Test>::get(0).unwrap().state, LeaseState::Running);
+			System::set_block_number(2);
+			assert_eq!(ocw(2), Ok(Outcome::Idle));
 		});
 	}
 }

@@ -64,5 +64,5 @@ impl pallet_market::Config for Runtime {
 	type LowEscrowBlocks = ConstU32<5>;
 	type DisputeWindow = DisputeWindow;
 	type DisputeOrigin = frame_system::EnsureRoot<AccountId>;
-	type WeightInfo = ();
+	type WeightInfo = pallet_market::weights::SubstrateWeight<Runtime>;
 }
