@@ -102,7 +102,10 @@ export async function scanBlocks(api, from, target, count, timeoutMs = 20 * 60_0
   let total = 0;
   let n = from + 1;
   const deadline = Date.now() + timeoutMs;
+  // Block 0 has no timestamp: the first block then counts as one slot long.
+  const slotMs = api.consts.babe.expectedBlockTime.toNumber();
   let previous = await tsAt(from);
+  let startTimestamp = previous;
   while (total < target && Date.now() < deadline) {
     const best = (await api.rpc.chain.getHeader()).number.toNumber();
     if (n > best) { await new Promise((r) => setTimeout(r, 500)); continue; }
@@ -110,6 +113,7 @@ export async function scanBlocks(api, from, target, count, timeoutMs = 20 * 60_0
     const [events, weight, now] = await Promise.all([at.query.system.events(), at.query.system.blockWeight(), at.query.timestamp.now()]);
     await onBlock(events);
     const hits = count(events);
+    if (previous === 0) previous = startTimestamp = now.toNumber() - slotMs;
     const fullness = Number(weight.normal.refTime.toBigInt() * 10_000n / maxNormal) / 100;
     const seconds = (now.toNumber() - previous) / 1000;
     blocks.push({ number: n, hits, fullness, timestamp: now.toNumber(), seconds, perSecond: seconds > 0 ? hits / seconds : 0 });
@@ -117,10 +121,11 @@ export async function scanBlocks(api, from, target, count, timeoutMs = 20 * 60_0
     total += hits;
     n++;
   }
-  return { blocks, total };
+  return { blocks, total, startTimestamp };
 }
 
-/** Peak and sustained rates and fullness of the blocks holding hits. */
+/** Peak and sustained rates and fullness of the blocks holding hits (`startTimestamp`: the
+ * time the first scanned block counts from, as `scanBlocks` returns it). */
 export function summarize(blocks, startTimestamp) {
   const loaded = blocks.filter((b) => b.hits > 0);
   const total = loaded.reduce((s, b) => s + b.hits, 0);

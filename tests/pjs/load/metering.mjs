@@ -113,16 +113,15 @@ async function main() {
       }
     }
     head = (await api.rpc.chain.getHeader()).number.toNumber();
-    const startTs = (await (await api.at(await api.rpc.chain.getBlockHash(head))).query.timestamp.now()).toNumber();
     t = Date.now();
     const rejected = await submitAll(chain.rpcPort, reports);
     console.log(`submitted ${reports.length - rejected} reports in ${((Date.now() - t) / 1000).toFixed(1)} s (${rejected} rejected)`);
     const charged = (events) => events.filter((e) => api.events.market.Charged.is(e.event)).length;
-    const { blocks } = await scanBlocks(api, head, reports.length - rejected, charged);
+    const { blocks, startTimestamp } = await scanBlocks(api, head, reports.length - rejected, charged);
     for (const b of blocks.filter((x) => x.hits > 0)) {
       console.log(`block #${b.number}: ${b.hits} reports accepted, ${b.fullness.toFixed(2)} % of normal weight, ${b.seconds.toFixed(1)} s`);
     }
-    const s = summarize(blocks, startTs);
+    const s = summarize(blocks, startTimestamp);
     console.log(`metering: ${s.total}/${reports.length} reports from ${N} leases in ${s.blocks} blocks, max ${s.maxPerBlock}/block `
       + `(${s.maxFullness.toFixed(2)} % of normal weight), peak ${s.peakPerSecond}/s, sustained ${s.sustainedPerSecond}/s; `
       + `${s.fullBlocks} blocks ≥ 90 % full`);

@@ -45,17 +45,16 @@ async function main() {
     console.log(`signed ${senders} transfers in ${((Date.now() - ts) / 1000).toFixed(1)} s`);
 
     const start = (await api.rpc.chain.getHeader()).number.toNumber();
-    const startTs = (await (await api.at(await api.rpc.chain.getBlockHash(start))).query.timestamp.now()).toNumber();
     const tSubmit = Date.now();
     const rejected = await submitAll(chain.rpcPort, signed);
     console.log(`submitted ${senders - rejected} in ${((Date.now() - tSubmit) / 1000).toFixed(1)} s (${rejected} rejected)`);
 
     const transfers = (events) => events.filter((e) => e.phase.isApplyExtrinsic && api.events.balances.Transfer.is(e.event)).length;
-    const { blocks } = await scanBlocks(api, start, senders - rejected, transfers);
+    const { blocks, startTimestamp } = await scanBlocks(api, start, senders - rejected, transfers);
     for (const b of blocks.filter((x) => x.hits > 0)) {
       console.log(`block #${b.number}: ${b.hits} transfers, ${b.fullness.toFixed(2)} % of normal weight, ${b.seconds.toFixed(1)} s, ${b.perSecond.toFixed(0)} TPS`);
     }
-    const s = summarize(blocks, startTs);
+    const s = summarize(blocks, startTimestamp);
     console.log(`stps: ${s.total}/${senders} transfers in ${s.blocks} blocks, max ${s.maxPerBlock}/block; `
       + `peak ${s.peakPerSecond} TPS, sustained ${s.sustainedPerSecond} TPS over ${s.spanSeconds.toFixed(1)} s; `
       + `${s.fullBlocks} blocks ≥ 90 % full (avg ${s.avgFullnessOfFullBlocks} %)`);
