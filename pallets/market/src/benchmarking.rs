@@ -10,7 +10,7 @@ use frame_support::{
 	traits::{fungible::Mutate, EnsureOrigin, Get, Hooks},
 	BoundedVec,
 };
-use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
+use frame_system::RawOrigin;
 use pallet_registry::{HardwareProfile, Pallet as Registry, ProviderMeta};
 use sp_runtime::Perbill;
 use uranus_primitives::compute::ResourceSpec;
@@ -181,6 +181,21 @@ fn usage(seconds: u64) -> Usage {
 	}
 }
 
+/// A lease that ran and completed (charged for 5 s): (user, lease).
+fn completed<T: Config>() -> Result<(T::AccountId, LeaseId), BenchmarkError> {
+	let (user, p, lease) = running::<T>(1_000)?;
+	Market::<T>::complete_lease(
+		RawOrigin::Signed(p).into(),
+		lease,
+		1,
+		usage(5),
+		0,
+		BoundedVec::new(),
+	)
+	.map_err(|_| BenchmarkError::Stop("complete"))?;
+	Ok((user, lease))
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -321,16 +336,7 @@ mod benchmarks {
 	#[benchmark]
 	fn rate_lease() -> Result<(), BenchmarkError> {
 		setup::<T>()?;
-		let (user, p, lease) = running::<T>(1_000)?;
-		Market::<T>::complete_lease(
-			RawOrigin::Signed(p).into(),
-			lease,
-			1,
-			usage(5),
-			0,
-			BoundedVec::new(),
-		)
-		.map_err(|_| BenchmarkError::Stop("complete"))?;
+		let (user, lease) = completed::<T>()?;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(user), lease, 5);
 		assert_eq!(Leases::<T>::get(lease).and_then(|l| l.rating), Some(5));
@@ -340,16 +346,7 @@ mod benchmarks {
 	#[benchmark]
 	fn dispute_lease() -> Result<(), BenchmarkError> {
 		setup::<T>()?;
-		let (user, p, lease) = running::<T>(1_000)?;
-		Market::<T>::complete_lease(
-			RawOrigin::Signed(p).into(),
-			lease,
-			1,
-			usage(5),
-			0,
-			BoundedVec::new(),
-		)
-		.map_err(|_| BenchmarkError::Stop("complete"))?;
+		let (user, lease) = completed::<T>()?;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(user), lease, u128::MAX);
 		assert!(matches!(Leases::<T>::get(lease).map(|l| l.dispute), Some(Dispute::Open { .. })));
@@ -360,16 +357,7 @@ mod benchmarks {
 	#[benchmark]
 	fn resolve_dispute() -> Result<(), BenchmarkError> {
 		setup::<T>()?;
-		let (user, p, lease) = running::<T>(1_000)?;
-		Market::<T>::complete_lease(
-			RawOrigin::Signed(p).into(),
-			lease,
-			1,
-			usage(5),
-			0,
-			BoundedVec::new(),
-		)
-		.map_err(|_| BenchmarkError::Stop("complete"))?;
+		let (user, lease) = completed::<T>()?;
 		Market::<T>::dispute_lease(RawOrigin::Signed(user).into(), lease, u128::MAX)
 			.map_err(|_| BenchmarkError::Stop("dispute"))?;
 		let origin =
