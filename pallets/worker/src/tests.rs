@@ -323,6 +323,20 @@ mod leases {
 		}
 	}
 
+	/// `p` publishes the busybox image (no fee) and the verifier accepts it.
+	fn publish_verified_image(p: RuntimeOrigin) {
+		assert_ok!(Registry::publish_image(
+			p,
+			BoundedVec::truncate_from(b"127.0.0.1:5000/busybox".to_vec()),
+			BoundedVec::truncate_from(b"1.36".to_vec()),
+			IMAGE,
+			1_000,
+			ResourceSpec::default(),
+			0
+		));
+		assert_ok!(Registry::verify_image(RuntimeOrigin::root(), IMAGE, true));
+	}
+
 	fn expect(env: &Env, method: &str, path: &str, body: Vec<u8>, response: Vec<u8>) {
 		let mut headers = vec![("Authorization".into(), "Bearer s3cret".into())];
 		if !body.is_empty() {
@@ -402,16 +416,7 @@ mod leases {
 			registered_with_one_slice(&env);
 			local::set_machine(0);
 			let p = RuntimeOrigin::signed(provider());
-			assert_ok!(Registry::publish_image(
-				p.clone(),
-				BoundedVec::truncate_from(b"127.0.0.1:5000/busybox".to_vec()),
-				BoundedVec::truncate_from(b"1.36".to_vec()),
-				IMAGE,
-				1_000,
-				ResourceSpec::default(),
-				0
-			));
-			assert_ok!(Registry::verify_image(RuntimeOrigin::root(), IMAGE, true));
+			publish_verified_image(p.clone());
 			assert_ok!(Market::place_order(
 				p.clone(),
 				IMAGE,
@@ -523,16 +528,7 @@ mod leases {
 			registered_with_one_slice(&env);
 			local::set_machine(0);
 			let p = RuntimeOrigin::signed(provider());
-			assert_ok!(Registry::publish_image(
-				p.clone(),
-				BoundedVec::truncate_from(b"127.0.0.1:5000/busybox".to_vec()),
-				BoundedVec::truncate_from(b"1.36".to_vec()),
-				IMAGE,
-				1_000,
-				ResourceSpec::default(),
-				0
-			));
-			assert_ok!(Registry::verify_image(RuntimeOrigin::root(), IMAGE, true));
+			publish_verified_image(p.clone());
 			let prices = Prices {
 				cpu_core_second: 1_000,
 				memory_gib_second: 100,
