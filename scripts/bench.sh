@@ -8,7 +8,7 @@
 #  3. `benchmark overhead` (block and extrinsic base weights) and `benchmark storage` (read and
 #     write weights of a populated ParityDB) → runtime/src/weights/
 #  4. a release node rebuilt with those weights; the sTPS load (20,000 transfers on the bench
-#     chain) and the metering load (1,000 leases × 3 reports)
+#     chain) and the metering load (2,000 leases × 4 reports)
 #  5. the agent: start latency against raw `runc run`, CPU overhead while metering 50 jobs
 #
 #   scripts/bench.sh          full run (~1 h after the builds)
@@ -151,7 +151,7 @@ if has load; then
       echo "## Load: \`cd tests/pjs && node load/$load.mjs ${extra[*]}\`"
       echo
       echo '```text'
-      grep -E "^(block #|$load:|submitted|signed|bench chain|[0-9]+ (providers|leases))" "/tmp/uranus-bench-$load.log"
+      grep -E "^(block #|$load:|submitted|signed|bench chain|[0-9]+ (providers|leases|heartbeats))" "/tmp/uranus-bench-$load.log"
       echo '```'
       echo
     } >> "$report"

@@ -17,6 +17,8 @@ if [ -x "$URANUS_NODE" ]; then
   (cd tests/pjs && npm ci --no-audit --no-fund --loglevel=error && npm test) 2>&1 | tee /tmp/uranus-pjs-test.log || status=1
   echo "==> sTPS load harness, smoke mode (tests/pjs/load/stps.mjs --smoke)"
   (cd tests/pjs && node load/stps.mjs --smoke) 2>&1 | tee /tmp/uranus-stps-smoke.log || status=1
+  echo "==> metering load harness, smoke mode (tests/pjs/load/metering.mjs --smoke)"
+  (cd tests/pjs && node load/metering.mjs --smoke) 2>&1 | grep -vE 'REGISTRY|API/INIT' | tee /tmp/uranus-metering-smoke.log || status=1
 else
   echo "uranus-node was not built: skipping polkadot.js tests" >&2
   status=1
@@ -52,6 +54,7 @@ echo "==> summary"
 grep -E '^test result:' /tmp/uranus-cargo-test.log || true
 grep -E '^# (tests|pass|fail)' /tmp/uranus-pjs-test.log || true
 grep -E '^stps' /tmp/uranus-stps-smoke.log || true
+grep -E '^metering' /tmp/uranus-metering-smoke.log || true
 echo "zombienet: $zn_pass passed, $zn_fail failed"
 echo "total test time: $(( $(date +%s) - start )) s"
 exit $status

@@ -76,7 +76,7 @@ pub mod pallet {
 	use pallet_poc::{ContributionHooks, LeaseOutcome, Scheduler};
 	use pallet_registry::ContainerState;
 	use sp_runtime::{
-		traits::{AccountIdConversion, Saturating, UniqueSaturatedInto, Zero},
+		traits::{AccountIdConversion, One, Saturating, UniqueSaturatedInto, Zero},
 		Perbill,
 	};
 	use uranus_primitives::compute::{ContainerId, ResourceSpec};
@@ -173,6 +173,13 @@ pub mod pallet {
 		/// Most leases timing out (ack or duration) at one block.
 		#[pallet::constant]
 		type MaxDeadlinesPerBlock: Get<u32>;
+
+		/// How many following blocks a deadline may move to when its own block already holds
+		/// [`Config::MaxDeadlinesPerBlock`]: a burst of up to `MaxDeadlinesPerBlock ×
+		/// (DeadlineSpill + 1)` leases assigned (or started) in one block is taken, each lease
+		/// at most `DeadlineSpill` blocks later than its nominal deadline.
+		#[pallet::constant]
+		type DeadlineSpill: Get<u32>;
 
 		/// Longest result digest / URI.
 		#[pallet::constant]
@@ -328,7 +335,7 @@ pub mod pallet {
 		/// The report's sequence number is not above the last accepted one, or a counter went
 		/// down.
 		StaleReport,
-		/// Too many leases have a deadline at that block.
+		/// Too many leases have a deadline at that block and the `DeadlineSpill` blocks after it.
 		TooManyDeadlines,
 		/// The order made `MaxReplicas` leases already.
 		TooManyLeases,
@@ -359,7 +366,10 @@ pub mod pallet {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let deadlines = Self::process_deadlines(now);
 			let matched = Self::match_waiting(now);
+			// Each re-scheduled lease and each replica of the matched order files a deadline.
+			let filed = deadlines.saturating_add(matched.saturating_mul(T::MaxReplicas::get()));
 			<T as Config>::WeightInfo::on_initialize(deadlines, matched)
+				.saturating_add(Self::spill_weight(filed))
 		}
 	}
 
@@ -371,7 +381,8 @@ pub mod pallet {
 		/// case of `prepaid_blocks` (≤ `max_blocks`; top up later with [`Pallet::top_up`]) and
 		/// matches at once.
 		#[pallet::call_index(0)]
-		#[pallet::weight(<T as Config>::WeightInfo::place_order(*replicas))]
+		#[pallet::weight(<T as Config>::WeightInfo::place_order(*replicas)
+			.saturating_add(Pallet::<T>::spill_weight(*replicas)))]
 		pub fn place_order(
 			origin: OriginFor<T>,
 			image: [u8; 32],
@@ -448,6 +459,8 @@ pub mod pallet {
 		/// The provider's worker acknowledges lease `lease`: its job started. The image fee
 		/// goes to the publisher.
 		#[pallet::call_index(1)]
+		#[pallet::weight(<T as Config>::WeightInfo::ack_lease()
+			.saturating_add(Pallet::<T>::spill_weight(1)))]
 		pub fn ack_lease(origin: OriginFor<T>, lease: LeaseId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut l = Leases::<T>::get(lease).ok_or(Error::<T>::UnknownLease)?;
@@ -455,8 +468,7 @@ pub mod pallet {
 			ensure!(l.state == LeaseState::Assigned, Error::<T>::WrongState);
 			let mut order = Orders::<T>::get(l.order).ok_or(Error::<T>::UnknownOrder)?;
 			let now = frame_system::Pallet::<T>::block_number();
-			let ends_at = now.saturating_add(order.max_blocks);
-			Self::add_deadline(ends_at, lease)?;
+			let ends_at = Self::add_deadline(now.saturating_add(order.max_blocks), lease)?;
 			let paid = Self::pay(&l.user, &l.publisher, l.image_fee, &mut order)?;
 			l.state = LeaseState::Running;
 			l.ends_at = Some(ends_at);
@@ -515,6 +527,8 @@ pub mod pallet {
 		/// The provider's worker reports that lease `lease` cannot run on its side (image pull
 		/// failed, container lost): the replica is re-scheduled and the provider penalised.
 		#[pallet::call_index(4)]
+		#[pallet::weight(<T as Config>::WeightInfo::fail_lease()
+			.saturating_add(Pallet::<T>::spill_weight(1)))]
 		pub fn fail_lease(origin: OriginFor<T>, lease: LeaseId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let l = Leases::<T>::get(lease).ok_or(Error::<T>::UnknownLease)?;
@@ -885,9 +899,27 @@ pub mod pallet {
 			pallet_registry::Pallet::<T>::set_container_state(id, ContainerState::Idle);
 		}
 
-		fn add_deadline(at: BlockNumberFor<T>, lease: LeaseId) -> DispatchResult {
-			Deadlines::<T>::try_mutate(at, |d| d.try_push(lease))
-				.map_err(|_| Error::<T>::TooManyDeadlines.into())
+		/// Worst-case extra reads of filing `deadlines` deadlines when blocks are full (the
+		/// benchmarks measure the first block having room).
+		pub fn spill_weight(deadlines: u32) -> Weight {
+			T::DbWeight::get()
+				.reads((T::DeadlineSpill::get() as u64).saturating_mul(deadlines as u64))
+		}
+
+		/// Files lease `lease` under the first block from `at` (at most
+		/// [`Config::DeadlineSpill`] blocks later) whose deadline list has room; returns it.
+		fn add_deadline(
+			at: BlockNumberFor<T>,
+			lease: LeaseId,
+		) -> Result<BlockNumberFor<T>, DispatchError> {
+			let mut block = at;
+			for _ in 0..=T::DeadlineSpill::get() {
+				if Deadlines::<T>::try_mutate(block, |d| d.try_push(lease)).is_ok() {
+					return Ok(block);
+				}
+				block = block.saturating_add(One::one());
+			}
+			Err(Error::<T>::TooManyDeadlines.into())
 		}
 
 		/// Matches up to `order.waiting` replicas now.
@@ -934,8 +966,7 @@ pub mod pallet {
 				let lease = NextLeaseId::<T>::get();
 				order.leases.try_push(lease).map_err(|_| Error::<T>::TooManyLeases)?;
 				NextLeaseId::<T>::put(lease.saturating_add(1));
-				let ack_by = now.saturating_add(T::AckTimeout::get());
-				Self::add_deadline(ack_by, lease)?;
+				let ack_by = Self::add_deadline(now.saturating_add(T::AckTimeout::get()), lease)?;
 				pallet_registry::Pallet::<T>::set_container_state(
 					cid,
 					ContainerState::Serving(lease),

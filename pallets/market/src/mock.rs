@@ -83,6 +83,7 @@ impl pallet_registry::Config for Test {
 
 parameter_types! {
 	pub static Sigmas: [u64; 4] = [1_000_000; 4];
+	pub static MaxDeadlines: u32 = 32;
 	pub const PotId: PalletId = PalletId(*b"ura/mkt_");
 	pub const ProtocolFee: Perbill = Perbill::from_percent(10);
 }
@@ -101,7 +102,8 @@ impl pallet_market::Config for Test {
 	type MatchWindow = ConstU64<20>;
 	type MaxReplicas = ConstU32<8>;
 	type MaxWaiting = ConstU32<16>;
-	type MaxDeadlinesPerBlock = ConstU32<32>;
+	type MaxDeadlinesPerBlock = MaxDeadlines;
+	type DeadlineSpill = ConstU32<2>;
 	type MaxResult = ConstU32<128>;
 	type MaxArgs = ConstU32<8>;
 	type MaxArgLen = ConstU32<64>;

@@ -214,6 +214,44 @@ fn an_unacknowledged_lease_moves_to_another_machine() {
 }
 
 #[test]
+fn a_burst_of_deadlines_spills_into_the_following_blocks_then_is_refused() {
+	new_test_ext().execute_with(|| {
+		// Two deadlines a block, spilling over at most two more blocks: six per burst.
+		MaxDeadlines::set(2);
+		let (m1, m2) = (provider(P1, &[], 4), provider(P2, &[], 4));
+		assert_ok!(order(6, &[], false));
+		let ack_by: Vec<u64> = (0..6).map(|l| Leases::<Test>::get(l).unwrap().ack_by).collect();
+		assert_eq!(ack_by, vec![6, 6, 7, 7, 8, 8]);
+		for block in 6..=8 {
+			assert_eq!(Deadlines::<Test>::get(block).len(), 2);
+		}
+		// A seventh lease would time out beyond the spill: the order is refused, nothing held.
+		let before = held(USER);
+		assert_noop!(order(1, &[], false), Error::<Test>::TooManyDeadlines);
+		assert_eq!(held(USER), before);
+
+		// Started in one block, the leases end at 101, 101, 102, 102, 103, 103.
+		for l in 0..6 {
+			let who = Leases::<Test>::get(l).unwrap().provider;
+			assert_ok!(Market::ack_lease(RuntimeOrigin::signed(who), l));
+		}
+		let ends: Vec<_> = (0..6).map(|l| Leases::<Test>::get(l).unwrap().ends_at).collect();
+		assert_eq!(ends, [101, 101, 102, 102, 103, 103].map(Some).to_vec());
+		// Each expires at its own block (the machines stay online until then).
+		for n in (10..=100).step_by(10) {
+			run_to(n);
+			Registry::heartbeat(RuntimeOrigin::signed(P1), m1).unwrap();
+			Registry::heartbeat(RuntimeOrigin::signed(P2), m2).unwrap();
+		}
+		run_to(101);
+		assert_eq!(Leases::<Test>::get(1).unwrap().state, LeaseState::Expired);
+		assert_eq!(Leases::<Test>::get(2).unwrap().state, LeaseState::Running);
+		run_to(103);
+		assert!((0..6).all(|l| Leases::<Test>::get(l).unwrap().state == LeaseState::Expired));
+	});
+}
+
+#[test]
 fn labels_and_spreading_limit_where_replicas_go_and_unmatched_ones_are_refunded() {
 	new_test_ext().execute_with(|| {
 		provider(P1, &["ssd"], 2);

@@ -157,6 +157,7 @@ impl pallet_market::Config for Test {
 	type MaxReplicas = ConstU32<8>;
 	type MaxWaiting = ConstU32<16>;
 	type MaxDeadlinesPerBlock = ConstU32<32>;
+	type DeadlineSpill = ConstU32<2>;
 	type MaxResult = ConstU32<128>;
 	type MaxArgs = ConstU32<8>;
 	type MaxArgLen = ConstU32<64>;

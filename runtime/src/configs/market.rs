@@ -57,7 +57,10 @@ impl pallet_market::Config for Runtime {
 	type MatchWindow = MatchWindow;
 	type MaxReplicas = ConstU32<16>;
 	type MaxWaiting = ConstU32<64>;
-	type MaxDeadlinesPerBlock = ConstU32<64>;
+	// 128 deadlines a block (≈ 4 ms of `on_initialize` at the measured 30.9 µs each); a burst
+	// spills over up to 16 following blocks: 2,176 leases assigned or started in one block.
+	type MaxDeadlinesPerBlock = ConstU32<128>;
+	type DeadlineSpill = ConstU32<16>;
 	type MaxResult = ConstU32<256>;
 	type MaxArgs = ConstU32<16>;
 	type MaxArgLen = ConstU32<256>;
