@@ -196,7 +196,7 @@ fn completed<T: Config>() -> Result<(T::AccountId, LeaseId), BenchmarkError> {
 	Ok((user, lease))
 }
 
-#[benchmarks]
+#[benchmarks(where T: pallet_poc::Config)]
 mod benchmarks {
 	use super::*;
 
@@ -300,8 +300,8 @@ mod benchmarks {
 
 	#[benchmark]
 	fn set_base_prices() -> Result<(), BenchmarkError> {
-		let origin =
-			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let origin = <T as Config>::AdminOrigin::try_successful_origin()
+			.map_err(|_| BenchmarkError::Weightless)?;
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, caps());
 		assert_eq!(BasePrices::<T>::get(), caps());
@@ -394,6 +394,12 @@ mod benchmarks {
 			for _ in 0..n {
 				provider::<T>(i);
 				i += 1;
+			}
+			// The scheduler examines at most `MaxScan` containers a call: every tier's cursor
+			// points at its newest `n` members (the machines just added), so the order finds them.
+			for t in 0..pallet_poc::TierParams::<T>::get().len() as u8 {
+				let len = pallet_poc::TierLen::<T>::get(t);
+				pallet_poc::TierCursor::<T>::insert(t, len.saturating_sub(n));
 			}
 			place::<T>(&user, n, 1_000)?;
 			left -= n;
