@@ -7,7 +7,7 @@
 //!
 //! Command:
 //! ```text
-//! /work/main/target/release/uranus-node-bench benchmark pallet --chain dev --pallet pallet_market --extrinsic * --steps 5 --repeat 3 --wasm-execution compiled --heap-pages 8192 --template scripts/bench/weight-template.hbs --output pallets/market/src/weights.rs
+//! /root/.cache/uranus/target/release/uranus-node-bench benchmark pallet --chain dev --pallet pallet_market --extrinsic * --steps 5 --repeat 3 --wasm-execution compiled --heap-pages 8192 --template scripts/bench/weight-template.hbs --output pallets/market/src/weights.rs
 //! ```
 
 #![allow(unused_parens)]
@@ -74,7 +74,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Market::NextLeaseId` (r:1 w:1)
 	/// Proof: `Market::NextLeaseId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Deadlines` (r:1 w:1)
-	/// Proof: `Market::Deadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Proof: `Market::Deadlines` (`max_values`: None, `max_size`: Some(1038), added: 3513, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Orders` (r:0 w:1)
 	/// Proof: `Market::Orders` (`max_values`: None, `max_size`: Some(5012), added: 7487, mode: `MaxEncodedLen`)
 	/// Storage: `Market::LeasesOfMachine` (r:0 w:16)
@@ -84,10 +84,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `r` is `[1, 16]`.
 	fn place_order(r: u32) -> Weight {
 		// Proof size: measured 2209 bytes, estimated 11054 bytes.
-		// Minimum execution time: 168_922 ns.
-		Weight::from_parts(453_546_418, 11054)
-			// Standard error: 1_257_343
-			.saturating_add(Weight::from_parts(66_347_317, 0).saturating_mul(r.into()))
+		// Minimum execution time: 308_087 ns.
+		Weight::from_parts(1_135_671_305, 11054)
+			// Standard error: 6_588_038
+			.saturating_add(Weight::from_parts(165_971_179, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(28_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
@@ -99,15 +99,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Market::Orders` (r:1 w:1)
 	/// Proof: `Market::Orders` (`max_values`: None, `max_size`: Some(5012), added: 7487, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Deadlines` (r:1 w:1)
-	/// Proof: `Market::Deadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
+	/// Proof: `Market::Deadlines` (`max_values`: None, `max_size`: Some(1038), added: 3513, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn ack_lease() -> Weight {
 		// Proof size: measured 5954 bytes, estimated 8477 bytes.
-		// Minimum execution time: 64_557 ns.
-		Weight::from_parts(70_365_000, 8477)
+		// Minimum execution time: 126_398 ns.
+		Weight::from_parts(224_291_000, 8477)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -121,8 +121,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	fn report_metering() -> Weight {
 		// Proof size: measured 6124 bytes, estimated 8799 bytes.
-		// Minimum execution time: 97_245 ns.
-		Weight::from_parts(102_714_000, 8799)
+		// Minimum execution time: 170_680 ns.
+		Weight::from_parts(297_278_000, 8799)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -146,8 +146,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::LeasesOfMachine` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	fn complete_lease() -> Weight {
 		// Proof size: measured 6990 bytes, estimated 8799 bytes.
-		// Minimum execution time: 160_089 ns.
-		Weight::from_parts(170_064_000, 8799)
+		// Minimum execution time: 287_079 ns.
+		Weight::from_parts(401_173_000, 8799)
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
@@ -173,8 +173,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::LeasesOfMachine` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	fn fail_lease() -> Weight {
 		// Proof size: measured 6676 bytes, estimated 8477 bytes.
-		// Minimum execution time: 88_381 ns.
-		Weight::from_parts(95_343_000, 8477)
+		// Minimum execution time: 163_948 ns.
+		Weight::from_parts(210_524_000, 8477)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
@@ -195,10 +195,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `r` is `[1, 16]`.
 	fn cancel_order(r: u32) -> Weight {
 		// Proof size: measured 5641 bytes, estimated 8477 bytes.
-		// Minimum execution time: 87_540 ns.
-		Weight::from_parts(21_077_185, 8477)
-			// Standard error: 77_716
-			.saturating_add(Weight::from_parts(61_441_013, 0).saturating_mul(r.into()))
+		// Minimum execution time: 165_420 ns.
+		Weight::from_parts(87_437_769, 8477)
+			// Standard error: 2_131_424
+			.saturating_add(Weight::from_parts(175_738_262, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -209,8 +209,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Market::BasePrices` (`max_values`: Some(1), `max_size`: Some(64), added: 559, mode: `MaxEncodedLen`)
 	fn set_base_prices() -> Weight {
 		// Proof size: measured 0 bytes, estimated 0 bytes.
-		// Minimum execution time: 4_076 ns.
-		Weight::from_parts(4_657_000, 0).saturating_add(T::DbWeight::get().writes(1_u64))
+		// Minimum execution time: 11_131 ns.
+		Weight::from_parts(23_614_000, 0).saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Market::Orders` (r:1 w:1)
 	/// Proof: `Market::Orders` (`max_values`: None, `max_size`: Some(5012), added: 7487, mode: `MaxEncodedLen`)
@@ -223,10 +223,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `r` is `[1, 16]`.
 	fn top_up(r: u32) -> Weight {
 		// Proof size: measured 5454 bytes, estimated 8477 bytes.
-		// Minimum execution time: 68_482 ns.
-		Weight::from_parts(67_287_973, 8477)
-			// Standard error: 12_351
-			.saturating_add(Weight::from_parts(6_751_593, 0).saturating_mul(r.into()))
+		// Minimum execution time: 123_812 ns.
+		Weight::from_parts(188_211_865, 8477)
+			// Standard error: 603_379
+			.saturating_add(Weight::from_parts(19_563_450, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -243,8 +243,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Poc::TierParams` (`max_values`: Some(1), `max_size`: Some(81), added: 576, mode: `MaxEncodedLen`)
 	fn rate_lease() -> Weight {
 		// Proof size: measured 1157 bytes, estimated 4086 bytes.
-		// Minimum execution time: 26_349 ns.
-		Weight::from_parts(28_652_000, 4086)
+		// Minimum execution time: 54_522 ns.
+		Weight::from_parts(101_982_000, 4086)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -256,8 +256,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(229), added: 2704, mode: `MaxEncodedLen`)
 	fn dispute_lease() -> Weight {
 		// Proof size: measured 906 bytes, estimated 4086 bytes.
-		// Minimum execution time: 55_723 ns.
-		Weight::from_parts(59_199_000, 4086)
+		// Minimum execution time: 99_717 ns.
+		Weight::from_parts(172_203_000, 4086)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -271,24 +271,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
 	fn resolve_dispute() -> Weight {
 		// Proof size: measured 1926 bytes, estimated 6196 bytes.
-		// Minimum execution time: 117_906 ns.
-		Weight::from_parts(124_415_000, 6196)
+		// Minimum execution time: 204_383 ns.
+		Weight::from_parts(373_170_000, 6196)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Market::Deadlines` (r:2 w:2)
-	/// Proof: `Market::Deadlines` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
-	/// Storage: `Market::Leases` (r:64 w:65)
+	/// Proof: `Market::Deadlines` (`max_values`: None, `max_size`: Some(1038), added: 3513, mode: `MaxEncodedLen`)
+	/// Storage: `Market::Leases` (r:128 w:129)
 	/// Proof: `Market::Leases` (`max_values`: None, `max_size`: Some(621), added: 3096, mode: `MaxEncodedLen`)
-	/// Storage: `Market::Orders` (r:5 w:5)
+	/// Storage: `Market::Orders` (r:9 w:9)
 	/// Proof: `Market::Orders` (`max_values`: None, `max_size`: Some(5012), added: 7487, mode: `MaxEncodedLen`)
-	/// Storage: `Poc::Containers` (r:64 w:64)
+	/// Storage: `Poc::Containers` (r:128 w:128)
 	/// Proof: `Poc::Containers` (`max_values`: None, `max_size`: Some(142), added: 2617, mode: `MaxEncodedLen`)
 	/// Storage: `Poc::Points` (r:1 w:0)
 	/// Proof: `Poc::Points` (`max_values`: Some(1), `max_size`: Some(40), added: 535, mode: `MaxEncodedLen`)
 	/// Storage: `Poc::TierParams` (r:1 w:0)
 	/// Proof: `Poc::TierParams` (`max_values`: Some(1), `max_size`: Some(81), added: 576, mode: `MaxEncodedLen`)
-	/// Storage: `Registry::Containers` (r:64 w:64)
+	/// Storage: `Registry::Containers` (r:128 w:128)
 	/// Proof: `Registry::Containers` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
 	/// Storage: `Market::Waiting` (r:1 w:1)
 	/// Proof: `Market::Waiting` (`max_values`: Some(1), `max_size`: Some(514), added: 1009, mode: `MaxEncodedLen`)
@@ -312,22 +312,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
 	/// Storage: `Market::NextLeaseId` (r:1 w:1)
 	/// Proof: `Market::NextLeaseId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Market::LeasesOfMachine` (r:0 w:65)
+	/// Storage: `Market::LeasesOfMachine` (r:0 w:129)
 	/// Proof: `Market::LeasesOfMachine` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
-	/// The range of component `d` is `[0, 64]`.
+	/// The range of component `d` is `[0, 128]`.
 	/// The range of component `m` is `[0, 1]`.
 	fn on_initialize(d: u32, m: u32) -> Weight {
-		// Proof size: measured 12302 bytes, estimated 167943 bytes.
-		// Minimum execution time: 140_329 ns.
-		Weight::from_parts(1_255_879_239, 167943)
-			// Standard error: 70_618
-			.saturating_add(Weight::from_parts(30_944_508, 0).saturating_mul(d.into()))
-			.saturating_add(T::DbWeight::get().reads(160_u64))
+		// Proof size: measured 14633 bytes, estimated 176374 bytes.
+		// Minimum execution time: 281_328 ns.
+		Weight::from_parts(1_077_274_311, 176374)
+			// Standard error: 6_785_747
+			.saturating_add(Weight::from_parts(95_632_072, 0).saturating_mul(d.into()))
+			.saturating_add(T::DbWeight::get().reads(149_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(d.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(d.into())))
 			.saturating_add(T::DbWeight::get().writes((7_u64).saturating_mul(m.into())))
-			.saturating_add(Weight::from_parts(0, 3107).saturating_mul(d.into()))
+			.saturating_add(Weight::from_parts(0, 3102).saturating_mul(d.into()))
 			.saturating_add(Weight::from_parts(0, 7487).saturating_mul(m.into()))
 	}
 }
@@ -335,8 +335,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB's reference database weights (tests and mocks).
 impl WeightInfo for () {
 	fn place_order(r: u32) -> Weight {
-		Weight::from_parts(453_546_418, 11054)
-			.saturating_add(Weight::from_parts(66_347_317, 0).saturating_mul(r.into()))
+		Weight::from_parts(1_135_671_305, 11054)
+			.saturating_add(Weight::from_parts(165_971_179, 0).saturating_mul(r.into()))
 			.saturating_add(ParityDbWeight::get().reads(28_u64))
 			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(r.into())))
 			.saturating_add(ParityDbWeight::get().writes(9_u64))
@@ -344,28 +344,28 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3209).saturating_mul(r.into()))
 	}
 	fn ack_lease() -> Weight {
-		Weight::from_parts(70_365_000, 8477)
+		Weight::from_parts(224_291_000, 8477)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn report_metering() -> Weight {
-		Weight::from_parts(102_714_000, 8799)
+		Weight::from_parts(297_278_000, 8799)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn complete_lease() -> Weight {
-		Weight::from_parts(170_064_000, 8799)
+		Weight::from_parts(401_173_000, 8799)
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().writes(9_u64))
 	}
 	fn fail_lease() -> Weight {
-		Weight::from_parts(95_343_000, 8477)
+		Weight::from_parts(210_524_000, 8477)
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
 	fn cancel_order(r: u32) -> Weight {
-		Weight::from_parts(21_077_185, 8477)
-			.saturating_add(Weight::from_parts(61_441_013, 0).saturating_mul(r.into()))
+		Weight::from_parts(87_437_769, 8477)
+			.saturating_add(Weight::from_parts(175_738_262, 0).saturating_mul(r.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(r.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
@@ -373,11 +373,11 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3096).saturating_mul(r.into()))
 	}
 	fn set_base_prices() -> Weight {
-		Weight::from_parts(4_657_000, 0).saturating_add(ParityDbWeight::get().writes(1_u64))
+		Weight::from_parts(23_614_000, 0).saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn top_up(r: u32) -> Weight {
-		Weight::from_parts(67_287_973, 8477)
-			.saturating_add(Weight::from_parts(6_751_593, 0).saturating_mul(r.into()))
+		Weight::from_parts(188_211_865, 8477)
+			.saturating_add(Weight::from_parts(19_563_450, 0).saturating_mul(r.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
@@ -385,29 +385,29 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3096).saturating_mul(r.into()))
 	}
 	fn rate_lease() -> Weight {
-		Weight::from_parts(28_652_000, 4086)
+		Weight::from_parts(101_982_000, 4086)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn dispute_lease() -> Weight {
-		Weight::from_parts(59_199_000, 4086)
+		Weight::from_parts(172_203_000, 4086)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn resolve_dispute() -> Weight {
-		Weight::from_parts(124_415_000, 6196)
+		Weight::from_parts(373_170_000, 6196)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn on_initialize(d: u32, m: u32) -> Weight {
-		Weight::from_parts(1_255_879_239, 167943)
-			.saturating_add(Weight::from_parts(30_944_508, 0).saturating_mul(d.into()))
-			.saturating_add(ParityDbWeight::get().reads(160_u64))
+		Weight::from_parts(1_077_274_311, 176374)
+			.saturating_add(Weight::from_parts(95_632_072, 0).saturating_mul(d.into()))
+			.saturating_add(ParityDbWeight::get().reads(149_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(d.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 			.saturating_add(ParityDbWeight::get().writes((4_u64).saturating_mul(d.into())))
 			.saturating_add(ParityDbWeight::get().writes((7_u64).saturating_mul(m.into())))
-			.saturating_add(Weight::from_parts(0, 3107).saturating_mul(d.into()))
+			.saturating_add(Weight::from_parts(0, 3102).saturating_mul(d.into()))
 			.saturating_add(Weight::from_parts(0, 7487).saturating_mul(m.into()))
 	}
 }
