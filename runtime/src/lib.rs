@@ -70,7 +70,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("uranus"),
 	impl_name: alloc::borrow::Cow::Borrowed("uranus"),
 	authoring_version: 1,
-	spec_version: 101,
+	spec_version: 102,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -168,8 +168,9 @@ pub type UncheckedExtrinsic =
 /// The payload being signed in transactions.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Storage migrations applied on runtime upgrade (none yet).
-type Migrations = ();
+/// Storage migrations applied on runtime upgrade, each guarded by its pallet's storage
+/// version (a migration already applied does nothing).
+type Migrations = (pallet_market::migrations::MigrateV0ToV1<Runtime>,);
 
 /// Executive: dispatches calls to the pallets.
 pub type Executive = frame_executive::Executive<

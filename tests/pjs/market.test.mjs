@@ -218,7 +218,8 @@ test('flagship: a user orders a job, it runs in a container and everyone is paid
     const refund = ended.data.refund.toBigInt();
     assert.equal(refund, BigInt(orderPlaced.escrow.toString()) - charged - IMAGE_FEE, 'the rest of the escrow came back');
     const { data: eveNow } = await api.query.system.account(eve.address);
-    assert.equal(eveNow.reserved.toBigInt(), 0n, 'nothing stays held');
+    assert.equal(eveNow.reserved.toBigInt(), api.consts.market.orderDeposit.toBigInt(),
+      'nothing but the order\'s storage deposit stays held (until the order is reaped)');
     console.log(`flagship: lease ${lease} on container ${assigned.container}, ${charges.length} metering charges `
       + `(seq ${charges.map((c) => c.seq).join(',')}), charged ${charged} planck, protocol fee ${fees}, `
       + `image fee ${IMAGE_FEE}, refund ${refund}, blocks ${b0}..${b1}`);

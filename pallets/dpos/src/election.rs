@@ -149,7 +149,10 @@ impl<T: Config> ElectionProvider for Pallet<T> {
 		Ok(())
 	}
 
+	/// The election runs whole inside [`ElectionProvider::elect`]: between two calls nothing
+	/// is ever under way, so the answer is always "not doing anything" (`Err(())`), and
+	/// staking's `election_ongoing()` is false.
 	fn status() -> Result<Option<frame_support::weights::Weight>, ()> {
-		Ok(Some(Default::default()))
+		Err(())
 	}
 }

@@ -177,3 +177,16 @@ fn only_single_page_elections_are_supported() {
 		);
 	});
 }
+
+/// Defect #18.13: the election is synchronous, so nothing is ever "ongoing" between two
+/// `elect` calls; staking's `election_ongoing()` (status().is_ok()) must answer false.
+#[test]
+fn no_election_is_reported_as_ongoing() {
+	ExtBuilder::build_and_execute(|| {
+		set_staking(&[(10, 300), (20, 200), (30, 250)], &[]);
+		assert_eq!(<Dpos as ElectionProvider>::status(), Err(()));
+		// Electing changes nothing: the election ran to its end within the call.
+		let _ = elected();
+		assert_eq!(<Dpos as ElectionProvider>::status(), Err(()));
+	});
+}

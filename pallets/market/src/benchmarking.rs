@@ -160,7 +160,15 @@ fn running<T: Config>(
 		.ok_or(BenchmarkError::Stop("no lease"))?;
 	Market::<T>::ack_lease(RawOrigin::Signed(p.clone()).into(), lease)
 		.map_err(|_| BenchmarkError::Stop("ack"))?;
+	later::<T>();
 	Ok((user, p, lease))
+}
+
+/// Moves 500 blocks on, so that metering reports of every usage the benchmarks send are
+/// within what the spec can consume since the leases were assigned.
+fn later<T: Config>() {
+	let now = frame_system::Pallet::<T>::block_number();
+	frame_system::Pallet::<T>::set_block_number(now + 500u32.into());
 }
 
 /// A worst-case usage that leaves a lease prepaid for 20 blocks (at caps = 2 × its prices)
@@ -318,10 +326,15 @@ mod benchmarks {
 		let user = funded::<T>("user", 0);
 		let order = place::<T>(&user, r, 20)?;
 		let heavy = pausing_usage::<T>();
-		for l in Orders::<T>::get(order).map(|o| o.leases.into_inner()).unwrap_or_default() {
+		let leases = Orders::<T>::get(order).map(|o| o.leases.into_inner()).unwrap_or_default();
+		for l in leases.iter().copied() {
 			let p = Leases::<T>::get(l).map(|l| l.provider).ok_or(BenchmarkError::Stop("lease"))?;
-			Market::<T>::ack_lease(RawOrigin::Signed(p.clone()).into(), l)
+			Market::<T>::ack_lease(RawOrigin::Signed(p).into(), l)
 				.map_err(|_| BenchmarkError::Stop("ack"))?;
+		}
+		later::<T>();
+		for l in leases {
+			let p = Leases::<T>::get(l).map(|l| l.provider).ok_or(BenchmarkError::Stop("lease"))?;
 			Market::<T>::report_metering(RawOrigin::Signed(p).into(), l, 1, heavy)
 				.map_err(|_| BenchmarkError::Stop("report"))?;
 		}
@@ -368,6 +381,53 @@ mod benchmarks {
 			Leases::<T>::get(lease).map(|l| l.dispute),
 			Some(Dispute::Resolved { .. })
 		));
+		Ok(())
+	}
+
+	/// Letting a dispute that nobody resolved lapse.
+	#[benchmark]
+	fn lapse_dispute() -> Result<(), BenchmarkError> {
+		setup::<T>()?;
+		let (user, lease) = completed::<T>()?;
+		Market::<T>::dispute_lease(RawOrigin::Signed(user.clone()).into(), lease, u128::MAX)
+			.map_err(|_| BenchmarkError::Stop("dispute"))?;
+		let now = frame_system::Pallet::<T>::block_number();
+		frame_system::Pallet::<T>::set_block_number(now + T::DisputeTimeout::get() + 1u32.into());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(user), lease);
+		assert!(matches!(Leases::<T>::get(lease).map(|l| l.dispute), Some(Dispute::Lapsed { .. })));
+		Ok(())
+	}
+
+	/// Reaping an order of `r` completed leases after their dispute windows.
+	#[benchmark]
+	fn reap_order(r: Linear<1, { T::MaxReplicas::get() }>) -> Result<(), BenchmarkError> {
+		setup::<T>()?;
+		for i in 0..r {
+			provider::<T>(i);
+		}
+		let user = funded::<T>("user", 0);
+		let order = place::<T>(&user, r, 1_000)?;
+		let leases = Orders::<T>::get(order).map(|o| o.leases.into_inner()).unwrap_or_default();
+		for l in leases.iter().copied() {
+			let p = Leases::<T>::get(l).map(|l| l.provider).ok_or(BenchmarkError::Stop("lease"))?;
+			Market::<T>::ack_lease(RawOrigin::Signed(p.clone()).into(), l)
+				.map_err(|_| BenchmarkError::Stop("ack"))?;
+			Market::<T>::complete_lease(
+				RawOrigin::Signed(p).into(),
+				l,
+				1,
+				usage(0),
+				0,
+				BoundedVec::new(),
+			)
+			.map_err(|_| BenchmarkError::Stop("complete"))?;
+		}
+		let now = frame_system::Pallet::<T>::block_number();
+		frame_system::Pallet::<T>::set_block_number(now + T::DisputeWindow::get() + 1u32.into());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(user), order);
+		assert!(Orders::<T>::get(order).is_none());
 		Ok(())
 	}
 

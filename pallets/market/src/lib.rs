@@ -39,8 +39,16 @@
 
 extern crate alloc;
 
+mod deadlines;
+mod disputes;
+mod escrow;
+mod invariants;
+mod matching;
+pub mod migrations;
 pub mod pricing;
+mod pruning;
 pub mod runtime_api;
+mod settlement;
 pub mod types;
 pub mod views;
 pub mod weights;
@@ -66,17 +74,13 @@ pub mod pallet {
 	use alloc::vec::Vec;
 	use frame_support::{
 		pallet_prelude::*,
-		traits::{
-			fungible::{Inspect, Mutate, MutateHold},
-			tokens::{Fortitude, Precision, Restriction},
-		},
+		traits::fungible::{Inspect, Mutate, MutateHold},
 		PalletId,
 	};
 	use frame_system::pallet_prelude::*;
 	use pallet_poc::{ContributionHooks, LeaseOutcome, Scheduler};
-	use pallet_registry::ContainerState;
 	use sp_runtime::{
-		traits::{AccountIdConversion, One, Saturating, UniqueSaturatedInto, Zero},
+		traits::{Saturating, UniqueSaturatedInto, Zero},
 		Perbill,
 	};
 	use uranus_primitives::compute::{ContainerId, ResourceSpec};
@@ -103,7 +107,12 @@ pub mod pallet {
 	pub type CommandOf<T> =
 		BoundedVec<BoundedVec<u8, <T as Config>::MaxArgLen>, <T as Config>::MaxArgs>;
 
+	/// The storage version: 1 adds each order's captured image fee and storage deposit, the
+	/// owner and provider indexes and the open-dispute counters ([`crate::migrations`]).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Why this pallet holds funds.
@@ -115,6 +124,9 @@ pub mod pallet {
 		/// A provider's earnings under dispute.
 		#[codec(index = 1)]
 		Dispute,
+		/// An order's storage deposit, released when the order is reaped.
+		#[codec(index = 2)]
+		OrderDeposit,
 	}
 
 	#[pallet::config]
@@ -202,6 +214,26 @@ pub mod pallet {
 		#[pallet::constant]
 		type DisputeWindow: Get<BlockNumberFor<Self>>;
 
+		/// Blocks the dispute origin has to resolve a dispute; afterwards anyone may let it
+		/// lapse ([`Pallet::lapse_dispute`]): the held earnings go back to the provider.
+		#[pallet::constant]
+		type DisputeTimeout: Get<BlockNumberFor<Self>>;
+
+		/// Held from an order's owner for the order's storage until the order is reaped
+		/// ([`Pallet::reap_order`]) after its leases' dispute windows.
+		#[pallet::constant]
+		type OrderDeposit: Get<u128>;
+
+		/// Most waiting orders `on_initialize` tries to match in one block (oldest first).
+		#[pallet::constant]
+		type MaxMatchesPerBlock: Get<u32>;
+
+		/// Sampling slack of metering, ms: a lease's cumulative usage may exceed what its spec
+		/// can consume between its assignment and the report's block by this much wall time
+		/// (the agent samples on its own clock, the chain counts blocks).
+		#[pallet::constant]
+		type MeteringSlackMillis: Get<u64>;
+
 		/// Weights of the calls.
 		type WeightInfo: WeightInfo;
 	}
@@ -244,6 +276,22 @@ pub mod pallet {
 	/// The next lease id.
 	#[pallet::storage]
 	pub type NextLeaseId<T: Config> = StorageValue<_, LeaseId, ValueQuery>;
+
+	/// Orders by owner (what `market_orders(owner)` reads).
+	#[pallet::storage]
+	pub type OrdersOf<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, OrderId, ()>;
+
+	/// Leases by provider, current and past until reaped (what `market_leases(provider)`
+	/// reads).
+	#[pallet::storage]
+	pub type LeasesOfProvider<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, LeaseId, ()>;
+
+	/// Open disputes against each provider (a provider with one cannot leave the registry).
+	#[pallet::storage]
+	pub type OpenDisputes<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
 
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
@@ -306,6 +354,16 @@ pub mod pallet {
 		DisputeOpened { lease: LeaseId, amount: u128 },
 		/// The dispute was resolved: `refunded` and `slashed` went to the user.
 		DisputeResolved { lease: LeaseId, refunded: u128, slashed: u128 },
+		/// Nobody resolved the dispute within [`Config::DisputeTimeout`]: the held `released`
+		/// went back to the provider.
+		DisputeLapsed { lease: LeaseId, released: u128 },
+		/// A closed order and its leases were removed after their dispute windows; the
+		/// summary stays here: `leases` made, `charged` in total, `deposit` back to `owner`.
+		OrderReaped { id: OrderId, owner: T::AccountId, leases: u32, charged: u128, deposit: u128 },
+		/// A report claimed more than the lease's spec can consume since it was assigned:
+		/// `accepted` (each counter at most what is physically possible) was charged instead
+		/// of `reported`.
+		UsageClamped { lease: LeaseId, reported: Usage, accepted: Usage },
 	}
 
 	#[pallet::error]
@@ -359,6 +417,14 @@ pub mod pallet {
 		NothingToDispute,
 		/// The lease has no open dispute.
 		NoOpenDispute,
+		/// The order would hold no escrow (zero caps and a free image): it could never pay.
+		ZeroEscrow,
+		/// The order still has leases running or replicas waiting.
+		OrderActive,
+		/// A lease of the order is still within its dispute window or disputed.
+		DisputesPending,
+		/// The dispute origin still has time to resolve the dispute.
+		DisputeNotExpired,
 	}
 
 	#[pallet::hooks]
@@ -366,20 +432,46 @@ pub mod pallet {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let deadlines = Self::process_deadlines(now);
 			let matched = Self::match_waiting(now);
-			// Each re-scheduled lease and each replica of the matched order files a deadline.
+			// Each re-scheduled lease and each replica of a matched order files a deadline.
 			let filed = deadlines.saturating_add(matched.saturating_mul(T::MaxReplicas::get()));
 			<T as Config>::WeightInfo::on_initialize(deadlines, matched)
 				.saturating_add(Self::spill_weight(filed))
+		}
+
+		fn integrity_test() {
+			assert!(T::MaxReplicas::get() >= 1, "an order needs room for one replica");
+			assert!(T::MaxWaiting::get() >= 1, "the waiting queue needs room");
+			assert!(T::MaxMatchesPerBlock::get() >= 1, "on_initialize must match something");
+			assert!(
+				T::MaxDeadlinesPerBlock::get() >= T::MaxReplicas::get(),
+				"one order's replicas must fit one block's deadlines"
+			);
+			assert!(!T::AckTimeout::get().is_zero(), "providers need time to acknowledge");
+			assert!(T::MillisPerBlock::get() > 0, "blocks take time");
+			assert!(T::ProtocolFee::get() < Perbill::one(), "providers must earn something");
+			assert!(!T::DisputeWindow::get().is_zero(), "users need time to dispute");
+			assert!(!T::DisputeTimeout::get().is_zero(), "the dispute origin needs time");
+			assert!(T::OrderDeposit::get() > 0, "orders take storage: they need a deposit");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
 		}
 	}
 
 	#[pallet::call(weight(<T as Config>::WeightInfo))]
 	impl<T: Config> Pallet<T> {
-		/// Places an order for `replicas` copies of image `image`, each with `spec`, running
-		/// `command` (empty: the image's own) for at most `max_blocks`, paying at most `caps`,
-		/// on providers carrying `labels`, on distinct machines when `spread`. Holds the worst
-		/// case of `prepaid_blocks` (≤ `max_blocks`; top up later with [`Pallet::top_up`]) and
-		/// matches at once.
+		/// Places an order (origin: the paying user) for `replicas` copies of image `image`,
+		/// each with `spec`, running `command` (empty: the image's own) for at most
+		/// `max_blocks`, paying at most `caps`, on providers carrying `labels`, on distinct
+		/// machines when `spread`. Holds [`Config::OrderDeposit`] and the worst case of
+		/// `prepaid_blocks` (≤ `max_blocks`; top up later with [`Pallet::top_up`]) plus the
+		/// image's current fee, which the order keeps; matches at once.
+		///
+		/// Emits `OrderPlaced` and a `LeaseAssigned` per matched replica. Errors:
+		/// `UnknownImage`, `ImageNotVerified`, `ImpossibleSpec`, `ZeroDuration`, `BadPrepaid`,
+		/// `ZeroEscrow`, `InsufficientFunds`, `MarketBusy`, `TooManyDeadlines`.
 		#[pallet::call_index(0)]
 		#[pallet::weight(<T as Config>::WeightInfo::place_order(*replicas)
 			.saturating_add(Pallet::<T>::spill_weight(*replicas)))]
@@ -414,11 +506,15 @@ pub mod pallet {
 				!prepaid_blocks.is_zero() && prepaid_blocks <= max_blocks,
 				Error::<T>::BadPrepaid
 			);
-			let fee: u128 = img.fee.unique_saturated_into();
+			let image_fee: u128 = img.fee.unique_saturated_into();
 			let escrow_per_replica =
 				pricing::worst_cost(&spec, Self::seconds(prepaid_blocks), &caps)
-					.saturating_add(fee);
+					.saturating_add(image_fee);
+			ensure!(escrow_per_replica > 0, Error::<T>::ZeroEscrow);
 			let escrow = escrow_per_replica.saturating_mul(replicas as u128);
+			let deposit = T::OrderDeposit::get();
+			T::Escrow::hold(&HoldReason::OrderDeposit.into(), &owner, deposit)
+				.map_err(|_| Error::<T>::InsufficientFunds)?;
 			T::Escrow::hold(&HoldReason::Escrow.into(), &owner, escrow)
 				.map_err(|_| Error::<T>::InsufficientFunds)?;
 			let id = NextOrderId::<T>::mutate(|n| {
@@ -427,9 +523,6 @@ pub mod pallet {
 				id
 			});
 			let now = frame_system::Pallet::<T>::block_number();
-			for _ in 0..replicas {
-				<T as pallet_registry::Config>::Contribution::note_demand(&spec);
-			}
 			let mut order = Order {
 				owner: owner.clone(),
 				image,
@@ -441,23 +534,28 @@ pub mod pallet {
 				caps,
 				labels,
 				spread,
+				image_fee,
 				escrow_per_replica,
 				held: escrow,
+				deposit,
 				waiting: replicas,
 				match_deadline: now.saturating_add(T::MatchWindow::get()),
 				leases: BoundedVec::new(),
 			};
-			Self::deposit_event(Event::OrderPlaced { id, owner, replicas, escrow });
+			Self::deposit_event(Event::OrderPlaced { id, owner: owner.clone(), replicas, escrow });
 			Self::try_match(id, &mut order, now)?;
 			if order.waiting > 0 {
 				Waiting::<T>::try_mutate(|w| w.try_push(id)).map_err(|_| Error::<T>::MarketBusy)?;
 			}
+			OrdersOf::<T>::insert(&owner, id, ());
 			Orders::<T>::insert(id, order);
 			Ok(())
 		}
 
-		/// The provider's worker acknowledges lease `lease`: its job started. The image fee
-		/// goes to the publisher.
+		/// The provider's worker (origin: the lease's provider) acknowledges lease `lease`:
+		/// its job started. The order's image fee goes to the publisher and the replica
+		/// counts as demand for σ. Emits `LeaseStarted`. Errors: `UnknownLease`,
+		/// `NotProvider`, `WrongState`, `TooManyDeadlines`.
 		#[pallet::call_index(1)]
 		#[pallet::weight(<T as Config>::WeightInfo::ack_lease()
 			.saturating_add(Pallet::<T>::spill_weight(1)))]
@@ -469,7 +567,9 @@ pub mod pallet {
 			let mut order = Orders::<T>::get(l.order).ok_or(Error::<T>::UnknownOrder)?;
 			let now = frame_system::Pallet::<T>::block_number();
 			let ends_at = Self::add_deadline(now.saturating_add(order.max_blocks), lease)?;
-			let paid = Self::pay(&l.user, &l.publisher, l.image_fee, &mut order)?;
+			let paid = Self::pay(&l.publisher, l.image_fee, &mut order)?;
+			// Demand for σ is what providers really start, not what orders ask for.
+			<T as pallet_registry::Config>::Contribution::note_demand(&order.spec);
 			l.state = LeaseState::Running;
 			l.ends_at = Some(ends_at);
 			Orders::<T>::insert(l.order, order);
@@ -478,8 +578,12 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// The provider reports cumulative `usage` of lease `lease` at sample `seq`; only the
-		/// increase over the last accepted report is charged, never beyond the lease's cap.
+		/// The provider (origin: the lease's provider) reports cumulative `usage` of lease
+		/// `lease` at sample `seq`; only the increase over the last accepted report is
+		/// charged, never beyond what the spec can consume since the lease was assigned
+		/// (`UsageClamped`) nor beyond the prepaid allotment. Emits `Charged` (and
+		/// `LeasePaused` when the escrow runs low). Errors: `UnknownLease`, `NotProvider`,
+		/// `WrongState`, `StaleReport`.
 		#[pallet::call_index(2)]
 		pub fn report_metering(
 			origin: OriginFor<T>,
@@ -496,9 +600,11 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// The provider's worker reports that lease `lease`'s job ended with `exit_code`, its
-		/// final `usage` at `seq` and a `result` digest or URI. The lease is charged, the
-		/// container freed and the rest of the replica's escrow refunded.
+		/// The provider's worker (origin: the lease's provider) reports that lease `lease`'s
+		/// job ended with `exit_code`, its final `usage` at `seq` and a `result` digest or
+		/// URI. The lease is charged, the container freed and the rest of the replica's
+		/// escrow refunded. Emits `LeaseEnded`. Errors: `UnknownLease`, `NotProvider`,
+		/// `WrongState`, `StaleReport`.
 		#[pallet::call_index(3)]
 		pub fn complete_lease(
 			origin: OriginFor<T>,
@@ -524,8 +630,11 @@ pub mod pallet {
 			Self::end(lease, l, LeaseState::Completed)
 		}
 
-		/// The provider's worker reports that lease `lease` cannot run on its side (image pull
-		/// failed, container lost): the replica is re-scheduled and the provider penalised.
+		/// The provider's worker (origin: the lease's provider) reports that lease `lease`
+		/// cannot run on its side (image pull failed, container lost): the replica is
+		/// re-scheduled (or refunded when it cannot wait) and the provider penalised. Emits
+		/// `LeaseRescheduled` or `LeaseEnded`. Errors: `UnknownLease`, `NotProvider`,
+		/// `WrongState`.
 		#[pallet::call_index(4)]
 		#[pallet::weight(<T as Config>::WeightInfo::fail_lease()
 			.saturating_add(Pallet::<T>::spill_weight(1)))]
@@ -537,8 +646,10 @@ pub mod pallet {
 			Self::fail_and_reschedule(lease, l)
 		}
 
-		/// The owner cancels order `id`: running leases stop (what they used stays charged),
-		/// waiting replicas are dropped and everything still held is refunded.
+		/// The owner (origin: the order's owner) cancels order `id`: running leases stop
+		/// (what they used stays charged), waiting replicas are dropped and everything still
+		/// held as escrow is refunded; the deposit stays until the order is reaped. Emits
+		/// `LeaseEnded` per lease and `OrderClosed`. Errors: `UnknownOrder`, `NotOrderOwner`.
 		#[pallet::call_index(5)]
 		#[pallet::weight(<T as Config>::WeightInfo::cancel_order(T::MaxReplicas::get()))]
 		pub fn cancel_order(origin: OriginFor<T>, id: OrderId) -> DispatchResult {
@@ -546,7 +657,9 @@ pub mod pallet {
 			let order = Orders::<T>::get(id).ok_or(Error::<T>::UnknownOrder)?;
 			ensure!(order.owner == who, Error::<T>::NotOrderOwner);
 			for lease in order.leases.iter() {
-				if let Some(l) = Leases::<T>::get(lease).filter(|l| l.state.is_active()) {
+				if let Some(l) =
+					Leases::<T>::get(lease).filter(|l| l.order == id && l.state.is_active())
+				{
 					Self::end(*lease, l, LeaseState::Cancelled)?;
 				}
 			}
@@ -558,7 +671,8 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Sets the base prices (scaled by σ when leases are made).
+		/// Sets the base prices (origin: [`Config::AdminOrigin`]), scaled by σ when leases are
+		/// made. Emits `BasePricesSet`.
 		#[pallet::call_index(6)]
 		pub fn set_base_prices(origin: OriginFor<T>, prices: Prices) -> DispatchResult {
 			T::AdminOrigin::ensure_origin(origin)?;
@@ -567,8 +681,11 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// The owner prepays `blocks` more of every active and waiting replica of order `id`
-		/// (never beyond its maximum duration); paused leases with enough escrow resume.
+		/// The owner (origin: the order's owner) prepays `blocks` more of every active and
+		/// waiting replica of order `id` (never beyond its maximum duration); paused leases
+		/// with enough escrow resume. Emits `OrderToppedUp` and `LeaseResumed`. Errors:
+		/// `UnknownOrder`, `NotOrderOwner`, `FullyPrepaid`, `OrderClosed`,
+		/// `InsufficientFunds`.
 		#[pallet::call_index(7)]
 		#[pallet::weight(<T as Config>::WeightInfo::top_up(T::MaxReplicas::get()))]
 		pub fn top_up(
@@ -585,7 +702,7 @@ pub mod pallet {
 				.leases
 				.iter()
 				.filter_map(|id| Leases::<T>::get(id).map(|l| (*id, l)))
-				.filter(|(_, l)| l.state.is_active())
+				.filter(|(_, l)| l.order == id && l.state.is_active())
 				.collect();
 			let replicas = (active.len() as u32).saturating_add(order.waiting);
 			ensure!(replicas > 0, Error::<T>::OrderClosed);
@@ -611,8 +728,9 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// The user rates ended lease `lease` 1–5 stars, once; PoC counts it in the provider's
-		/// service contribution.
+		/// The user (origin: the lease's user) rates ended lease `lease` 1–5 stars, once; PoC
+		/// counts it in the provider's service contribution. Emits `LeaseRated`. Errors:
+		/// `UnknownLease`, `NotLeaseUser`, `BadRating`, `WrongState`, `AlreadyRated`.
 		#[pallet::call_index(8)]
 		pub fn rate_lease(origin: OriginFor<T>, lease: LeaseId, stars: u8) -> DispatchResult {
 			let who = ensure_signed(origin)?;
@@ -631,37 +749,22 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// The user disputes ended lease `lease` within [`Config::DisputeWindow`]: up to
-		/// `amount` of what it was charged is held from the provider until the dispute origin
-		/// resolves it.
+		/// The user (origin: the lease's user) disputes ended lease `lease` within
+		/// [`Config::DisputeWindow`]: up to `amount` of what the provider earned from it is
+		/// held from the provider until the dispute origin resolves it or it lapses after
+		/// [`Config::DisputeTimeout`]; meanwhile the provider cannot leave the registry.
+		/// Emits `DisputeOpened`. Errors: `UnknownLease`, `NotLeaseUser`,
+		/// `DisputeWindowClosed`, `AlreadyDisputed`, `NothingToDispute`.
 		#[pallet::call_index(9)]
 		pub fn dispute_lease(origin: OriginFor<T>, lease: LeaseId, amount: u128) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut l = Leases::<T>::get(lease).ok_or(Error::<T>::UnknownLease)?;
-			ensure!(l.user == who, Error::<T>::NotLeaseUser);
-			let now = frame_system::Pallet::<T>::block_number();
-			let open = l.ended_at.is_some_and(|e| now <= e.saturating_add(T::DisputeWindow::get()));
-			ensure!(open, Error::<T>::DisputeWindowClosed);
-			ensure!(l.dispute == Dispute::None, Error::<T>::AlreadyDisputed);
-			let earned = l.charged.saturating_sub(T::ProtocolFee::get().mul_ceil(l.charged));
-			let free = T::Escrow::reducible_balance(
-				&l.provider,
-				frame_support::traits::tokens::Preservation::Preserve,
-				Fortitude::Polite,
-			);
-			let amount = amount.min(earned).min(free);
-			ensure!(amount > 0, Error::<T>::NothingToDispute);
-			T::Escrow::hold(&HoldReason::Dispute.into(), &l.provider, amount)
-				.map_err(|_| Error::<T>::NothingToDispute)?;
-			l.dispute = Dispute::Open { amount, at: now };
-			Leases::<T>::insert(lease, l);
-			Self::deposit_event(Event::DisputeOpened { lease, amount });
-			Ok(())
+			Self::open_dispute(&who, lease, amount)
 		}
 
-		/// The dispute origin resolves lease `lease`'s dispute: `refund` of the held amount goes
-		/// to the user and the rest back to the provider; `slash` of the provider's registry
-		/// deposit goes to the user as well.
+		/// The dispute origin ([`Config::DisputeOrigin`]) resolves lease `lease`'s dispute:
+		/// `refund` of the held amount goes to the user and the rest back to the provider;
+		/// `slash` of the provider's registry deposit goes to the user as well. Emits
+		/// `DisputeResolved`. Errors: `UnknownLease`, `NoOpenDispute`.
 		#[pallet::call_index(10)]
 		pub fn resolve_dispute(
 			origin: OriginFor<T>,
@@ -670,430 +773,29 @@ pub mod pallet {
 			slash: Perbill,
 		) -> DispatchResult {
 			T::DisputeOrigin::ensure_origin(origin)?;
-			let mut l = Leases::<T>::get(lease).ok_or(Error::<T>::UnknownLease)?;
-			let Dispute::Open { amount, .. } = l.dispute else {
-				return Err(Error::<T>::NoOpenDispute.into());
-			};
-			let to_user = refund.mul_floor(amount);
-			let refunded = if to_user > 0 {
-				T::Escrow::transfer_on_hold(
-					&HoldReason::Dispute.into(),
-					&l.provider,
-					&l.user,
-					to_user,
-					Precision::BestEffort,
-					Restriction::Free,
-					Fortitude::Polite,
-				)?
-			} else {
-				0
-			};
-			let rest = amount.saturating_sub(refunded);
-			if rest > 0 {
-				T::Escrow::release(
-					&HoldReason::Dispute.into(),
-					&l.provider,
-					rest,
-					Precision::BestEffort,
-				)?;
-			}
-			let slashed: u128 =
-				pallet_registry::Pallet::<T>::slash_provider_deposit(&l.provider, slash, &l.user)
-					.unique_saturated_into();
-			l.dispute = Dispute::Resolved { refunded, slashed };
-			Leases::<T>::insert(lease, l);
-			Self::deposit_event(Event::DisputeResolved { lease, refunded, slashed });
-			Ok(())
-		}
-	}
-
-	impl<T: Config> Pallet<T> {
-		/// The pot receiving protocol fees.
-		pub fn pot() -> T::AccountId {
-			T::PotId::get().into_account_truncating()
+			Self::settle_dispute(lease, refund, slash)
 		}
 
-		/// Seconds of `blocks`.
-		pub fn seconds(blocks: BlockNumberFor<T>) -> u64 {
-			let b: u64 = blocks.unique_saturated_into();
-			b.saturating_mul(T::MillisPerBlock::get()) / 1_000
+		/// Anyone (origin: signed) ends lease `lease`'s dispute that the dispute origin left
+		/// unresolved for [`Config::DisputeTimeout`] blocks: the documented default outcome
+		/// is that the held earnings go back to the provider and nothing is slashed (a user
+		/// alone cannot take a provider's earnings). Emits `DisputeLapsed`. Errors:
+		/// `UnknownLease`, `NoOpenDispute`, `DisputeNotExpired`.
+		#[pallet::call_index(11)]
+		pub fn lapse_dispute(origin: OriginFor<T>, lease: LeaseId) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_lapse_dispute(lease)
 		}
 
-		/// The prices a lease made now gets.
-		pub fn current_prices() -> Prices {
-			Prices::scaled(&BasePrices::<T>::get(), T::Sigmas::get())
-		}
-
-		/// Moves `amount` of `user`'s escrow to `to` (nothing when zero); returns what moved.
-		fn pay(
-			user: &T::AccountId,
-			to: &T::AccountId,
-			amount: u128,
-			order: &mut OrderOf<T>,
-		) -> Result<u128, DispatchError> {
-			if amount == 0 {
-				return Ok(0);
-			}
-			let moved = T::Escrow::transfer_on_hold(
-				&HoldReason::Escrow.into(),
-				user,
-				to,
-				amount,
-				Precision::Exact,
-				Restriction::Free,
-				Fortitude::Polite,
-			)?;
-			order.held = order.held.saturating_sub(moved);
-			Ok(moved)
-		}
-
-		/// Releases `amount` of the order's escrow to its owner.
-		fn refund(order: &mut OrderOf<T>, amount: u128) -> u128 {
-			let amount = amount.min(order.held);
-			if amount == 0 {
-				return 0;
-			}
-			match T::Escrow::release(
-				&HoldReason::Escrow.into(),
-				&order.owner,
-				amount,
-				Precision::BestEffort,
-			) {
-				Ok(released) => {
-					order.held = order.held.saturating_sub(released);
-					released
-				},
-				Err(e) => {
-					log::error!(target: LOG_TARGET, "refund failed: {e:?}");
-					0
-				},
-			}
-		}
-
-		/// Charges lease `id` for `usage` at `seq` (see [`Pallet::report_metering`]).
-		fn charge(id: LeaseId, l: &mut LeaseOf<T>, seq: u64, usage: Usage) -> DispatchResult {
-			ensure!(seq > l.last_seq && usage.dominates(&l.usage), Error::<T>::StaleReport);
-			let mut order = Orders::<T>::get(l.order).ok_or(Error::<T>::UnknownOrder)?;
-			let total = pricing::cost(&usage, order.spec.storage_bytes, &l.prices)
-				.min(l.cap)
-				.min(l.allotment);
-			let amount = total.saturating_sub(l.charged);
-			let fee = T::ProtocolFee::get().mul_floor(amount);
-			let to_provider = amount.saturating_sub(fee);
-			Self::pay(&l.user, &l.provider, to_provider, &mut order)?;
-			Self::pay(&l.user, &Self::pot(), fee, &mut order)?;
-			l.charged = l.charged.saturating_add(amount);
-			l.last_seq = seq;
-			l.usage = usage;
-			Self::deposit_event(Event::Charged { lease: id, seq, amount, fee });
-			if l.state == LeaseState::Running && Self::escrow_low(l, &order) {
-				l.state = LeaseState::Paused;
-				let left = l.allotment.saturating_sub(l.charged);
-				Self::deposit_event(Event::LeasePaused { lease: id, left });
-			}
-			Orders::<T>::insert(l.order, order);
-			Ok(())
-		}
-
-		/// Whether lease `l`'s prepaid escrow covers fewer than [`Config::LowEscrowBlocks`] of
-		/// its worst case at its prices while more could be prepaid.
-		fn escrow_low(l: &LeaseOf<T>, order: &OrderOf<T>) -> bool {
-			if l.allotment >= l.cap {
-				return false;
-			}
-			let need = pricing::worst_cost(
-				&order.spec,
-				Self::seconds(T::LowEscrowBlocks::get()),
-				&l.prices,
-			);
-			l.allotment.saturating_sub(l.charged) < need
-		}
-
-		/// What lease `l` took from its replica's escrow: its charges, plus the image fee once
-		/// it started.
-		fn consumed(l: &LeaseOf<T>) -> u128 {
-			let image_fee_paid = if l.ends_at.is_some() { l.image_fee } else { 0 };
-			l.charged.saturating_add(image_fee_paid)
-		}
-
-		/// Ends lease `id` in `state`: frees its container, refunds what the replica did not
-		/// use and closes the order when nothing is left.
-		fn end(id: LeaseId, mut l: LeaseOf<T>, state: LeaseState) -> DispatchResult {
-			let mut order = Orders::<T>::get(l.order).ok_or(Error::<T>::UnknownOrder)?;
-			let used = Self::consumed(&l);
-			let rest = order.escrow_per_replica.saturating_sub(used);
-			let refund = Self::refund(&mut order, rest);
-			Self::free_container(l.container);
-			LeasesOfMachine::<T>::remove(l.machine, id);
-			l.state = state;
-			l.ended_at = Some(frame_system::Pallet::<T>::block_number());
-			let exit_code = l.exit_code;
-			let order_id = l.order;
-			Leases::<T>::insert(id, l);
-			Self::deposit_event(Event::LeaseEnded { lease: id, state, exit_code, refund });
-			Self::close_if_done(order_id, order);
-			Ok(())
-		}
-
-		/// Lease `id` failed on the provider's side: what it used stays charged, the rest of
-		/// the replica's escrow stays held and the replica waits for another container.
-		fn fail_and_reschedule(id: LeaseId, mut l: LeaseOf<T>) -> DispatchResult {
-			let mut order = Orders::<T>::get(l.order).ok_or(Error::<T>::UnknownOrder)?;
-			<T as pallet_registry::Config>::Contribution::lease_outcome(
-				l.container,
-				LeaseOutcome::Failed,
-			);
-			Self::free_container(l.container);
-			LeasesOfMachine::<T>::remove(l.machine, id);
-			// The replica starts over with a fresh escrow: top the order's hold up by what
-			// this lease consumed, if the owner can; otherwise refund the remainder.
-			let used = Self::consumed(&l);
-			l.state = LeaseState::Failed;
-			l.ended_at = Some(frame_system::Pallet::<T>::block_number());
-			let order_id = l.order;
-			Leases::<T>::insert(id, l.clone());
-			let refill_ok = used == 0
-				|| T::Escrow::hold(&HoldReason::Escrow.into(), &order.owner, used).is_ok();
-			if refill_ok {
-				order.held = order.held.saturating_add(used);
-				order.waiting = order.waiting.saturating_add(1);
-				let now = frame_system::Pallet::<T>::block_number();
-				order.match_deadline = now.saturating_add(T::MatchWindow::get());
-				if !Waiting::<T>::get().contains(&order_id) {
-					Waiting::<T>::try_mutate(|w| w.try_push(order_id))
-						.map_err(|_| Error::<T>::MarketBusy)?;
-				}
-				Self::deposit_event(Event::LeaseRescheduled { lease: id, order: order_id });
-				Orders::<T>::insert(order_id, order);
-			} else {
-				let rest = order.escrow_per_replica.saturating_sub(used);
-				let refund = Self::refund(&mut order, rest);
-				Self::deposit_event(Event::LeaseEnded {
-					lease: id,
-					state: LeaseState::Failed,
-					exit_code: None,
-					refund,
-				});
-				Self::close_if_done(order_id, order);
-			}
-			Ok(())
-		}
-
-		/// Stores `order`, or removes it when nothing runs or waits (refunding any rest).
-		fn close_if_done(id: OrderId, mut order: OrderOf<T>) {
-			let active = order
-				.leases
-				.iter()
-				.any(|l| Leases::<T>::get(l).is_some_and(|l| l.state.is_active()));
-			if active || order.waiting > 0 {
-				Orders::<T>::insert(id, order);
-				return;
-			}
-			let rest = order.held;
-			Self::refund(&mut order, rest);
-			Orders::<T>::insert(id, order);
-			Self::deposit_event(Event::OrderClosed { id });
-		}
-
-		fn free_container(id: ContainerId) {
-			pallet_registry::Pallet::<T>::set_container_state(id, ContainerState::Idle);
-		}
-
-		/// Worst-case extra reads of filing `deadlines` deadlines when blocks are full (the
-		/// benchmarks measure the first block having room).
-		pub fn spill_weight(deadlines: u32) -> Weight {
-			T::DbWeight::get()
-				.reads((T::DeadlineSpill::get() as u64).saturating_mul(deadlines as u64))
-		}
-
-		/// Files lease `lease` under the first block from `at` (at most
-		/// [`Config::DeadlineSpill`] blocks later) whose deadline list has room; returns it.
-		fn add_deadline(
-			at: BlockNumberFor<T>,
-			lease: LeaseId,
-		) -> Result<BlockNumberFor<T>, DispatchError> {
-			let mut block = at;
-			for _ in 0..=T::DeadlineSpill::get() {
-				if Deadlines::<T>::try_mutate(block, |d| d.try_push(lease)).is_ok() {
-					return Ok(block);
-				}
-				block = block.saturating_add(One::one());
-			}
-			Err(Error::<T>::TooManyDeadlines.into())
-		}
-
-		/// Matches up to `order.waiting` replicas now.
-		fn try_match(
-			id: OrderId,
-			order: &mut OrderOf<T>,
-			now: BlockNumberFor<T>,
-		) -> DispatchResult {
-			let prices = Self::current_prices();
-			if order.waiting == 0 || !prices.within(&order.caps) {
-				return Ok(());
-			}
-			let image = match pallet_registry::Images::<T>::get(order.image) {
-				Some(i) => i,
-				None => return Ok(()),
-			};
-			let wanted = order.waiting.saturating_mul(4).min(64);
-			let candidates = T::Scheduler::next_candidates(&order.spec, wanted);
-			// Machines running a replica (avoided when spreading) and machines that failed one
-			// of this order's leases (always avoided: self-healing moves elsewhere).
-			let (mut used_machines, mut failed_machines) = (Vec::new(), Vec::new());
-			for l in order.leases.iter().filter_map(Leases::<T>::get) {
-				if l.state.is_active() {
-					used_machines.push(l.machine);
-				} else if l.state == LeaseState::Failed {
-					failed_machines.push(l.machine);
-				}
-			}
-			let cap =
-				pricing::worst_cost(&order.spec, Self::seconds(order.max_blocks), &order.caps);
-			let allotment =
-				pricing::worst_cost(&order.spec, Self::seconds(order.prepaid_blocks), &order.caps);
-			for cid in candidates {
-				if order.waiting == 0 {
-					break;
-				}
-				let Some((machine_id, provider)) = Self::eligible(cid, order, &used_machines)
-				else {
-					continue;
-				};
-				if failed_machines.contains(&machine_id) {
-					continue;
-				}
-				let lease = NextLeaseId::<T>::get();
-				order.leases.try_push(lease).map_err(|_| Error::<T>::TooManyLeases)?;
-				NextLeaseId::<T>::put(lease.saturating_add(1));
-				let ack_by = Self::add_deadline(now.saturating_add(T::AckTimeout::get()), lease)?;
-				pallet_registry::Pallet::<T>::set_container_state(
-					cid,
-					ContainerState::Serving(lease),
-				);
-				LeasesOfMachine::<T>::insert(machine_id, lease, ());
-				Leases::<T>::insert(
-					lease,
-					Lease {
-						order: id,
-						user: order.owner.clone(),
-						container: cid,
-						machine: machine_id,
-						provider: provider.clone(),
-						prices,
-						publisher: image.publisher.clone(),
-						image_fee: image.fee.unique_saturated_into(),
-						state: LeaseState::Assigned,
-						assigned_at: now,
-						ack_by,
-						ends_at: None,
-						last_seq: 0,
-						usage: Usage::default(),
-						charged: 0,
-						cap,
-						allotment,
-						exit_code: None,
-						result: BoundedVec::new(),
-						ended_at: None,
-						rating: None,
-						dispute: Dispute::None,
-					},
-				);
-				order.waiting = order.waiting.saturating_sub(1);
-				used_machines.push(machine_id);
-				failed_machines.retain(|m| *m != machine_id);
-				Self::deposit_event(Event::LeaseAssigned {
-					lease,
-					order: id,
-					container: cid,
-					provider,
-				});
-			}
-			Ok(())
-		}
-
-		/// Container `cid`'s machine and provider when it may take a replica of `order`.
-		fn eligible(
-			cid: ContainerId,
-			order: &OrderOf<T>,
-			used_machines: &[u64],
-		) -> Option<(u64, T::AccountId)> {
-			let c = pallet_registry::Containers::<T>::get(cid)?;
-			if c.state != ContainerState::Idle || !c.capacity.spec.covers(&order.spec) {
-				return None;
-			}
-			let m = pallet_registry::Machines::<T>::get(c.machine)?;
-			if !m.online || (order.spread && used_machines.contains(&c.machine)) {
-				return None;
-			}
-			let p = pallet_registry::Providers::<T>::get(&m.owner)?;
-			if !order.labels.iter().all(|l| p.meta.labels.iter().any(|x| x[..] == l[..])) {
-				return None;
-			}
-			Some((c.machine, m.owner))
-		}
-
-		/// Handles the leases whose deadline is `now` (at most `MaxDeadlinesPerBlock`).
-		fn process_deadlines(now: BlockNumberFor<T>) -> u32 {
-			let due = Deadlines::<T>::take(now);
-			let n = due.len() as u32;
-			for id in due {
-				let Some(l) = Leases::<T>::get(id) else { continue };
-				let result = match l.state {
-					LeaseState::Assigned if l.ack_by <= now => Self::fail_and_reschedule(id, l),
-					LeaseState::Running | LeaseState::Paused
-						if l.ends_at.is_some_and(|e| e <= now) =>
-					{
-						Self::end(id, l, LeaseState::Expired)
-					},
-					_ => Ok(()),
-				};
-				if let Err(e) = result {
-					log::warn!(target: LOG_TARGET, "deadline of lease {id}: {e:?}");
-				}
-			}
-			n
-		}
-
-		/// Retries the oldest waiting order; refunds its waiting replicas past the deadline.
-		fn match_waiting(now: BlockNumberFor<T>) -> u32 {
-			let Some(id) = Waiting::<T>::get().first().copied() else { return 0 };
-			Waiting::<T>::mutate(|w| {
-				w.remove(0);
-			});
-			let Some(mut order) = Orders::<T>::get(id) else { return 1 };
-			if order.waiting == 0 {
-				Self::close_if_done(id, order);
-				return 1;
-			}
-			if now >= order.match_deadline {
-				let replicas = order.waiting;
-				let rest = order.escrow_per_replica.saturating_mul(replicas as u128);
-				let refund = Self::refund(&mut order, rest);
-				order.waiting = 0;
-				Self::deposit_event(Event::OrderExpired { id, replicas, refund });
-				Self::close_if_done(id, order);
-				return 1;
-			}
-			let _ =
-				frame_support::storage::with_storage_layer(|| Self::try_match(id, &mut order, now));
-			if order.waiting > 0 {
-				let _ = Waiting::<T>::try_mutate(|w| w.try_push(id));
-			}
-			Orders::<T>::insert(id, order);
-			1
-		}
-
-		/// Machine `machine` went offline: its active leases are re-scheduled.
-		pub fn reschedule_machine(machine: u64) {
-			let leases: Vec<LeaseId> = LeasesOfMachine::<T>::iter_key_prefix(machine).collect();
-			for id in leases {
-				if let Some(l) = Leases::<T>::get(id).filter(|l| l.state.is_active()) {
-					if let Err(e) = Self::fail_and_reschedule(id, l) {
-						log::warn!(target: LOG_TARGET, "re-scheduling lease {id}: {e:?}");
-					}
-				}
-			}
+		/// Anyone (origin: signed) removes closed order `id` and its leases once every lease's
+		/// dispute window has passed and no dispute is open; the order's storage deposit goes
+		/// back to its owner. Emits `OrderReaped` with the order's summary. Errors:
+		/// `UnknownOrder`, `OrderActive`, `DisputesPending`.
+		#[pallet::call_index(12)]
+		#[pallet::weight(<T as Config>::WeightInfo::reap_order(T::MaxReplicas::get()))]
+		pub fn reap_order(origin: OriginFor<T>, id: OrderId) -> DispatchResult {
+			ensure_signed(origin)?;
+			Self::do_reap(id)
 		}
 	}
 

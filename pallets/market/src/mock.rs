@@ -64,6 +64,7 @@ impl pallet_registry::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Contribution = Poc;
 	type MachineOffline = Market;
+	type Obligations = Market;
 	type ProviderDeposit = ConstU128<100>;
 	type MachineDeposit = ConstU128<10>;
 	type ContainerDeposit = ConstU128<5>;
@@ -110,6 +111,10 @@ impl pallet_market::Config for Test {
 	type LowEscrowBlocks = ConstU64<10>;
 	type DisputeWindow = ConstU64<50>;
 	type DisputeOrigin = frame_system::EnsureRoot<AccountId>;
+	type MeteringSlackMillis = ConstU64<1_000>;
+	type DisputeTimeout = ConstU64<30>;
+	type OrderDeposit = ConstU128<10>;
+	type MaxMatchesPerBlock = ConstU32<4>;
 	type WeightInfo = ();
 }
 
@@ -237,6 +242,20 @@ pub fn run_to(n: u64) {
 		System::set_block_number(next);
 		Registry::on_initialize(next);
 		Market::on_initialize(next);
+	}
+}
+
+/// Advances to block `n` like [`run_to`], every machine's owner sending a heartbeat every 10
+/// blocks so that machines stay online.
+pub fn run_online_to(n: u64) {
+	while System::block_number() < n {
+		run_to(System::block_number() + 1);
+		if System::block_number() % 10 == 0 {
+			let machines: Vec<_> = pallet_registry::Machines::<Test>::iter().collect();
+			for (id, m) in machines {
+				let _ = Registry::heartbeat(RuntimeOrigin::signed(m.owner), id);
+			}
+		}
 	}
 }
 

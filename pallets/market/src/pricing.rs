@@ -118,6 +118,35 @@ impl Usage {
 	}
 }
 
+impl Usage {
+	/// Each counter at most `bound`'s.
+	pub fn capped_by(&self, bound: &Usage) -> Usage {
+		Usage {
+			cpu_micros: self.cpu_micros.min(bound.cpu_micros),
+			memory_byte_seconds: self.memory_byte_seconds.min(bound.memory_byte_seconds),
+			net_bytes: self.net_bytes.min(bound.net_bytes),
+			wall_millis: self.wall_millis.min(bound.wall_millis),
+		}
+	}
+}
+
+/// The most one replica of `spec` can have used after `millis` of wall time: every core
+/// busy, all memory held, the uplink saturated. What a metering report may claim.
+pub fn usage_bound(spec: &ResourceSpec, millis: u64) -> Usage {
+	Usage {
+		// millicores × ms = µs of CPU time.
+		cpu_micros: (spec.cpu_millicores as u64).saturating_mul(millis),
+		memory_byte_seconds: mul_millis(spec.memory_bytes, millis),
+		net_bytes: mul_millis(spec.bandwidth_bps, millis),
+		wall_millis: millis,
+	}
+}
+
+/// `per_second × millis / 1000` without overflow.
+fn mul_millis(per_second: u64, millis: u64) -> u64 {
+	((per_second as u128).saturating_mul(millis as u128) / 1_000).min(u64::MAX as u128) as u64
+}
+
 /// What `usage` costs at `prices` with `disk_bytes` of reserved storage.
 pub fn cost(usage: &Usage, disk_bytes: u64, prices: &Prices) -> u128 {
 	let cpu = (usage.cpu_micros as u128).saturating_mul(prices.cpu_core_second) / MICROS;
@@ -203,6 +232,29 @@ mod tests {
 		assert!(!doubled.within(&base));
 		assert!(base.within(&doubled) || base.storage_gib_second > doubled.storage_gib_second);
 		assert!(Prices::scaled(&base, [SIGMA_ONE as u64; 4]).within(&base));
+	}
+
+	#[test]
+	fn the_usage_bound_is_the_worst_case_of_the_elapsed_time() {
+		let spec = ResourceSpec {
+			cpu_millicores: 1_500,
+			memory_bytes: GIB as u64,
+			storage_bytes: GIB as u64,
+			bandwidth_bps: MIB as u64,
+		};
+		assert_eq!(usage_bound(&spec, 10_000), worst_usage(&spec, 10));
+		// 2.5 s: 1.5 cores → 3.75 s of CPU time.
+		let b = usage_bound(&spec, 2_500);
+		assert_eq!((b.cpu_micros, b.wall_millis), (3_750_000, 2_500));
+		let huge = Usage {
+			cpu_micros: u64::MAX,
+			memory_byte_seconds: u64::MAX,
+			net_bytes: 1,
+			wall_millis: u64::MAX,
+		};
+		let capped = huge.capped_by(&b);
+		assert_eq!((capped.cpu_micros, capped.net_bytes), (3_750_000, 1));
+		assert!(usage_bound(&spec, u64::MAX).cpu_micros == u64::MAX);
 	}
 
 	#[test]

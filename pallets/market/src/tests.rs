@@ -14,8 +14,12 @@ use uranus_primitives::compute::ResourceSpec;
 /// Worst case of one replica of [`spec`] over 100 s at [`caps`] plus the image fee.
 const ESCROW: Balance = 200_000 + 20_000 + 2_000 + 200 + IMAGE_FEE;
 
+/// What `who` has in escrow (order deposits not included).
 fn held(who: AccountId) -> Balance {
-	<Balances as InspectHold<AccountId>>::total_balance_on_hold(&who)
+	<Balances as InspectHold<AccountId>>::balance_on_hold(
+		&RuntimeHoldReason::Market(HoldReason::Escrow),
+		&who,
+	)
 }
 
 fn free(who: AccountId) -> Balance {
@@ -30,6 +34,9 @@ fn usage(cpu_s: u64, gib_s: u64, mib: u64, wall_s: u64) -> Usage {
 		wall_millis: wall_s * 1_000,
 	}
 }
+
+/// The mock's [`Config::OrderDeposit`].
+const ORDER_DEPOSIT: Balance = 10;
 
 fn container_of(lease: LeaseId) -> ContainerState {
 	let c = Leases::<Test>::get(lease).unwrap().container;
@@ -120,6 +127,8 @@ fn a_lease_runs_is_metered_once_per_sample_and_settles_exactly() {
 		assert_noop!(Market::ack_lease(RuntimeOrigin::signed(P1), 0), Error::<Test>::WrongState);
 		assert_eq!(free(PUBLISHER), pub0 + IMAGE_FEE);
 
+		// Eleven blocks (1 s each) pass: reports may claim up to 12 s (one of sampling slack).
+		run_online_to(12);
 		// 2 core-seconds, 3 GiB-seconds, 5 MiB over 4 s with 1 GiB disk at base prices.
 		let first = usage(2, 3, 5, 4);
 		assert_ok!(Market::report_metering(RuntimeOrigin::signed(P1), 0, 1, first));
@@ -161,7 +170,8 @@ fn a_lease_runs_is_metered_once_per_sample_and_settles_exactly() {
 		assert_eq!(free(P1), p0 + total - fee_total);
 		assert_eq!(free(Market::pot()), 1 + fee_total, "the pot holds the existential deposit");
 		assert_eq!(held(USER), 0);
-		assert_eq!(free(USER), user0 - total - IMAGE_FEE);
+		// The order's storage deposit stays held until the order is reaped.
+		assert_eq!(free(USER), user0 - total - IMAGE_FEE - ORDER_DEPOSIT);
 		assert_eq!(<Balances as Inspect<AccountId>>::total_issuance(), issuance);
 		assert!(market_events().contains(&Event::OrderClosed { id: 0 }));
 	});
@@ -171,12 +181,17 @@ fn a_lease_runs_is_metered_once_per_sample_and_settles_exactly() {
 fn charges_never_exceed_the_replicas_worst_case() {
 	new_test_ext().execute_with(|| {
 		provider(P1, &[], 1);
+		// σ = 2 for every resource: the lease's prices are the order's caps.
+		Sigmas::set([2_000_000; 4]);
 		assert_ok!(order(1, &[], false));
 		assert_ok!(Market::ack_lease(RuntimeOrigin::signed(P1), 0));
+		// 99 blocks after its assignment the lease may have used its whole worst case.
+		run_online_to(100);
 		let absurd = usage(1_000_000, 1_000_000, 1_000_000, 1_000_000);
 		assert_ok!(Market::report_metering(RuntimeOrigin::signed(P1), 0, 1, absurd));
 		assert_eq!(Leases::<Test>::get(0).unwrap().charged, ESCROW - IMAGE_FEE);
 		assert_eq!(held(USER), 0);
+		Sigmas::set([1_000_000; 4]);
 	});
 }
 
@@ -309,6 +324,7 @@ fn cancelling_stops_leases_keeps_charges_and_refunds_the_rest() {
 		let issuance = <Balances as Inspect<AccountId>>::total_issuance();
 		assert_ok!(order(2, &[], false));
 		assert_ok!(Market::ack_lease(RuntimeOrigin::signed(P1), 0));
+		run_online_to(10);
 		assert_ok!(Market::report_metering(RuntimeOrigin::signed(P1), 0, 1, usage(10, 0, 0, 10)));
 		assert_noop!(
 			Market::cancel_order(RuntimeOrigin::signed(P1), 0),
@@ -396,9 +412,11 @@ fn a_lease_pauses_when_its_escrow_runs_low_and_resumes_after_a_top_up() {
 		assert_ok!(Market::ack_lease(RuntimeOrigin::signed(P1), 0));
 		// 12 s of a full core and 1 GiB at base prices: 1,100 × 12 + 12 (disk) = 13,212;
 		// what is left (33,330 − 13,212) covers more than 10 s (11,110 at base prices).
+		run_online_to(12);
 		assert_ok!(Market::report_metering(RuntimeOrigin::signed(P1), 0, 1, usage(12, 12, 0, 12)));
 		assert_eq!(Leases::<Test>::get(0).unwrap().state, LeaseState::Running);
 		// 22 s: 24,222 charged, 9,108 left < 11,110: paused.
+		run_online_to(22);
 		assert_ok!(Market::report_metering(RuntimeOrigin::signed(P1), 0, 2, usage(22, 22, 0, 22)));
 		let l = Leases::<Test>::get(0).unwrap();
 		assert_eq!(l.state, LeaseState::Paused);
@@ -406,6 +424,7 @@ fn a_lease_pauses_when_its_escrow_runs_low_and_resumes_after_a_top_up() {
 			market_events().contains(&Event::LeasePaused { lease: 0, left: worst(15) - 24_222 })
 		);
 		// A paused lease is still metered, never beyond what was prepaid.
+		run_online_to(99);
 		assert_ok!(Market::report_metering(RuntimeOrigin::signed(P1), 0, 3, usage(99, 99, 0, 99)));
 		assert_eq!(Leases::<Test>::get(0).unwrap().charged, worst(15));
 		assert_eq!(held(USER), 0);
@@ -433,6 +452,7 @@ fn a_lease_pauses_when_its_escrow_runs_low_and_resumes_after_a_top_up() {
 			Market::top_up(RuntimeOrigin::signed(USER), 0, 1),
 			Error::<Test>::FullyPrepaid
 		);
+		run_online_to(100);
 		assert_ok!(Market::complete_lease(
 			RuntimeOrigin::signed(P1),
 			0,
@@ -538,6 +558,7 @@ fn a_dispute_holds_the_providers_earnings_until_resolved() {
 			Market::dispute_lease(RuntimeOrigin::signed(USER), 0, 100),
 			Error::<Test>::DisputeWindowClosed
 		);
+		run_online_to(11);
 		assert_ok!(Market::complete_lease(
 			RuntimeOrigin::signed(P1),
 			0,
@@ -562,7 +583,7 @@ fn a_dispute_holds_the_providers_earnings_until_resolved() {
 		assert_ok!(Market::dispute_lease(RuntimeOrigin::signed(USER), 0, u128::MAX));
 		assert_eq!(
 			Leases::<Test>::get(0).unwrap().dispute,
-			Dispute::Open { amount: earned, at: 1 }
+			Dispute::Open { amount: earned, at: 11 }
 		);
 		assert_eq!(
 			<Balances as InspectHold<AccountId>>::balance_on_hold(
@@ -616,7 +637,7 @@ fn a_dispute_holds_the_providers_earnings_until_resolved() {
 
 		// The second replica runs on the freed container; past the window it cannot be
 		// disputed.
-		run_to(2);
+		run_online_to(12);
 		let second = *Orders::<Test>::get(0).unwrap().leases.last().unwrap();
 		assert_ok!(Market::ack_lease(RuntimeOrigin::signed(P1), second));
 		assert_ok!(Market::complete_lease(
@@ -627,7 +648,7 @@ fn a_dispute_holds_the_providers_earnings_until_resolved() {
 			0,
 			BoundedVec::new()
 		));
-		run_to(2 + 51);
+		run_online_to(12 + 51);
 		assert_noop!(
 			Market::dispute_lease(RuntimeOrigin::signed(USER), second, 1),
 			Error::<Test>::DisputeWindowClosed
@@ -651,6 +672,8 @@ mod invariants {
 		Complete(u64, u64),
 		Fail(u64),
 		Cancel(u64),
+		Lapse(u64),
+		Reap(u64),
 		Advance(u64),
 	}
 
@@ -667,7 +690,9 @@ mod invariants {
 			(0u64..8, 0u64..500).prop_map(|(l, c)| Op::Complete(l, c)),
 			(0u64..8).prop_map(Op::Fail),
 			(0u64..4).prop_map(Op::Cancel),
-			(1u64..8).prop_map(Op::Advance),
+			(0u64..8).prop_map(Op::Lapse),
+			(0u64..4).prop_map(Op::Reap),
+			(1u64..40).prop_map(Op::Advance),
 		]
 	}
 
@@ -696,8 +721,12 @@ mod invariants {
 							RuntimeOrigin::signed(p(l)), l, 100, usage(c, c, c, c), 0, BoundedVec::new()),
 						Op::Fail(l) => Market::fail_lease(RuntimeOrigin::signed(p(l)), l),
 						Op::Cancel(o) => Market::cancel_order(RuntimeOrigin::signed(USER), o),
-						Op::Advance(n) => { run_to(System::block_number() + n); Ok(()) },
+						Op::Lapse(l) => Market::lapse_dispute(RuntimeOrigin::signed(P2), l),
+						Op::Reap(o) => Market::reap_order(RuntimeOrigin::signed(P2), o),
+						Op::Advance(n) => { run_online_to(System::block_number() + n); Ok(()) },
 					};
+					// Every book of the pallet is consistent.
+					Market::do_try_state().unwrap();
 					// Nothing is minted or burnt.
 					assert_eq!(<Balances as Inspect<AccountId>>::total_issuance(), issuance);
 					// What is held for orders is exactly the user's escrow hold.
@@ -719,5 +748,494 @@ mod invariants {
 				assert_eq!(end + deposits, start);
 			});
 		}
+	}
+}
+
+/// Attacks found by the adversarial review (issue #18), one test per defect, each written
+/// before its fix and seen failing on the code it fixes.
+mod attacks {
+	use super::*;
+
+	fn signed(who: AccountId) -> RuntimeOrigin {
+		RuntimeOrigin::signed(who)
+	}
+
+	/// Reads the pallet's own invariants too.
+	fn checked() {
+		Market::do_try_state().expect("the market's books are consistent");
+	}
+
+	/// Σ of every order's `held` is the user's escrow hold, and no order lists a lease of
+	/// another order.
+	fn books_balance(user: AccountId) {
+		checked();
+		let sum: Balance =
+			Orders::<Test>::iter_values().filter(|o| o.owner == user).map(|o| o.held).sum();
+		assert_eq!(
+			sum,
+			<Balances as InspectHold<AccountId>>::balance_on_hold(
+				&RuntimeHoldReason::Market(HoldReason::Escrow),
+				&user
+			)
+		);
+		for (id, o) in Orders::<Test>::iter() {
+			for l in o.leases.iter() {
+				let lease = Leases::<Test>::get(l).expect("every listed lease exists");
+				assert_eq!(lease.order, id, "order {id} lists lease {l} of order {}", lease.order);
+			}
+		}
+	}
+
+	/// #18.1: a re-match that fails half way must not leave a lease id in the order that
+	/// the next (someone else's) lease reuses.
+	#[test]
+	fn a_failed_rematch_leaves_no_phantom_lease_id() {
+		new_test_ext().execute_with(|| {
+			const VICTIM: AccountId = 4;
+			<Balances as frame_support::traits::fungible::Mutate<AccountId>>::set_balance(
+				&VICTIM, 10_000_000,
+			);
+			// 7 replicas (MaxReplicas 8) on P1's seven containers.
+			provider(P1, &[], 4);
+			provider(P1, &[], 3);
+			assert_ok!(order(7, &[], false));
+			assert_eq!(Orders::<Test>::get(0).unwrap().leases.len(), 7);
+			// Two fail; P2 offers two containers elsewhere, but the order has room for only
+			// one more lease.
+			provider(P2, &[], 2);
+			assert_ok!(Market::fail_lease(signed(P1), 0));
+			assert_ok!(Market::fail_lease(signed(P1), 1));
+			run_to(2);
+			books_balance(USER);
+			// Someone else's order takes the next lease id.
+			assert_ok!(Market::place_order(
+				signed(VICTIM),
+				IMAGE,
+				spec(),
+				BoundedVec::new(),
+				1,
+				100,
+				100,
+				caps(),
+				BoundedVec::new(),
+				false,
+			));
+			let victims: Vec<LeaseId> = Leases::<Test>::iter()
+				.filter(|(_, l)| l.user == VICTIM)
+				.map(|(id, _)| id)
+				.collect();
+			assert_eq!(victims.len(), 1);
+			books_balance(USER);
+			// Cancelling the first order must not touch the victim's lease.
+			assert_ok!(Market::cancel_order(signed(USER), 0));
+			assert_eq!(Leases::<Test>::get(victims[0]).unwrap().state, LeaseState::Assigned);
+			books_balance(USER);
+			books_balance(VICTIM);
+		});
+	}
+
+	/// #18.2: a lease timing out while the waiting queue is full must be refunded, not lost
+	/// with its escrow held outside every order.
+	#[test]
+	fn a_replica_that_cannot_wait_is_refunded() {
+		new_test_ext().execute_with(|| {
+			provider(P1, &[], 1);
+			assert_ok!(order(1, &[], false));
+			// Sixteen orders nobody can serve fill the queue (MaxWaiting 16).
+			for _ in 0..16 {
+				assert_ok!(order(1, &["gpu"], false));
+			}
+			assert_eq!(Waiting::<Test>::get().len(), 16);
+			// P1 never acknowledges lease 0: at its deadline it cannot wait again.
+			run_to(6);
+			assert_eq!(Leases::<Test>::get(0).unwrap().state, LeaseState::Failed);
+			assert!(market_events().contains(&Event::OrderClosed { id: 0 }));
+			assert_eq!(held(USER), 16 * ESCROW);
+			books_balance(USER);
+		});
+	}
+
+	/// #18.3: a publisher raising the fee must not make a lease pay more than its order
+	/// reserved, nor take it from the user's other orders.
+	#[test]
+	fn a_raised_image_fee_cannot_drain_other_orders() {
+		new_test_ext().execute_with(|| {
+			provider(P1, &[], 1);
+			assert_ok!(order(1, &[], false));
+			// Another order of the user's waits with eight replicas' escrow.
+			assert_ok!(order(8, &["gpu"], false));
+			assert_eq!(held(USER), 9 * ESCROW);
+			assert_ok!(Registry::set_image_fee(signed(PUBLISHER), IMAGE, 1_000_000));
+			// P1 fails the lease; P2's container takes the replica at the new fee.
+			provider(P2, &[], 1);
+			assert_ok!(Market::fail_lease(signed(P1), 0));
+			// Order 1 is ahead in the queue: order 0 is retried in the next block.
+			run_to(3);
+			let l = *Orders::<Test>::get(0).unwrap().leases.last().unwrap();
+			assert_eq!(Leases::<Test>::get(l).unwrap().provider, P2);
+			let publisher = free(PUBLISHER);
+			let _ = Market::ack_lease(signed(P2), l);
+			assert_eq!(free(PUBLISHER), publisher + IMAGE_FEE, "the fee the order reserved");
+			assert_eq!(Orders::<Test>::get(1).unwrap().held, 8 * ESCROW);
+			books_balance(USER);
+		});
+	}
+
+	/// #18.4: a first report of absurd counters charges only what the spec can consume in
+	/// the time the lease ran.
+	#[test]
+	fn metering_beyond_physics_is_clamped() {
+		new_test_ext().execute_with(|| {
+			provider(P1, &[], 1);
+			assert_ok!(order(1, &[], false));
+			assert_ok!(Market::ack_lease(signed(P1), 0));
+			run_to(3);
+			let huge = u64::MAX / 2;
+			let absurd = Usage {
+				cpu_micros: huge,
+				memory_byte_seconds: huge,
+				net_bytes: huge,
+				wall_millis: huge,
+			};
+			assert_ok!(Market::report_metering(signed(P1), 0, 1, absurd));
+			let l = Leases::<Test>::get(0).unwrap();
+			// Assigned at block 1, now 3: two 1 s blocks plus the sampling slack.
+			let slack: u64 =
+				<<Test as Config>::MeteringSlackMillis as frame_support::traits::Get<u64>>::get();
+			let seconds = 2 + slack / 1_000;
+			let physical = pricing::worst_cost(&spec(), seconds, &l.prices);
+			assert!(
+				l.charged <= physical,
+				"charged {} > physically possible {physical}",
+				l.charged
+			);
+			assert!(l.charged > 0);
+			assert!(market_events()
+				.iter()
+				.any(|e| matches!(e, Event::UsageClamped { lease: 0, .. })));
+		});
+	}
+
+	/// #18.7: placing and cancelling orders is free demand: σ's demand must count started
+	/// leases only.
+	#[test]
+	fn cancelled_orders_add_no_demand() {
+		new_test_ext().execute_with(|| {
+			for _ in 0..5 {
+				assert_ok!(order(8, &["gpu"], false));
+				let id = NextOrderId::<Test>::get() - 1;
+				assert_ok!(Market::cancel_order(signed(USER), id));
+			}
+			assert_eq!(pallet_poc::Demand::<Test>::get().units, [0; 4]);
+			// A lease its provider started is demand.
+			provider(P1, &[], 1);
+			assert_ok!(order(1, &[], false));
+			assert_eq!(pallet_poc::Demand::<Test>::get().units, [0; 4]);
+			let l = Leases::<Test>::iter_keys().next().unwrap();
+			assert_ok!(Market::ack_lease(signed(P1), l));
+			assert_eq!(pallet_poc::Demand::<Test>::get().units[0], 1_000);
+		});
+	}
+
+	/// #18.12: a provider with an open dispute cannot leave with its deposit.
+	#[test]
+	fn an_open_dispute_blocks_deregistration() {
+		new_test_ext().execute_with(|| {
+			let m = provider(P1, &[], 1);
+			assert_ok!(order(1, &[], false));
+			assert_ok!(Market::ack_lease(signed(P1), 0));
+			run_to(3);
+			assert_ok!(Market::complete_lease(
+				signed(P1),
+				0,
+				1,
+				usage(1, 1, 0, 1),
+				0,
+				BoundedVec::new()
+			));
+			assert_ok!(Market::dispute_lease(signed(USER), 0, 100));
+			assert_ok!(Registry::remove_machine(signed(P1), m));
+			assert_noop!(
+				Registry::deregister_provider(signed(P1)),
+				pallet_registry::Error::<Test>::ObligationsPending
+			);
+		});
+	}
+}
+
+/// Orders pay for their storage, disputes end, the queue moves and the indexes answer.
+mod upkeep {
+	use super::*;
+	use codec::Encode;
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+
+	fn signed(who: AccountId) -> RuntimeOrigin {
+		RuntimeOrigin::signed(who)
+	}
+
+	fn deposit_held(who: AccountId) -> Balance {
+		<Balances as InspectHold<AccountId>>::balance_on_hold(
+			&RuntimeHoldReason::Market(HoldReason::OrderDeposit),
+			&who,
+		)
+	}
+
+	/// Runs lease 0 of a one-replica order from block 1 to its completion at block 3.
+	fn completed_lease() {
+		provider(P1, &[], 1);
+		assert_ok!(order(1, &[], false));
+		assert_ok!(Market::ack_lease(signed(P1), 0));
+		run_to(3);
+		assert_ok!(Market::complete_lease(
+			signed(P1),
+			0,
+			1,
+			usage(1, 1, 0, 1),
+			0,
+			BoundedVec::new()
+		));
+	}
+
+	#[test]
+	fn an_order_holds_a_deposit_until_it_is_reaped_after_the_dispute_window() {
+		new_test_ext().execute_with(|| {
+			provider(P1, &[], 1);
+			assert_ok!(order(1, &[], false));
+			assert_eq!(deposit_held(USER), ORDER_DEPOSIT);
+			assert_noop!(Market::reap_order(signed(P2), 0), Error::<Test>::OrderActive);
+			assert_ok!(Market::ack_lease(signed(P1), 0));
+			run_to(3);
+			assert_ok!(Market::complete_lease(
+				signed(P1),
+				0,
+				1,
+				usage(1, 1, 0, 1),
+				0,
+				BoundedVec::new()
+			));
+			let charged = Leases::<Test>::get(0).unwrap().charged;
+			// Closed, but the user may still dispute for 50 blocks.
+			assert_noop!(Market::reap_order(signed(P2), 0), Error::<Test>::DisputesPending);
+			run_to(3 + 51);
+			assert_noop!(Market::reap_order(signed(P2), 9), Error::<Test>::UnknownOrder);
+			assert_ok!(Market::reap_order(signed(P2), 0));
+			assert!(Orders::<Test>::get(0).is_none() && Leases::<Test>::get(0).is_none());
+			assert_eq!(OrdersOf::<Test>::iter_prefix(USER).count(), 0);
+			assert_eq!(LeasesOfProvider::<Test>::iter_prefix(P1).count(), 0);
+			assert_eq!(deposit_held(USER), 0);
+			assert!(market_events().contains(&Event::OrderReaped {
+				id: 0,
+				owner: USER,
+				leases: 1,
+				charged,
+				deposit: ORDER_DEPOSIT
+			}));
+			Market::do_try_state().unwrap();
+		});
+	}
+
+	#[test]
+	fn an_order_that_would_hold_nothing_is_refused() {
+		new_test_ext().execute_with(|| {
+			assert_ok!(Registry::set_image_fee(signed(PUBLISHER), IMAGE, 0));
+			assert_noop!(
+				Market::place_order(
+					signed(USER),
+					IMAGE,
+					spec(),
+					BoundedVec::new(),
+					1,
+					100,
+					100,
+					Prices::default(),
+					BoundedVec::new(),
+					false,
+				),
+				Error::<Test>::ZeroEscrow
+			);
+			// Without funds for the deposit nothing is held.
+			assert_noop!(
+				Market::place_order(
+					signed(3),
+					IMAGE,
+					spec(),
+					BoundedVec::new(),
+					1,
+					100,
+					100,
+					caps(),
+					BoundedVec::new(),
+					false,
+				),
+				Error::<Test>::InsufficientFunds
+			);
+		});
+	}
+
+	#[test]
+	fn an_unresolved_dispute_lapses_to_the_provider_who_may_then_leave() {
+		new_test_ext().execute_with(|| {
+			completed_lease();
+			assert_ok!(Market::dispute_lease(signed(USER), 0, u128::MAX));
+			assert_eq!(OpenDisputes::<Test>::get(P1), 1);
+			let Dispute::Open { amount, .. } = Leases::<Test>::get(0).unwrap().dispute else {
+				panic!("dispute open")
+			};
+			assert_noop!(Market::lapse_dispute(signed(P1), 1), Error::<Test>::UnknownLease);
+			// The dispute origin has 30 blocks.
+			run_to(3 + 30);
+			assert_noop!(Market::lapse_dispute(signed(P1), 0), Error::<Test>::DisputeNotExpired);
+			run_to(3 + 31);
+			let p1 = free(P1);
+			assert_ok!(Market::lapse_dispute(signed(USER), 0));
+			assert_eq!(free(P1), p1 + amount);
+			assert_eq!(
+				Leases::<Test>::get(0).unwrap().dispute,
+				Dispute::Lapsed { released: amount }
+			);
+			assert!(market_events().contains(&Event::DisputeLapsed { lease: 0, released: amount }));
+			assert_noop!(Market::lapse_dispute(signed(P1), 0), Error::<Test>::NoOpenDispute);
+			assert_eq!(OpenDisputes::<Test>::get(P1), 0);
+			Market::do_try_state().unwrap();
+			// Nothing holds the provider any more.
+			let m = pallet_registry::MachinesOf::<Test>::iter_key_prefix(P1).next().unwrap();
+			assert_ok!(Registry::remove_machine(signed(P1), m));
+			assert_ok!(Registry::deregister_provider(signed(P1)));
+		});
+	}
+
+	#[test]
+	fn a_resolved_dispute_frees_the_provider() {
+		new_test_ext().execute_with(|| {
+			completed_lease();
+			assert_ok!(Market::dispute_lease(signed(USER), 0, 100));
+			let m = pallet_registry::MachinesOf::<Test>::iter_key_prefix(P1).next().unwrap();
+			assert_ok!(Registry::remove_machine(signed(P1), m));
+			assert_ok!(Market::resolve_dispute(
+				RuntimeOrigin::root(),
+				0,
+				Perbill::one(),
+				Perbill::zero()
+			));
+			assert_ok!(Registry::deregister_provider(signed(P1)));
+			Market::do_try_state().unwrap();
+		});
+	}
+
+	#[test]
+	fn several_waiting_orders_match_in_one_block() {
+		new_test_ext().execute_with(|| {
+			for _ in 0..3 {
+				assert_ok!(order(1, &["ssd"], false));
+			}
+			assert_eq!(Waiting::<Test>::get().len(), 3);
+			provider(P1, &["ssd"], 3);
+			run_to(2);
+			assert!(Waiting::<Test>::get().is_empty());
+			assert_eq!(Leases::<Test>::iter().count(), 3);
+			Market::do_try_state().unwrap();
+		});
+	}
+
+	#[test]
+	fn the_indexes_page_an_owners_orders_and_a_providers_leases() {
+		new_test_ext().execute_with(|| {
+			const OTHER: AccountId = 4;
+			<Balances as frame_support::traits::fungible::Mutate<AccountId>>::set_balance(
+				&OTHER, 10_000_000,
+			);
+			provider(P1, &[], 4);
+			provider(P2, &[], 1);
+			for _ in 0..3 {
+				assert_ok!(order(1, &[], false));
+			}
+			assert_ok!(Market::place_order(
+				signed(OTHER),
+				IMAGE,
+				spec(),
+				BoundedVec::new(),
+				1,
+				100,
+				100,
+				caps(),
+				BoundedVec::new(),
+				false,
+			));
+			let first = Market::order_views(Some(USER), None, 2);
+			assert_eq!(first.len(), 2);
+			let rest = Market::order_views(Some(USER), Some(first[1].id), 10);
+			let mut ids: Vec<_> = first.iter().chain(rest.iter()).map(|o| o.id).collect();
+			ids.sort();
+			assert_eq!(ids, vec![0, 1, 2]);
+			assert_eq!(Market::order_views(Some(OTHER), None, 10).len(), 1);
+			let of = |p| {
+				let mut v: Vec<_> = Market::lease_views(None, Some(p), None, 10)
+					.into_iter()
+					.map(|l| l.id)
+					.collect();
+				v.sort();
+				v
+			};
+			let all: Vec<_> = Leases::<Test>::iter().collect();
+			let mut p1: Vec<_> =
+				all.iter().filter(|(_, l)| l.provider == P1).map(|(i, _)| *i).collect();
+			p1.sort();
+			assert_eq!(of(P1), p1);
+			assert_eq!(of(P1).len() + of(P2).len(), 4);
+		});
+	}
+
+	#[test]
+	fn the_v1_migration_captures_fees_and_fills_the_indexes() {
+		new_test_ext().execute_with(|| {
+			completed_lease();
+			assert_ok!(Market::dispute_lease(signed(USER), 0, 100));
+			assert_ok!(order(2, &["gpu"], false));
+			// Rewrite the state as v0 left it: orders without fee and deposit, no indexes.
+			let orders: Vec<_> = Orders::<Test>::iter().collect();
+			for (id, o) in orders.iter() {
+				let old = crate::migrations::v0::OldOrder {
+					owner: o.owner,
+					image: o.image,
+					spec: o.spec,
+					command: o.command.clone(),
+					replicas: o.replicas,
+					max_blocks: o.max_blocks,
+					prepaid_blocks: o.prepaid_blocks,
+					caps: o.caps,
+					labels: o.labels.clone(),
+					spread: o.spread,
+					escrow_per_replica: o.escrow_per_replica,
+					held: o.held,
+					waiting: o.waiting,
+					match_deadline: o.match_deadline,
+					leases: o.leases.clone(),
+				};
+				frame_support::storage::unhashed::put_raw(
+					&Orders::<Test>::hashed_key_for(id),
+					&old.encode(),
+				);
+			}
+			let _ = OrdersOf::<Test>::clear(u32::MAX, None);
+			let _ = LeasesOfProvider::<Test>::clear(u32::MAX, None);
+			let _ = OpenDisputes::<Test>::clear(u32::MAX, None);
+			StorageVersion::new(0).put::<Market>();
+
+			crate::migrations::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+			assert_eq!(Market::on_chain_storage_version(), StorageVersion::new(1));
+			for (id, o) in orders {
+				let migrated = Orders::<Test>::get(id).unwrap();
+				assert_eq!(migrated.image_fee, IMAGE_FEE, "the fee v0 reserved");
+				assert_eq!(migrated.deposit, 0);
+				assert_eq!((migrated.held, migrated.leases), (o.held, o.leases));
+				assert!(OrdersOf::<Test>::contains_key(USER, id));
+			}
+			assert!(LeasesOfProvider::<Test>::contains_key(P1, 0));
+			assert_eq!(OpenDisputes::<Test>::get(P1), 1);
+			// A second run does nothing: the version is 1 now.
+			let before = Orders::<Test>::get(1).unwrap();
+			crate::migrations::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+			assert_eq!(Orders::<Test>::get(1).unwrap(), before);
+		});
 	}
 }

@@ -56,10 +56,15 @@ pub struct Order<
 	pub labels: BoundedVec<BoundedVec<u8, MaxLabelLen>, MaxLabels>,
 	/// Replicas on different machines (anti-affinity).
 	pub spread: bool,
+	/// The image's usage fee when the order was placed: each lease pays this much to the
+	/// publisher when it starts, whatever the publisher sets later.
+	pub image_fee: u128,
 	/// Escrow of one replica (its worst case over `prepaid_blocks` plus the image fee).
 	pub escrow_per_replica: u128,
-	/// Escrow still held for this order.
+	/// Escrow still held for this order; every charge of its leases comes from it alone.
 	pub held: u128,
+	/// Storage deposit held from the owner until the order is reaped.
+	pub deposit: u128,
 	/// Replicas waiting for a container.
 	pub waiting: u32,
 	/// Waiting replicas are refunded from this block on.
@@ -150,6 +155,19 @@ pub enum Dispute<BlockNumber> {
 		/// Slashed from the provider's deposit to the user.
 		slashed: u128,
 	},
+	/// The dispute origin did not act within [`crate::Config::DisputeTimeout`]: `released`
+	/// went back to the provider.
+	Lapsed {
+		/// Released to the provider.
+		released: u128,
+	},
+}
+
+impl<BlockNumber> Dispute<BlockNumber> {
+	/// Whether the dispute waits for the dispute origin.
+	pub fn is_open(&self) -> bool {
+		matches!(self, Dispute::Open { .. })
+	}
 }
 
 /// A lease: one replica of an order on one container.
@@ -184,7 +202,7 @@ pub struct Lease<
 	pub prices: Prices,
 	/// The image publisher and its fee, paid when the provider starts the lease.
 	pub publisher: AccountId,
-	/// The image's usage fee at the time the lease was made.
+	/// The usage fee its order captured (paid from the order's escrow when it starts).
 	pub image_fee: u128,
 	/// Where it is.
 	pub state: LeaseState,

@@ -67,12 +67,18 @@ pub struct OrderView<AccountId> {
 	pub labels: Vec<String>,
 	/// Replicas on distinct machines.
 	pub spread: bool,
+	/// The image fee each lease pays (captured when the order was placed).
+	#[serde(with = "balance_string")]
+	pub image_fee: u128,
 	/// Escrow of one replica.
 	#[serde(with = "balance_string")]
 	pub escrow_per_replica: u128,
 	/// Escrow still held.
 	#[serde(with = "balance_string")]
 	pub held: u128,
+	/// Storage deposit, back to the owner when the order is reaped.
+	#[serde(with = "balance_string")]
+	pub deposit: u128,
 	/// Replicas waiting for a container.
 	pub waiting: u32,
 	/// Waiting replicas are refunded from this block on.
@@ -103,6 +109,12 @@ pub enum DisputeView {
 		/// Slashed from the provider's deposit to the user.
 		#[serde(with = "balance_string")]
 		slashed: u128,
+	},
+	/// Nobody resolved it in time: the held earnings went back to the provider.
+	Lapsed {
+		/// Released to the provider.
+		#[serde(with = "balance_string")]
+		released: u128,
 	},
 }
 
@@ -193,6 +205,10 @@ pub struct QuoteView {
 	pub per_block_at_prices: u128,
 }
 
+/// Most ids one call of [`Pallet::order_views`] or [`Pallet::lease_views`] looks at when it
+/// walks ids (reaped ones leave gaps).
+pub const MAX_SCAN: usize = 1_000;
+
 fn text(b: &[u8]) -> String {
 	String::from_utf8_lossy(b).into_owned()
 }
@@ -217,28 +233,44 @@ impl<T: Config> Pallet<T> {
 			caps: o.caps.into(),
 			labels: o.labels.iter().map(|l| text(l)).collect(),
 			spread: o.spread,
+			image_fee: o.image_fee,
 			escrow_per_replica: o.escrow_per_replica,
 			held: o.held,
+			deposit: o.deposit,
 			waiting: o.waiting,
 			match_deadline: num(o.match_deadline),
 			leases: o.leases.into_inner(),
 		})
 	}
 
-	/// Orders with ids above `after` (all when `None`), only `owner`'s when given; at most
-	/// `limit` (≤ [`MAX_PAGE`]).
+	/// At most `limit` (≤ [`MAX_PAGE`]) orders after `after` (from the first when `None`).
+	/// Without `owner`: by id, ids above `after`. With `owner`: only that owner's, read
+	/// from the owner index (never a scan of other orders) in its storage order; pass the
+	/// last id returned as `after` for the next page.
 	pub fn order_views(
 		owner: Option<T::AccountId>,
 		after: Option<OrderId>,
 		limit: u32,
 	) -> Vec<OrderView<T::AccountId>> {
-		let start = after.map_or(0, |a| a.saturating_add(1));
-		let end = NextOrderId::<T>::get();
-		(start..end)
-			.filter_map(Self::order_view)
-			.filter(|o| owner.as_ref().map_or(true, |w| *w == o.owner))
-			.take(limit.min(MAX_PAGE) as usize)
-			.collect()
+		let limit = limit.min(MAX_PAGE) as usize;
+		match owner {
+			Some(owner) => {
+				let ids = match after {
+					Some(a) => OrdersOf::<T>::iter_key_prefix_from(
+						&owner,
+						OrdersOf::<T>::hashed_key_for(&owner, a),
+					),
+					None => OrdersOf::<T>::iter_key_prefix(&owner),
+				};
+				ids.take(limit).filter_map(Self::order_view).collect()
+			},
+			None => {
+				let start = after.map_or(0, |a| a.saturating_add(1));
+				let end = NextOrderId::<T>::get();
+				// Reaped orders leave gaps: the scan is bounded, not only the page.
+				(start..end).take(MAX_SCAN).filter_map(Self::order_view).take(limit).collect()
+			},
+		}
 	}
 
 	/// Lease `id`.
@@ -248,6 +280,7 @@ impl<T: Config> Pallet<T> {
 			Dispute::None => DisputeView::None,
 			Dispute::Open { amount, at } => DisputeView::Open { amount, at: num(at) },
 			Dispute::Resolved { refunded, slashed } => DisputeView::Resolved { refunded, slashed },
+			Dispute::Lapsed { released } => DisputeView::Lapsed { released },
 		};
 		Some(LeaseView {
 			id,
@@ -278,29 +311,46 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	/// Leases with ids above `after`, only those of `order` / `provider` when given; at most
-	/// `limit` (≤ [`MAX_PAGE`]). With `order`, only that order's leases are read.
+	/// At most `limit` (≤ [`MAX_PAGE`]) leases after `after`. With `order`: that order's
+	/// leases with ids above `after` (only they are read), of `provider` when given too.
+	/// With `provider` alone: that provider's, read from the provider index in its storage
+	/// order (pass the last id returned as `after`). With neither: by id, a bounded scan.
 	pub fn lease_views(
 		order: Option<OrderId>,
 		provider: Option<T::AccountId>,
 		after: Option<LeaseId>,
 		limit: u32,
 	) -> Vec<LeaseView<T::AccountId>> {
+		let limit = limit.min(MAX_PAGE) as usize;
 		let start = after.map_or(0, |a| a.saturating_add(1));
-		let ids: Vec<LeaseId> = match order {
-			Some(o) => Orders::<T>::get(o)
+		let of_provider =
+			|l: &LeaseView<T::AccountId>| provider.as_ref().map_or(true, |p| *p == l.provider);
+		match (order, &provider) {
+			(Some(o), _) => Orders::<T>::get(o)
 				.map(|o| o.leases.into_inner())
 				.unwrap_or_default()
 				.into_iter()
 				.filter(|l| *l >= start)
+				.filter_map(Self::lease_view)
+				.filter(of_provider)
+				.take(limit)
 				.collect(),
-			None => (start..NextLeaseId::<T>::get()).collect(),
-		};
-		ids.into_iter()
-			.filter_map(Self::lease_view)
-			.filter(|l| provider.as_ref().map_or(true, |p| *p == l.provider))
-			.take(limit.min(MAX_PAGE) as usize)
-			.collect()
+			(None, Some(p)) => {
+				let ids = match after {
+					Some(a) => LeasesOfProvider::<T>::iter_key_prefix_from(
+						p,
+						LeasesOfProvider::<T>::hashed_key_for(p, a),
+					),
+					None => LeasesOfProvider::<T>::iter_key_prefix(p),
+				};
+				ids.take(limit).filter_map(Self::lease_view).collect()
+			},
+			(None, None) => (start..NextLeaseId::<T>::get())
+				.take(MAX_SCAN)
+				.filter_map(Self::lease_view)
+				.take(limit)
+				.collect(),
+		}
 	}
 
 	/// Lease `id`'s metering and charges.

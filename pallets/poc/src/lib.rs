@@ -74,9 +74,12 @@ pub trait ContributionHooks<AccountId> {
 		owner: &AccountId,
 		capacity: ContainerCapacity,
 	) -> DispatchResult;
-	/// The container went offline or was removed: it leaves scheduling (its score stays and
-	/// keeps halving).
+	/// The container went offline: it leaves scheduling (its score stays and keeps halving).
 	fn container_offline(id: ContainerId);
+	/// The container was removed for good (its id is never used again): it leaves scheduling
+	/// and its record is deleted, so removed containers never count against
+	/// [`Config::MaxContainers`].
+	fn container_removed(id: ContainerId);
 	/// A lease on container `id` ended with `outcome` (service contribution).
 	fn lease_outcome(id: ContainerId, outcome: LeaseOutcome);
 	/// An order demanded `spec` (one replica): a sample for σ's demand estimate.
@@ -268,6 +271,8 @@ pub mod pallet {
 		TiersSet,
 		/// The contribution points were replaced.
 		PointsSet { points: ContributionPoints },
+		/// A removed container's record was deleted.
+		Removed { id: ContainerId },
 	}
 
 	#[pallet::error]
@@ -516,6 +521,15 @@ pub mod pallet {
 			Self::deposit_event(Event::WentOffline { id });
 		}
 
+		/// Forgets `id` (see [`ContributionHooks::container_removed`]).
+		pub fn do_remove(id: ContainerId) {
+			Self::do_offline(id);
+			if Containers::<T>::contains_key(id) {
+				Containers::<T>::remove(id);
+				Self::deposit_event(Event::Removed { id });
+			}
+		}
+
 		/// Records a lease outcome (see [`ContributionHooks::lease_outcome`]).
 		pub fn do_outcome(id: ContainerId, outcome: LeaseOutcome) {
 			let Some(mut record) = Containers::<T>::get(id) else { return };
@@ -721,6 +735,9 @@ pub mod pallet {
 		}
 		fn container_offline(id: ContainerId) {
 			Self::do_offline(id)
+		}
+		fn container_removed(id: ContainerId) {
+			Self::do_remove(id)
 		}
 		fn lease_outcome(id: ContainerId, outcome: LeaseOutcome) {
 			Self::do_outcome(id, outcome)

@@ -132,6 +132,10 @@ pub mod pallet {
 		/// Told when the sweep marks a machine offline (the market re-schedules its leases).
 		type MachineOffline: OnMachineOffline;
 
+		/// Whether a provider still owes the market something (an open dispute): such a
+		/// provider can neither start leaving nor withdraw its deposit.
+		type Obligations: ProviderObligations<Self::AccountId>;
+
 		/// Deposit of a provider.
 		#[pallet::constant]
 		type ProviderDeposit: Get<BalanceOf<Self>>;
@@ -321,6 +325,8 @@ pub mod pallet {
 		NotPublisher,
 		/// The image is not verified (pending or rejected).
 		ImageNotVerified,
+		/// The provider has obligations in the market (an open dispute): it cannot leave yet.
+		ObligationsPending,
 	}
 
 	#[pallet::hooks]
@@ -358,11 +364,13 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Starts leaving: possible once every machine is removed; the deposit can be withdrawn
-		/// after [`Config::CoolDown`].
+		/// Starts leaving (origin: the provider): possible once every machine is removed and
+		/// no dispute against it is open (`ObligationsPending`); the deposit can be withdrawn
+		/// after [`Config::CoolDown`]. Emits `ProviderLeaving`.
 		#[pallet::call_index(2)]
 		pub fn deregister_provider(origin: OriginFor<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
+			ensure!(!T::Obligations::has_obligations(&who), Error::<T>::ObligationsPending);
 			let at = frame_system::Pallet::<T>::block_number().saturating_add(T::CoolDown::get());
 			Providers::<T>::try_mutate(&who, |p| -> DispatchResult {
 				let p = p.as_mut().ok_or(Error::<T>::NotProvider)?;
@@ -374,13 +382,15 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Ends a provider whose cool-down has passed and releases its deposit.
+		/// Ends a provider (origin: the provider) whose cool-down has passed and who has no open
+		/// dispute, and releases its deposit. Emits `ProviderRemoved`.
 		#[pallet::call_index(3)]
 		pub fn withdraw_provider(origin: OriginFor<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let p = Providers::<T>::get(&who).ok_or(Error::<T>::NotProvider)?;
 			let now = frame_system::Pallet::<T>::block_number();
 			ensure!(p.leaving_at.is_some_and(|at| at <= now), Error::<T>::CoolDownPending);
+			ensure!(!T::Obligations::has_obligations(&who), Error::<T>::ObligationsPending);
 			Self::release(HoldReason::Provider, &who, p.deposit);
 			Providers::<T>::remove(&who);
 			Self::deposit_event(Event::ProviderRemoved { who });
@@ -472,7 +482,7 @@ pub mod pallet {
 				Error::<T>::ContainerBusy
 			);
 			for (cid, c) in containers {
-				T::Contribution::container_offline(cid);
+				T::Contribution::container_removed(cid);
 				Self::release(HoldReason::Container, &who, c.deposit);
 				Containers::<T>::remove(cid);
 				Self::deposit_event(Event::ContainerRemoved { id: cid });
@@ -532,7 +542,7 @@ pub mod pallet {
 			ensure!(c.state == ContainerState::Idle, Error::<T>::ContainerBusy);
 			m.containers.retain(|x| *x != id);
 			Machines::<T>::insert(c.machine, m);
-			T::Contribution::container_offline(id);
+			T::Contribution::container_removed(id);
 			Self::release(HoldReason::Container, &who, c.deposit);
 			Containers::<T>::remove(id);
 			Self::deposit_event(Event::ContainerRemoved { id });
@@ -789,6 +799,18 @@ pub mod pallet {
 
 	impl OnMachineOffline for () {
 		fn machine_offline(_: MachineId) {}
+	}
+
+	/// What a provider still owes the market.
+	pub trait ProviderObligations<AccountId> {
+		/// Whether `who` has obligations (an open dispute) that keep it from leaving.
+		fn has_obligations(who: &AccountId) -> bool;
+	}
+
+	impl<AccountId> ProviderObligations<AccountId> for () {
+		fn has_obligations(_: &AccountId) -> bool {
+			false
+		}
 	}
 
 	/// Idle containers on online machines: what the market may lease (PoC's `Available`).

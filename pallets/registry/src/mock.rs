@@ -64,6 +64,7 @@ impl pallet_registry::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Contribution = Poc;
 	type MachineOffline = ();
+	type Obligations = ();
 	type ProviderDeposit = ConstU128<100>;
 	type MachineDeposit = ConstU128<10>;
 	type ContainerDeposit = ConstU128<5>;

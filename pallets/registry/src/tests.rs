@@ -2,6 +2,7 @@
 //! hand-off.
 
 use crate::{mock::*, *};
+use frame_support::traits::Get;
 use frame_support::{
 	assert_noop, assert_ok,
 	traits::{
@@ -161,7 +162,7 @@ fn containers_fit_their_machine_and_reach_poc() {
 		// Removing one frees room and its deposit, and it leaves scheduling.
 		assert_ok!(Registry::remove_container(RuntimeOrigin::signed(1), 1_000));
 		assert_eq!(held(1), 115);
-		assert_eq!(pallet_poc::Pallet::<Test>::score_view(1_000).unwrap().tier, None);
+		assert!(pallet_poc::Pallet::<Test>::score_view(1_000).is_none(), "PoC forgot it");
 		assert_noop!(
 			Registry::remove_container(RuntimeOrigin::signed(1), 1_000),
 			Error::<Test>::UnknownContainer
@@ -408,5 +409,23 @@ fn views_list_what_is_registered() {
 
 		assert_ok!(Registry::remove_machine(RuntimeOrigin::signed(1), 2));
 		assert_eq!(Registry::machines_of(&1), vec![0]);
+	});
+}
+
+/// Defect #18.5: adding and removing a container (its deposit refunded each time) must not
+/// use up PoC's `MaxContainers` for everybody: PoC forgets a removed container.
+#[test]
+fn an_add_remove_loop_does_not_exhaust_containers() {
+	new_test_ext().execute_with(|| {
+		provider_with_machine();
+		let max = <Test as pallet_poc::Config>::MaxContainers::get();
+		for _ in 0..=max {
+			let id = NextContainerId::<Test>::get();
+			assert_ok!(Registry::add_container(RuntimeOrigin::signed(1), 0, spec(1_000, 1)));
+			assert_ok!(Registry::remove_container(RuntimeOrigin::signed(1), id));
+			assert!(pallet_poc::Pallet::<Test>::score_view(id).is_none(), "PoC forgot {id}");
+		}
+		assert_ok!(Registry::add_container(RuntimeOrigin::signed(1), 0, spec(1_000, 1)));
+		assert_eq!(pallet_poc::Containers::<Test>::count(), 1);
 	});
 }

@@ -77,6 +77,7 @@ impl pallet_registry::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Contribution = Poc;
 	type MachineOffline = Market;
+	type Obligations = Market;
 	type ProviderDeposit = ConstU128<100>;
 	type MachineDeposit = ConstU128<10>;
 	type ContainerDeposit = ConstU128<5>;
@@ -164,6 +165,10 @@ impl pallet_market::Config for Test {
 	type LowEscrowBlocks = ConstU64<5>;
 	type DisputeWindow = ConstU64<50>;
 	type DisputeOrigin = frame_system::EnsureRoot<AccountId>;
+	type MeteringSlackMillis = ConstU64<1_000>;
+	type DisputeTimeout = ConstU64<30>;
+	type OrderDeposit = ConstU128<10>;
+	type MaxMatchesPerBlock = ConstU32<4>;
 	type WeightInfo = ();
 }
 

@@ -429,7 +429,8 @@ mod leases {
 				1,
 				100,
 				100,
-				Prices::default(),
+				// Base prices are zero here; caps above zero make the escrow non-zero.
+				Prices { cpu_core_second: 1, ..Default::default() },
 				BoundedVec::new(),
 				false
 			));
@@ -550,6 +551,8 @@ mod leases {
 				false
 			));
 			assert_ok!(Market::ack_lease(p.clone(), 0));
+			// Ten 3 s blocks later half a core may have used 15 core-seconds.
+			System::set_block_number(11);
 			// 15 core-seconds charged: 3,030 left < 5 blocks (9,015): paused.
 			let heavy = Usage {
 				cpu_micros: 15_000_000,
@@ -559,10 +562,11 @@ mod leases {
 			};
 			assert_ok!(Market::report_metering(p.clone(), 0, 2, heavy));
 			assert_eq!(pallet_market::Leases::<Test>::get(0).unwrap().state, LeaseState::Paused);
+			// The worker's own schedule (hardware checks) still counts from its first run.
 			assert_eq!(ocw(1), Ok(Outcome::Idle));
 			assert_ok!(Market::top_up(p.clone(), 0, 90));
 			assert_eq!(pallet_market::Leases::<Test>::get(0).unwrap().state, LeaseState::Running);
-			System::set_block_number(2);
+			System::set_block_number(12);
 			assert_eq!(ocw(2), Ok(Outcome::Idle));
 		});
 	}

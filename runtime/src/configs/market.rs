@@ -4,10 +4,15 @@
 //! blocks; waiting replicas are refunded after 1 h / 100 blocks. 5% of every charge goes to
 //! the market pot (`ura/mkt_`). A running lease pauses when its prepaid escrow covers fewer
 //! than 5 blocks of its worst case; its user may dispute it for 1 day / 100 blocks after it
-//! ended, and root (sudo on dev, a root-track referendum otherwise) resolves disputes.
+//! ended, and root (sudo on dev, a root-track referendum otherwise) resolves disputes within
+//! 1 day / 50 blocks; after that anyone may let the dispute lapse (the provider keeps its
+//! earnings). An order holds a storage deposit until it is reaped after its leases' dispute
+//! windows. Metering reports are capped at what a lease's spec can consume since it was
+//! assigned, plus one block of sampling slack.
 
 use crate::{
-	time::*, AccountId, Balances, BlockNumber, Poc, Runtime, RuntimeEvent, RuntimeHoldReason,
+	currency::deposit, time::*, AccountId, Balance, Balances, BlockNumber, Poc, Runtime,
+	RuntimeEvent, RuntimeHoldReason,
 };
 use frame_support::{
 	parameter_types,
@@ -21,18 +26,22 @@ parameter_types! {
 	pub const AckTimeout: BlockNumber = 10;
 	pub const MatchWindow: BlockNumber = 100;
 	pub const DisputeWindow: BlockNumber = 100;
+	pub const DisputeTimeout: BlockNumber = 50;
 }
 #[cfg(not(feature = "fast-runtime"))]
 parameter_types! {
 	pub const AckTimeout: BlockNumber = 2 * MINUTES;
 	pub const MatchWindow: BlockNumber = HOURS;
 	pub const DisputeWindow: BlockNumber = DAYS;
+	pub const DisputeTimeout: BlockNumber = DAYS;
 }
 
 parameter_types! {
 	pub const MarketPotId: PalletId = PalletId(*b"ura/mkt_");
 	pub const ProtocolFee: Perbill = Perbill::from_percent(5);
 	pub const MillisPerBlock: u64 = MILLI_SECS_PER_BLOCK;
+	/// Two items (the order and its owner-index entry) of at most 5,100 bytes.
+	pub const OrderDeposit: Balance = deposit(2, 5_100);
 }
 
 /// PoC's current σ of CPU, memory, storage and bandwidth.
@@ -67,5 +76,11 @@ impl pallet_market::Config for Runtime {
 	type LowEscrowBlocks = ConstU32<5>;
 	type DisputeWindow = DisputeWindow;
 	type DisputeOrigin = frame_system::EnsureRoot<AccountId>;
+	// One block of sampling slack: the agent samples on its own clock.
+	type MeteringSlackMillis = MillisPerBlock;
+	type DisputeTimeout = DisputeTimeout;
+	type OrderDeposit = OrderDeposit;
+	// Four waiting orders a block (the queue holds 64: its last one is retried after 16 blocks).
+	type MaxMatchesPerBlock = ConstU32<4>;
 	type WeightInfo = pallet_market::weights::SubstrateWeight<Runtime>;
 }

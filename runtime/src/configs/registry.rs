@@ -44,6 +44,8 @@ impl pallet_registry::Config for Runtime {
 	type Contribution = Poc;
 	/// The market re-schedules the leases of machines that go offline.
 	type MachineOffline = crate::Market;
+	// Providers with an open dispute cannot leave.
+	type Obligations = crate::Market;
 	type ProviderDeposit = ProviderDeposit;
 	type MachineDeposit = MachineDeposit;
 	type ContainerDeposit = ContainerDeposit;

@@ -137,7 +137,7 @@ fn an_order_is_leased_metered_and_settled_exactly() {
 		assert_eq!(lease.state, LeaseState::Assigned);
 		// σ = 1.0 at genesis: the lease gets the base prices.
 		assert_eq!(lease.prices, base);
-		<Balances as InspectHold<_>>::total_balance_on_hold(&eve)
+		<Balances as InspectHold<_>>::balance_on_hold(&escrow_reason(), &eve)
 	});
 	// 100 blocks × 3 s at the caps + the image fee.
 	assert_eq!(escrow, pallet_market::pricing::worst_cost(&spec, 300, &caps) + fee);
@@ -173,7 +173,12 @@ fn an_order_is_leased_metered_and_settled_exactly() {
 	chain.execute_with(|| {
 		let lease = pallet_market::Leases::<Runtime>::get(0).unwrap();
 		assert_eq!((lease.state, lease.charged), (LeaseState::Completed, charged));
-		assert_eq!(<Balances as InspectHold<_>>::total_balance_on_hold(&eve), 0);
+		assert_eq!(<Balances as InspectHold<_>>::balance_on_hold(&escrow_reason(), &eve), 0);
+		// The order's storage deposit stays held until the order is reaped.
+		assert_eq!(
+			<Balances as InspectHold<_>>::total_balance_on_hold(&eve),
+			<uranus_runtime::configs::market::OrderDeposit as frame_support::traits::Get<u128>>::get()
+		);
 		let ed = uranus_runtime::currency::EXISTENTIAL_DEPOSIT;
 		assert_eq!(Balances::free_balance(Market::pot()), ed + protocol, "ED from genesis + fees");
 		assert_eq!(Balances::free_balance(account("//Dave")), dave_before + fee);
@@ -192,4 +197,9 @@ fn an_order_is_leased_metered_and_settled_exactly() {
 		_ => None,
 	});
 	assert_eq!(refund, Some(escrow - charged - fee));
+}
+
+/// Why the market holds a user's funds as escrow.
+fn escrow_reason() -> uranus_runtime::RuntimeHoldReason {
+	pallet_market::HoldReason::Escrow.into()
 }
