@@ -119,8 +119,12 @@ pub struct JobStatus {
 	pub state: JobState,
 	/// Exit code of the container's main process, once it ended.
 	pub exit_code: Option<i32>,
-	/// Why the job failed or ended (`oom`, `killed`, `pull failed: ...`).
+	/// Why the job failed or ended, for people (`oom: ...`, `lost: ...`).
 	pub reason: Option<String>,
+	/// Why the job failed or ended, typed: what the off-chain worker reports to the market
+	/// (absent from agents older than the field, and while the job has not ended).
+	#[serde(default)]
+	pub cause: Option<crate::compute::EndCause>,
 	/// Unix time (ms) the job was accepted.
 	pub created_at_ms: u64,
 	/// Unix time (ms) the container started.

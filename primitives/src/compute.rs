@@ -138,3 +138,89 @@ impl ContainerCapacity {
 		}
 	}
 }
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn only_causes_on_the_providers_side_are_its_fault() {
+		use EndCause::*;
+		for c in [ImagePull, Lost, HostReboot, Killed, NoAck, MachineOffline] {
+			assert!(c.provider_at_fault(), "{c:?}");
+		}
+		for c in [CommandFailed, OutOfMemory, SpecRejected, ImageUnusable] {
+			assert!(!c.provider_at_fault(), "{c:?}");
+		}
+		// The agent's JSON names.
+		assert_eq!(serde_json::to_string(&HostReboot).unwrap(), "\"host_reboot\"");
+	}
+}
+
+/// Smallest memory a job may ask for: the agent refuses less, so the market refuses orders
+/// below it instead of letting the provider take the blame for a job that cannot start.
+pub const MIN_MEMORY_BYTES: u64 = 4 << 20;
+
+/// Smallest scratch volume a job may ask for (the agent formats at least 8 MiB for it).
+pub const MIN_STORAGE_BYTES: u64 = 1 << 20;
+
+/// Why a lease's job could not run or stopped before its end: reported by the agent (as
+/// `JobStatus::cause`), carried by the worker to `pallet_market::fail_lease` and kept on the
+/// lease. [`EndCause::provider_at_fault`] decides who bears it: only causes on the provider's
+/// side cost its PoC service contribution and move the replica to another machine.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Serialize,
+	Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum EndCause {
+	/// The job's main process exited with a non-zero code. The user's doing (the worker
+	/// completes such a lease with its exit code and final usage).
+	CommandFailed,
+	/// The job exceeded its memory limit and the kernel killed it. The user's doing (the
+	/// worker completes such a lease with its final usage).
+	OutOfMemory,
+	/// The agent refused the job's spec or command (a 4xx answer): the order asked for
+	/// something no agent runs. The user's doing.
+	SpecRejected,
+	/// The image exists on chain but its registry does not have it or it cannot be unpacked
+	/// (unknown manifest, bad config): the publisher's doing.
+	ImageUnusable,
+	/// The image could not be fetched from its registry (network, disk): the provider's side.
+	ImagePull,
+	/// The job's container vanished (the agent lost it).
+	Lost,
+	/// The host rebooted under the job.
+	HostReboot,
+	/// The provider stopped the job while its lease was active.
+	Killed,
+	/// The provider did not acknowledge the lease in time.
+	NoAck,
+	/// The provider's machine stopped sending heartbeats.
+	MachineOffline,
+}
+
+impl EndCause {
+	/// Whether the provider is at fault: the lease is re-scheduled elsewhere and the
+	/// container's service contribution is penalised. Otherwise the lease just ends and the
+	/// rest of its escrow goes back to the user.
+	pub fn provider_at_fault(&self) -> bool {
+		!matches!(
+			self,
+			EndCause::CommandFailed
+				| EndCause::OutOfMemory
+				| EndCause::SpecRejected
+				| EndCause::ImageUnusable
+		)
+	}
+}

@@ -25,12 +25,15 @@ use std::{
 	time::Duration,
 };
 use tokio::sync::Mutex;
-use uranus_primitives::agent::{JobRequest, JobState, JobStatus, LeaseId, MeteringReport};
+use uranus_primitives::{
+	agent::{JobRequest, JobState, JobStatus, LeaseId, MeteringReport},
+	compute::EndCause,
+};
 
 /// Bounds on what one request may ask for.
 pub mod bounds {
-	/// Smallest memory limit.
-	pub const MIN_MEMORY_BYTES: u64 = 4 << 20;
+	/// Smallest memory limit (the market refuses orders below it too).
+	pub use uranus_primitives::compute::MIN_MEMORY_BYTES;
 	/// Most processes per job.
 	pub const MAX_PIDS: u32 = 32_768;
 	/// Most command or env entries.
@@ -164,9 +167,11 @@ impl JobManager {
 					);
 				},
 				_ => {
-					rec.state = JobState::Failed;
-					rec.reason =
-						Some("lost: the container did not survive the agent restart".into());
+					rec.end(
+						JobState::Failed,
+						Some(EndCause::Lost),
+						Some("lost: the container did not survive the agent restart".into()),
+					);
 					rec.finished_at_ms = Some(now_ms());
 					tracing::warn!(lease = rec.request.lease_id, "job lost across restart");
 					self.release(&mut rec, true).await;
@@ -530,13 +535,20 @@ impl JobManager {
 					rec.exit_code = Some(exit.code);
 					rec.finished_at_ms = Some(exit.at_ms.max(rec.started_at_ms.unwrap_or(0)));
 					if oom > 0 {
-						rec.state = JobState::Failed;
-						rec.reason = Some("oom: memory limit exceeded".into());
+						rec.end(
+							JobState::Failed,
+							Some(EndCause::OutOfMemory),
+							Some("oom: memory limit exceeded".into()),
+						);
 					} else if rec.stop_requested {
-						rec.state = JobState::Killed;
-						rec.reason = Some("killed on request".into());
+						rec.end(
+							JobState::Killed,
+							Some(EndCause::Killed),
+							Some("killed on request".into()),
+						);
 					} else {
-						rec.state = JobState::Exited;
+						let cause = (exit.code != 0).then_some(EndCause::CommandFailed);
+						rec.end(JobState::Exited, cause, None);
 					}
 					tracing::info!(lease = rec.request.lease_id, code = exit.code, state = ?rec.state, "job ended");
 					// The container and its network go now; the scratch volume stays until DELETE.
@@ -551,8 +563,11 @@ impl JobManager {
 						&& shim::read_exit(&exit_file(&dir)).is_none()
 					{
 						rec.meter.record(sample, now, true);
-						rec.state = JobState::Failed;
-						rec.reason = Some("lost: the container disappeared".into());
+						rec.end(
+							JobState::Failed,
+							Some(EndCause::Lost),
+							Some("lost: the container disappeared".into()),
+						);
 						rec.finished_at_ms = Some(now);
 					} else {
 						rec.meter.record(sample, now, false);

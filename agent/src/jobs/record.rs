@@ -6,7 +6,10 @@ use crate::{
 };
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-use uranus_primitives::agent::{JobNetwork, JobRequest, JobState, JobStatus};
+use uranus_primitives::{
+	agent::{JobNetwork, JobRequest, JobState, JobStatus},
+	compute::EndCause,
+};
 
 /// Everything the agent knows about a job; written to the journal on every change.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -17,8 +20,11 @@ pub struct JobRecord {
 	pub state: JobState,
 	/// Exit code, once ended.
 	pub exit_code: Option<i32>,
-	/// Why it failed or ended.
+	/// Why it failed or ended, for people.
 	pub reason: Option<String>,
+	/// Why it failed or ended, typed (what the market is told).
+	#[serde(default)]
+	pub cause: Option<EndCause>,
 	/// Unix ms accepted.
 	pub created_at_ms: u64,
 	/// Unix ms started.
@@ -42,6 +48,13 @@ pub struct JobRecord {
 }
 
 impl JobRecord {
+	/// Marks the job ended in `state` for `cause`, with `reason` for people.
+	pub fn end(&mut self, state: JobState, cause: Option<EndCause>, reason: Option<String>) {
+		self.state = state;
+		self.cause = cause;
+		self.reason = reason;
+	}
+
 	/// A new pending job.
 	pub fn new(request: JobRequest, now_ms: u64) -> JobRecord {
 		let lease = request.lease_id;
@@ -50,6 +63,7 @@ impl JobRecord {
 			state: JobState::Pending,
 			exit_code: None,
 			reason: None,
+			cause: None,
 			created_at_ms: now_ms,
 			started_at_ms: None,
 			finished_at_ms: None,
@@ -76,6 +90,7 @@ impl JobRecord {
 			state: self.state,
 			exit_code: self.exit_code,
 			reason: self.reason.clone(),
+			cause: self.cause,
 			created_at_ms: self.created_at_ms,
 			started_at_ms: self.started_at_ms,
 			finished_at_ms: self.finished_at_ms,

@@ -13,7 +13,7 @@ use frame_support::{
 use frame_system::RawOrigin;
 use pallet_registry::{HardwareProfile, Pallet as Registry, ProviderMeta};
 use sp_runtime::Perbill;
-use uranus_primitives::compute::ResourceSpec;
+use uranus_primitives::compute::{EndCause, ResourceSpec};
 
 const SEED: u32 = 0;
 const DIGEST: [u8; 32] = [0xbe; 32];
@@ -280,7 +280,7 @@ mod benchmarks {
 		Market::<T>::report_metering(RawOrigin::Signed(p.clone()).into(), lease, 1, usage(5))
 			.map_err(|_| BenchmarkError::Stop("first report"))?;
 		#[extrinsic_call]
-		_(RawOrigin::Signed(p), lease);
+		_(RawOrigin::Signed(p), lease, EndCause::Lost);
 		assert_eq!(Leases::<T>::get(lease).map(|l| l.state), Some(LeaseState::Failed));
 		assert_eq!(pallet::Waiting::<T>::get().len(), 1);
 		Ok(())

@@ -40,7 +40,9 @@ impl<T: Config> Pallet<T> {
 			let result = with_storage_layer(|| {
 				let Some(l) = Leases::<T>::get(id) else { return Ok(()) };
 				match l.state {
-					LeaseState::Assigned if l.ack_by <= now => Self::fail_and_reschedule(id, l),
+					LeaseState::Assigned if l.ack_by <= now => {
+						Self::fail(id, l, uranus_primitives::compute::EndCause::NoAck)
+					},
 					LeaseState::Running | LeaseState::Paused
 						if l.ends_at.is_some_and(|e| e <= now) =>
 					{

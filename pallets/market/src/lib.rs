@@ -83,7 +83,9 @@ pub mod pallet {
 		traits::{Saturating, UniqueSaturatedInto, Zero},
 		Perbill,
 	};
-	use uranus_primitives::compute::{ContainerId, ResourceSpec};
+	use uranus_primitives::compute::{
+		ContainerId, EndCause, ResourceSpec, MIN_MEMORY_BYTES, MIN_STORAGE_BYTES,
+	};
 
 	/// An order of this runtime.
 	pub type OrderOf<T> = Order<
@@ -228,6 +230,16 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxMatchesPerBlock: Get<u32>;
 
+		/// A provider meets a lease's SLA only when it acknowledged the lease within this many
+		/// blocks of its assignment (see [`crate::settlement`]).
+		#[pallet::constant]
+		type SlaAckBlocks: Get<BlockNumberFor<Self>>;
+
+		/// ... and never left more than this many blocks between accepted metering reports
+		/// (from the start to the completion).
+		#[pallet::constant]
+		type SlaMaxGap: Get<BlockNumberFor<Self>>;
+
 		/// Sampling slack of metering, ms: a lease's cumulative usage may exceed what its spec
 		/// can consume between its assignment and the report's block by this much wall time
 		/// (the agent samples on its own clock, the chain counts blocks).
@@ -336,6 +348,10 @@ pub mod pallet {
 		LeaseEnded { lease: LeaseId, state: LeaseState, exit_code: Option<i32>, refund: u128 },
 		/// The lease failed on its provider's side and its replica waits for another container.
 		LeaseRescheduled { lease: LeaseId, order: OrderId },
+		/// The lease failed for `cause` (a `LeaseRescheduled` or `LeaseEnded` follows).
+		LeaseFailed { lease: LeaseId, cause: EndCause },
+		/// The completed lease met its SLA or not (see [`crate::settlement`]).
+		SlaRecorded { lease: LeaseId, met: bool },
 		/// Waiting replicas of an order found no container in time and were refunded.
 		OrderExpired { id: OrderId, replicas: u32, refund: u128 },
 		/// An order has nothing left running or waiting.
@@ -372,7 +388,9 @@ pub mod pallet {
 		UnknownImage,
 		/// The image is not verified.
 		ImageNotVerified,
-		/// A replica needs CPU and memory, at least the image's minimum, and 1 ≤ replicas ≤ max.
+		/// A replica needs CPU, at least `MIN_MEMORY_BYTES` of memory and `MIN_STORAGE_BYTES`
+		/// of storage (what every agent requires), at least the image's minimum, and
+		/// 1 ≤ replicas ≤ max.
 		ImpossibleSpec,
 		/// The duration must be at least one block.
 		ZeroDuration,
@@ -497,7 +515,8 @@ pub mod pallet {
 				replicas >= 1
 					&& replicas <= T::MaxReplicas::get()
 					&& spec.cpu_millicores > 0
-					&& spec.memory_bytes > 0
+					&& spec.memory_bytes >= MIN_MEMORY_BYTES
+					&& spec.storage_bytes >= MIN_STORAGE_BYTES
 					&& spec.covers(&img.min_resources),
 				Error::<T>::ImpossibleSpec
 			);
@@ -571,6 +590,8 @@ pub mod pallet {
 			// Demand for σ is what providers really start, not what orders ask for.
 			<T as pallet_registry::Config>::Contribution::note_demand(&order.spec);
 			l.state = LeaseState::Running;
+			l.started_at = Some(now);
+			l.reported_at = now;
 			l.ends_at = Some(ends_at);
 			Orders::<T>::insert(l.order, order);
 			Leases::<T>::insert(lease, l);
@@ -623,27 +644,31 @@ pub mod pallet {
 			}
 			l.exit_code = Some(exit_code);
 			l.result = result;
+			let sla_met = Self::sla_met(&mut l);
 			<T as pallet_registry::Config>::Contribution::lease_outcome(
 				l.container,
-				LeaseOutcome::Completed { sla_met: true, rating: None },
+				LeaseOutcome::Completed { sla_met, rating: None },
 			);
+			Self::deposit_event(Event::SlaRecorded { lease, met: sla_met });
 			Self::end(lease, l, LeaseState::Completed)
 		}
 
 		/// The provider's worker (origin: the lease's provider) reports that lease `lease`
-		/// cannot run on its side (image pull failed, container lost): the replica is
-		/// re-scheduled (or refunded when it cannot wait) and the provider penalised. Emits
+		/// cannot run for `cause`. A cause on the provider's side (image pull, lost job, host
+		/// reboot, kill) re-schedules the replica (or refunds it when it cannot wait) and
+		/// penalises the provider; a rejected spec or an unusable image ends the lease and
+		/// refunds the rest of its escrow, with no penalty. Emits `LeaseFailed`, then
 		/// `LeaseRescheduled` or `LeaseEnded`. Errors: `UnknownLease`, `NotProvider`,
 		/// `WrongState`.
 		#[pallet::call_index(4)]
 		#[pallet::weight(<T as Config>::WeightInfo::fail_lease()
 			.saturating_add(Pallet::<T>::spill_weight(1)))]
-		pub fn fail_lease(origin: OriginFor<T>, lease: LeaseId) -> DispatchResult {
+		pub fn fail_lease(origin: OriginFor<T>, lease: LeaseId, cause: EndCause) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let l = Leases::<T>::get(lease).ok_or(Error::<T>::UnknownLease)?;
 			ensure!(l.provider == who, Error::<T>::NotProvider);
 			ensure!(l.state.is_active(), Error::<T>::WrongState);
-			Self::fail_and_reschedule(lease, l)
+			Self::fail(lease, l, cause)
 		}
 
 		/// The owner (origin: the order's owner) cancels order `id`: running leases stop

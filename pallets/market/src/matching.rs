@@ -11,7 +11,7 @@ use frame_support::{pallet_prelude::*, storage::with_storage_layer, BoundedVec};
 use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_poc::Scheduler;
 use pallet_registry::ContainerState;
-use sp_runtime::traits::Saturating;
+use sp_runtime::traits::{Saturating, Zero};
 use uranus_primitives::compute::ContainerId;
 
 impl<T: Config> Pallet<T> {
@@ -78,8 +78,11 @@ impl<T: Config> Pallet<T> {
 					state: LeaseState::Assigned,
 					assigned_at: now,
 					ack_by,
+					started_at: None,
 					ends_at: None,
 					last_seq: 0,
+					reported_at: now,
+					longest_gap: Zero::zero(),
 					usage: Usage::default(),
 					charged: 0,
 					cap,
@@ -87,6 +90,7 @@ impl<T: Config> Pallet<T> {
 					exit_code: None,
 					result: BoundedVec::new(),
 					ended_at: None,
+					end_cause: None,
 					rating: None,
 					dispute: Dispute::None,
 				},

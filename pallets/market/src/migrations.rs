@@ -1,6 +1,9 @@
 //! Storage migrations of the market.
 //!
 //! **v0 → v1** ([`MigrateV0ToV1`]):
+//! - every [`crate::Lease`] gains `started_at` (from its end block minus the order's
+//!   duration once started), `reported_at` (its start, or assignment), `longest_gap` (0)
+//!   and `end_cause` (`None`: v0 kept no cause);
 //! - every [`crate::Order`] gains `image_fee` (the fee it captured: what its escrow per
 //!   replica holds beyond the worst case of its prepaid blocks, so exactly what v0 reserved)
 //!   and `deposit` (0: v0 orders held none, so reaping them releases nothing);
@@ -10,12 +13,13 @@
 //! It reads every order and lease once (single block: the chain has no more than a testnet's
 //! worth of them when it runs).
 
-use crate::{pallet::*, pricing, Dispute, LeaseId, OrderId, Prices};
+use crate::{pallet::*, pricing, Dispute, LeaseId, LeaseState, OrderId, Prices, Usage};
 use frame_support::{
 	migrations::VersionedMigration, pallet_prelude::*, traits::UncheckedOnRuntimeUpgrade,
 	weights::Weight,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::traits::{Saturating, Zero};
 use uranus_primitives::compute::ResourceSpec;
 
 #[cfg(feature = "try-runtime")]
@@ -44,6 +48,40 @@ pub mod v0 {
 		pub match_deadline: BlockNumber,
 		pub leases: LeaseIds,
 	}
+
+	/// A lease as v0 stored it (no start block, report gaps or end cause).
+	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+	pub struct OldLease<AccountId, BlockNumber, Result> {
+		pub order: OrderId,
+		pub user: AccountId,
+		pub container: u64,
+		pub machine: u64,
+		pub provider: AccountId,
+		pub prices: Prices,
+		pub publisher: AccountId,
+		pub image_fee: u128,
+		pub state: LeaseState,
+		pub assigned_at: BlockNumber,
+		pub ack_by: BlockNumber,
+		pub ends_at: Option<BlockNumber>,
+		pub last_seq: u64,
+		pub usage: Usage,
+		pub charged: u128,
+		pub cap: u128,
+		pub allotment: u128,
+		pub exit_code: Option<i32>,
+		pub result: Result,
+		pub ended_at: Option<BlockNumber>,
+		pub rating: Option<u8>,
+		pub dispute: Dispute<BlockNumber>,
+	}
+
+	/// A v0 lease of runtime `T`.
+	pub type OldLeaseOf<T> = OldLease<
+		<T as frame_system::Config>::AccountId,
+		BlockNumberFor<T>,
+		BoundedVec<u8, <T as Config>::MaxResult>,
+	>;
 
 	/// A v0 order of runtime `T`.
 	pub type OldOrderOf<T> = OldOrder<
@@ -87,15 +125,47 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV0ToV1<T> {
 				leases: o.leases,
 			})
 		});
-		for (id, l) in Leases::<T>::iter() {
-			reads += 1;
-			writes += 1;
+		Leases::<T>::translate::<v0::OldLeaseOf<T>, _>(|id: LeaseId, l| {
+			reads += 2;
+			writes += 2;
 			LeasesOfProvider::<T>::insert(&l.provider, id, ());
 			if let Dispute::Open { .. } = l.dispute {
 				writes += 1;
 				OpenDisputes::<T>::mutate(&l.provider, |n| *n = n.saturating_add(1));
 			}
-		}
+			let started_at = l.ends_at.map(|e| {
+				let max = Orders::<T>::get(l.order).map_or_else(Zero::zero, |o| o.max_blocks);
+				e.saturating_sub(max).max(l.assigned_at)
+			});
+			Some(crate::Lease {
+				order: l.order,
+				user: l.user,
+				container: l.container,
+				machine: l.machine,
+				provider: l.provider,
+				prices: l.prices,
+				publisher: l.publisher,
+				image_fee: l.image_fee,
+				state: l.state,
+				assigned_at: l.assigned_at,
+				ack_by: l.ack_by,
+				started_at,
+				ends_at: l.ends_at,
+				last_seq: l.last_seq,
+				reported_at: started_at.unwrap_or(l.assigned_at),
+				longest_gap: Zero::zero(),
+				usage: l.usage,
+				charged: l.charged,
+				cap: l.cap,
+				allotment: l.allotment,
+				exit_code: l.exit_code,
+				result: l.result,
+				ended_at: l.ended_at,
+				end_cause: None,
+				rating: l.rating,
+				dispute: l.dispute,
+			})
+		});
 		T::DbWeight::get().reads_writes(reads, writes)
 	}
 

@@ -10,6 +10,20 @@
 //! one report can never take more than the time really elapsed could cost, and an honest
 //! provider loses nothing: its later cumulative reports are accepted in full.
 //!
+//! ## Who bears a failure
+//! A failure carries an [`EndCause`]. Causes on the provider's side (image pull, lost job,
+//! host reboot, kill, no acknowledgement, machine offline) cost the container's service
+//! contribution and move the replica elsewhere. A spec the agent rejects or an image its
+//! registry cannot serve is not the provider's doing: the lease ends, its unused escrow goes
+//! back and nobody is penalised (the job would fail the same way anywhere).
+//!
+//! ## The SLA of a completed lease
+//! `sla_met` (PoC's service contribution) is derived, never assumed: the provider met the SLA
+//! when it acknowledged the lease within [`Config::SlaAckBlocks`] of its assignment and never
+//! left more than [`Config::SlaMaxGap`] blocks between accepted metering reports from the
+//! start to the completion. Pauses are never held against it (the market pauses a lease only
+//! when the user's escrow runs low); a lost job is a failure, not a completion.
+//!
 //! ## A replica is never lost
 //! A failed lease's replica waits for another container only when it can: there is room in
 //! the waiting queue and in the order's lease list, and its owner can re-hold what the
@@ -18,10 +32,12 @@
 
 use crate::{pallet::*, pricing, LeaseId, LeaseState, OrderId, Usage, LOG_TARGET};
 use frame_support::{pallet_prelude::*, storage::with_storage_layer, traits::fungible::MutateHold};
+use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_poc::{ContributionHooks, LeaseOutcome};
 use pallet_registry::ContainerState;
 use sp_runtime::traits::{Saturating, UniqueSaturatedInto};
 use uranus_primitives::compute::ContainerId;
+use uranus_primitives::compute::EndCause;
 
 impl<T: Config> Pallet<T> {
 	/// Charges lease `id` for `usage` at `seq` (see [`Pallet::report_metering`]).
@@ -51,6 +67,7 @@ impl<T: Config> Pallet<T> {
 		l.charged = l.charged.saturating_add(paid);
 		l.last_seq = seq;
 		l.usage = accepted;
+		Self::note_report(l);
 		Self::deposit_event(Event::Charged { lease: id, seq, amount: paid, fee });
 		if l.state == LeaseState::Running && Self::escrow_low(l, &order) {
 			l.state = LeaseState::Paused;
@@ -59,6 +76,37 @@ impl<T: Config> Pallet<T> {
 		}
 		Orders::<T>::insert(l.order, order);
 		Ok(())
+	}
+
+	/// Records an accepted report (or the completion) of `l` now: the gap since the last
+	/// one counts towards its longest gap.
+	fn note_report(l: &mut LeaseOf<T>) {
+		let now = frame_system::Pallet::<T>::block_number();
+		let gap = now.saturating_sub(l.reported_at);
+		if gap > l.longest_gap {
+			l.longest_gap = gap;
+		}
+		l.reported_at = now;
+	}
+
+	/// Whether completed lease `l` met its SLA (see the module docs); counts the gap up to
+	/// the completion.
+	pub(crate) fn sla_met(l: &mut LeaseOf<T>) -> bool {
+		Self::note_report(l);
+		let ack: BlockNumberFor<T> =
+			l.started_at.map_or(l.ack_by, |s| s).saturating_sub(l.assigned_at);
+		ack <= T::SlaAckBlocks::get() && l.longest_gap <= T::SlaMaxGap::get()
+	}
+
+	/// Lease `id` failed for `cause` (see the module docs).
+	pub(crate) fn fail(id: LeaseId, mut l: LeaseOf<T>, cause: EndCause) -> DispatchResult {
+		Self::deposit_event(Event::LeaseFailed { lease: id, cause });
+		l.end_cause = Some(cause);
+		if cause.provider_at_fault() {
+			Self::fail_and_reschedule(id, l)
+		} else {
+			Self::end(id, l, LeaseState::Failed)
+		}
 	}
 
 	/// The most lease `l` can have used by now (see the module docs).
@@ -174,7 +222,7 @@ impl<T: Config> Pallet<T> {
 			LeasesOfMachine::<T>::iter_key_prefix(machine).collect();
 		for id in leases {
 			let result = with_storage_layer(|| match Leases::<T>::get(id) {
-				Some(l) if l.state.is_active() => Self::fail_and_reschedule(id, l),
+				Some(l) if l.state.is_active() => Self::fail(id, l, EndCause::MachineOffline),
 				_ => Ok(()),
 			});
 			if let Err(e) = result {

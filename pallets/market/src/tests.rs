@@ -9,7 +9,7 @@ use frame_support::{
 };
 use pallet_registry::ContainerState;
 use sp_runtime::{DispatchError, Perbill};
-use uranus_primitives::compute::ResourceSpec;
+use uranus_primitives::compute::{EndCause, ResourceSpec};
 
 /// Worst case of one replica of [`spec`] over 100 s at [`caps`] plus the image fee.
 const ESCROW: Balance = 200_000 + 20_000 + 2_000 + 200 + IMAGE_FEE;
@@ -670,7 +670,7 @@ mod invariants {
 		Ack(u64),
 		Report(u64, u64, u64),
 		Complete(u64, u64),
-		Fail(u64),
+		Fail(u64, EndCause),
 		Cancel(u64),
 		Lapse(u64),
 		Reap(u64),
@@ -688,7 +688,15 @@ mod invariants {
 			(0u64..8).prop_map(Op::Ack),
 			(0u64..8, 0u64..12, 0u64..500).prop_map(|(l, s, c)| Op::Report(l, s, c)),
 			(0u64..8, 0u64..500).prop_map(|(l, c)| Op::Complete(l, c)),
-			(0u64..8).prop_map(Op::Fail),
+			(
+				0u64..8,
+				prop_oneof![
+					Just(EndCause::Lost),
+					Just(EndCause::ImagePull),
+					Just(EndCause::SpecRejected)
+				]
+			)
+				.prop_map(|(l, c)| Op::Fail(l, c)),
 			(0u64..4).prop_map(Op::Cancel),
 			(0u64..8).prop_map(Op::Lapse),
 			(0u64..4).prop_map(Op::Reap),
@@ -719,7 +727,7 @@ mod invariants {
 							RuntimeOrigin::signed(p(l)), l, seq, usage(c, c / 2, c / 3, c)),
 						Op::Complete(l, c) => Market::complete_lease(
 							RuntimeOrigin::signed(p(l)), l, 100, usage(c, c, c, c), 0, BoundedVec::new()),
-						Op::Fail(l) => Market::fail_lease(RuntimeOrigin::signed(p(l)), l),
+						Op::Fail(l, c) => Market::fail_lease(RuntimeOrigin::signed(p(l)), l, c),
 						Op::Cancel(o) => Market::cancel_order(RuntimeOrigin::signed(USER), o),
 						Op::Lapse(l) => Market::lapse_dispute(RuntimeOrigin::signed(P2), l),
 						Op::Reap(o) => Market::reap_order(RuntimeOrigin::signed(P2), o),
@@ -803,8 +811,8 @@ mod attacks {
 			// Two fail; P2 offers two containers elsewhere, but the order has room for only
 			// one more lease.
 			provider(P2, &[], 2);
-			assert_ok!(Market::fail_lease(signed(P1), 0));
-			assert_ok!(Market::fail_lease(signed(P1), 1));
+			assert_ok!(Market::fail_lease(signed(P1), 0, EndCause::Lost));
+			assert_ok!(Market::fail_lease(signed(P1), 1, EndCause::Lost));
 			run_to(2);
 			books_balance(USER);
 			// Someone else's order takes the next lease id.
@@ -868,7 +876,7 @@ mod attacks {
 			assert_ok!(Registry::set_image_fee(signed(PUBLISHER), IMAGE, 1_000_000));
 			// P1 fails the lease; P2's container takes the replica at the new fee.
 			provider(P2, &[], 1);
-			assert_ok!(Market::fail_lease(signed(P1), 0));
+			assert_ok!(Market::fail_lease(signed(P1), 0, EndCause::Lost));
 			// Order 1 is ahead in the queue: order 0 is retried in the next block.
 			run_to(3);
 			let l = *Orders::<Test>::get(0).unwrap().leases.last().unwrap();
@@ -1216,6 +1224,37 @@ mod upkeep {
 					&old.encode(),
 				);
 			}
+			let leases: Vec<_> = Leases::<Test>::iter().collect();
+			for (id, l) in leases.iter() {
+				let old = crate::migrations::v0::OldLease {
+					order: l.order,
+					user: l.user,
+					container: l.container,
+					machine: l.machine,
+					provider: l.provider,
+					prices: l.prices,
+					publisher: l.publisher,
+					image_fee: l.image_fee,
+					state: l.state,
+					assigned_at: l.assigned_at,
+					ack_by: l.ack_by,
+					ends_at: l.ends_at,
+					last_seq: l.last_seq,
+					usage: l.usage,
+					charged: l.charged,
+					cap: l.cap,
+					allotment: l.allotment,
+					exit_code: l.exit_code,
+					result: l.result.clone(),
+					ended_at: l.ended_at,
+					rating: l.rating,
+					dispute: l.dispute,
+				};
+				frame_support::storage::unhashed::put_raw(
+					&Leases::<Test>::hashed_key_for(id),
+					&old.encode(),
+				);
+			}
 			let _ = OrdersOf::<Test>::clear(u32::MAX, None);
 			let _ = LeasesOfProvider::<Test>::clear(u32::MAX, None);
 			let _ = OpenDisputes::<Test>::clear(u32::MAX, None);
@@ -1231,11 +1270,148 @@ mod upkeep {
 				assert!(OrdersOf::<Test>::contains_key(USER, id));
 			}
 			assert!(LeasesOfProvider::<Test>::contains_key(P1, 0));
+			let l = Leases::<Test>::get(0).expect("the lease survived the migration");
+			assert_eq!(
+				(l.started_at, l.end_cause, l.charged),
+				(Some(1), None, leases[0].1.charged)
+			);
 			assert_eq!(OpenDisputes::<Test>::get(P1), 1);
 			// A second run does nothing: the version is 1 now.
 			let before = Orders::<Test>::get(1).unwrap();
 			crate::migrations::MigrateV0ToV1::<Test>::on_runtime_upgrade();
 			assert_eq!(Orders::<Test>::get(1).unwrap(), before);
+		});
+	}
+}
+
+/// #18.8 and #18.9: providers are not punished for users' mistakes, and the SLA is derived.
+mod fault_and_sla {
+	use super::*;
+
+	fn signed(who: AccountId) -> RuntimeOrigin {
+		RuntimeOrigin::signed(who)
+	}
+
+	fn place(spec: ResourceSpec) -> sp_runtime::DispatchResult {
+		Market::place_order(
+			signed(USER),
+			IMAGE,
+			spec,
+			BoundedVec::new(),
+			1,
+			100,
+			100,
+			caps(),
+			BoundedVec::new(),
+			false,
+		)
+	}
+
+	/// The last completion outcome PoC recorded for `container`.
+	fn sla_of(container: u64) -> Option<bool> {
+		System::events().iter().rev().find_map(|r| match &r.event {
+			RuntimeEvent::Poc(pallet_poc::Event::ServiceRecorded {
+				id,
+				outcome: pallet_poc::LeaseOutcome::Completed { sla_met, .. },
+				..
+			}) if *id == container => Some(*sla_met),
+			_ => None,
+		})
+	}
+
+	/// #18.8: specs no agent runs are refused by the pallet.
+	#[test]
+	fn specs_below_the_agents_minimums_are_refused() {
+		new_test_ext().execute_with(|| {
+			provider(P1, &[], 1);
+			let no_disk = ResourceSpec { storage_bytes: 0, ..spec() };
+			assert_noop!(place(no_disk), Error::<Test>::ImpossibleSpec);
+			let tiny_memory = ResourceSpec { memory_bytes: 2 << 20, ..spec() };
+			assert_noop!(place(tiny_memory), Error::<Test>::ImpossibleSpec);
+		});
+	}
+
+	/// #18.9: a provider that acknowledged late and left the lease unmetered for long did
+	/// not meet the SLA.
+	#[test]
+	fn a_late_silent_provider_misses_the_sla() {
+		new_test_ext().execute_with(|| {
+			let m = provider(P1, &[], 2);
+			// Acknowledged at once and metered every few blocks: met.
+			assert_ok!(order(1, &[], false));
+			assert_ok!(Market::ack_lease(signed(P1), 0));
+			for (seq, b) in [(1, 4u64), (2, 8), (3, 12)] {
+				run_to(b);
+				assert_ok!(Market::report_metering(signed(P1), 0, seq, usage(1, 1, 0, seq)));
+			}
+			assert_ok!(Market::complete_lease(
+				signed(P1),
+				0,
+				4,
+				usage(2, 2, 0, 4),
+				0,
+				BoundedVec::new()
+			));
+			let good = Leases::<Test>::get(0).unwrap().container;
+			assert_eq!(sla_of(good), Some(true));
+			// Acknowledged 4 blocks after assignment, then silent for 25 blocks: missed.
+			assert_ok!(order(1, &[], false));
+			let lease = 1;
+			run_to(16);
+			assert_ok!(Market::ack_lease(signed(P1), lease));
+			run_to(30);
+			Registry::heartbeat(signed(P1), m).unwrap();
+			run_to(41);
+			assert_ok!(Market::complete_lease(
+				signed(P1),
+				lease,
+				1,
+				usage(1, 1, 0, 1),
+				0,
+				BoundedVec::new()
+			));
+			let bad = Leases::<Test>::get(lease).unwrap().container;
+			assert_eq!(sla_of(bad), Some(false));
+		});
+	}
+
+	/// #18.8: a job the agent refuses (or an image its registry cannot serve) ends the lease
+	/// without penalty and refunds the user; a cause on the provider's side re-schedules.
+	#[test]
+	fn only_the_providers_faults_cost_it() {
+		new_test_ext().execute_with(|| {
+			provider(P1, &[], 2);
+			assert_ok!(order(2, &[], false));
+			let penalised = |l: LeaseId| {
+				let c = Leases::<Test>::get(l).unwrap().container;
+				System::events().iter().any(|r| {
+					matches!(
+						&r.event,
+						RuntimeEvent::Poc(pallet_poc::Event::ServiceRecorded {
+							id,
+							outcome: pallet_poc::LeaseOutcome::Failed,
+							..
+						}) if *id == c
+					)
+				})
+			};
+			assert_ok!(Market::fail_lease(signed(P1), 0, EndCause::SpecRejected));
+			let l = Leases::<Test>::get(0).unwrap();
+			assert_eq!((l.state, l.end_cause), (LeaseState::Failed, Some(EndCause::SpecRejected)));
+			assert!(!penalised(0), "no penalty");
+			assert_eq!(Orders::<Test>::get(0).unwrap().waiting, 0, "not re-scheduled");
+			assert!(market_events().contains(&Event::LeaseEnded {
+				lease: 0,
+				state: LeaseState::Failed,
+				exit_code: None,
+				refund: ESCROW
+			}));
+			assert_ok!(Market::fail_lease(signed(P1), 1, EndCause::ImagePull));
+			assert!(penalised(1), "penalised");
+			assert_eq!(Orders::<Test>::get(0).unwrap().waiting, 1, "re-scheduled");
+			assert!(market_events()
+				.contains(&Event::LeaseFailed { lease: 1, cause: EndCause::ImagePull }));
+			Market::do_try_state().unwrap();
 		});
 	}
 }

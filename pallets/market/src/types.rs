@@ -6,7 +6,7 @@ use frame_support::{
 	pallet_prelude::*, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
 use scale_info::TypeInfo;
-use uranus_primitives::compute::{ContainerId, ResourceSpec};
+use uranus_primitives::compute::{ContainerId, EndCause, ResourceSpec};
 
 /// Identifier of an order.
 pub type OrderId = u64;
@@ -210,10 +210,16 @@ pub struct Lease<
 	pub assigned_at: BlockNumber,
 	/// The provider must acknowledge by then.
 	pub ack_by: BlockNumber,
+	/// The provider acknowledged it (its job started) at this block.
+	pub started_at: Option<BlockNumber>,
 	/// It ends (expires) at this block once running.
 	pub ends_at: Option<BlockNumber>,
 	/// The last accepted metering sequence number.
 	pub last_seq: u64,
+	/// The block of the last accepted report (or of the start).
+	pub reported_at: BlockNumber,
+	/// The longest run of blocks without an accepted report while it ran (an SLA signal).
+	pub longest_gap: BlockNumber,
 	/// The usage last accepted.
 	pub usage: Usage,
 	/// Charged so far (provider share + protocol fee), excluding the image fee.
@@ -229,6 +235,8 @@ pub struct Lease<
 	pub result: BoundedVec<u8, MaxResult>,
 	/// It ended at this block.
 	pub ended_at: Option<BlockNumber>,
+	/// Why it failed, when it did (who bears it: [`EndCause::provider_at_fault`]).
+	pub end_cause: Option<EndCause>,
 	/// The user's 1–5 rating, once given.
 	pub rating: Option<u8>,
 	/// The user's dispute.

@@ -10,7 +10,7 @@ use pallet_registry::views::{balance_string, digest_string, MAX_PAGE};
 use scale_info::TypeInfo;
 use serde::{Deserialize, Serialize};
 use sp_runtime::traits::UniqueSaturatedInto;
-use uranus_primitives::compute::{ContainerId, ResourceSpec};
+use uranus_primitives::compute::{ContainerId, EndCause, ResourceSpec};
 
 /// Prices with every field as a decimal string.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, TypeInfo, Serialize, Deserialize)]
@@ -149,6 +149,10 @@ pub struct LeaseView<AccountId> {
 	pub ends_at: Option<u64>,
 	/// Ended at.
 	pub ended_at: Option<u64>,
+	/// Started (acknowledged) at.
+	pub started_at: Option<u64>,
+	/// Why it failed, when it did.
+	pub end_cause: Option<EndCause>,
 	/// Exit code of the job.
 	pub exit_code: Option<i32>,
 	/// Result digest or URI.
@@ -296,6 +300,8 @@ impl<T: Config> Pallet<T> {
 			ack_by: num(l.ack_by),
 			ends_at: l.ends_at.map(num::<BlockNumberFor<T>>),
 			ended_at: l.ended_at.map(num::<BlockNumberFor<T>>),
+			started_at: l.started_at.map(num::<BlockNumberFor<T>>),
+			end_cause: l.end_cause,
 			exit_code: l.exit_code,
 			result: text(&l.result),
 			rating: l.rating,

@@ -12,7 +12,10 @@ use crate::{
 use alloc::{format, string::String, vec, vec::Vec};
 use pallet_market::{LeaseId, LeaseState, Usage};
 use sp_runtime::offchain::http;
-use uranus_primitives::agent::{JobRequest, JobState, JobStatus, MeteringReport, ResourceLimits};
+use uranus_primitives::{
+	agent::{JobRequest, JobState, JobStatus, MeteringReport, ResourceLimits},
+	compute::EndCause,
+};
 
 /// Most leases handled per run (each costs up to three agent requests).
 pub const MAX_LEASES_PER_RUN: usize = 8;
@@ -71,8 +74,8 @@ pub enum LeaseAction {
 	Report(LeaseId, u64),
 	/// The job ended: `complete_lease`.
 	Complete(LeaseId, i32),
-	/// The job cannot run here: `fail_lease`.
-	Fail(LeaseId),
+	/// The job cannot run here or ended for `EndCause`: `fail_lease`.
+	Fail(LeaseId, EndCause),
 }
 
 /// The market's usage of an agent metering report.
@@ -85,11 +88,31 @@ pub fn usage_of(m: &MeteringReport) -> Usage {
 	}
 }
 
-/// Whether a failed job failed on the provider's side (the image could not be fetched, the
-/// container was lost) rather than by its own doing (non-zero exit, out of memory).
-pub fn provider_fault(status: &JobStatus) -> bool {
-	status.state == JobState::Failed
-		&& status.reason.as_deref().is_some_and(|r| r.starts_with("pull") || r == "lost")
+/// Why an ended job fails its lease, when it does: a cause on the provider's side (the job
+/// was lost, the host rebooted, the image could not be fetched, or the job was killed while
+/// its lease is active). `None`: the job ended by its own doing (an exit, out of memory) and
+/// the lease is completed with its exit code and final usage. An agent without typed causes
+/// (no `cause`) that failed a job is taken at its word that the job was lost.
+pub fn failure_cause(status: &JobStatus) -> Option<EndCause> {
+	match (status.state, status.cause) {
+		(JobState::Exited, _) => None,
+		(JobState::Failed | JobState::Killed, Some(c)) if c.provider_at_fault() => Some(c),
+		(JobState::Failed | JobState::Killed, Some(_)) => None,
+		(JobState::Killed, None) => Some(EndCause::Killed),
+		(JobState::Failed, None) => Some(EndCause::Lost),
+		_ => None,
+	}
+}
+
+/// The cause of the agent refusing to start a job with HTTP `status`: 400 (the request
+/// asks for what this agent does not run), 404 (the registry does not have the image) or
+/// 422 (the image is unusable). None of them is the provider's doing.
+pub fn refusal_cause(status: u16) -> Option<EndCause> {
+	match status {
+		400 => Some(EndCause::SpecRejected),
+		404 | 422 => Some(EndCause::ImageUnusable),
+		_ => None,
+	}
 }
 
 impl<T: Config> Pallet<T> {
@@ -137,10 +160,13 @@ impl<T: Config> Pallet<T> {
 							LeaseAction::Ack(id),
 							pallet_market::Call::ack_lease { lease: id },
 						)),
-						Err(AgentError::Status(400 | 404 | 422)) => calls.push((
-							LeaseAction::Fail(id),
-							pallet_market::Call::fail_lease { lease: id },
-						)),
+						Err(AgentError::Status(code)) if refusal_cause(code).is_some() => {
+							let cause = refusal_cause(code).unwrap_or(EndCause::SpecRejected);
+							calls.push((
+								LeaseAction::Fail(id, cause),
+								pallet_market::Call::fail_lease { lease: id, cause },
+							))
+						},
 						Err(e) => return Err(e),
 					}
 				},
@@ -166,10 +192,10 @@ impl<T: Config> Pallet<T> {
 					let report = agent.metering(id)?;
 					let fresh = report.seq > lease.last_seq;
 					if status.state.is_final() {
-						if provider_fault(&status) {
+						if let Some(cause) = failure_cause(&status) {
 							calls.push((
-								LeaseAction::Fail(id),
-								pallet_market::Call::fail_lease { lease: id },
+								LeaseAction::Fail(id, cause),
+								pallet_market::Call::fail_lease { lease: id, cause },
 							));
 						} else {
 							let exit_code = status.exit_code.unwrap_or(-1);

@@ -169,6 +169,8 @@ impl pallet_market::Config for Test {
 	type DisputeTimeout = ConstU64<30>;
 	type OrderDeposit = ConstU128<10>;
 	type MaxMatchesPerBlock = ConstU32<4>;
+	type SlaAckBlocks = ConstU64<3>;
+	type SlaMaxGap = ConstU64<20>;
 	type WeightInfo = ();
 }
 

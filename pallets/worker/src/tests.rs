@@ -296,6 +296,7 @@ mod leases {
 			state,
 			exit_code,
 			reason: None,
+			cause: None,
 			created_at_ms: 1,
 			started_at_ms: Some(2),
 			finished_at_ms: None,
@@ -569,5 +570,34 @@ mod leases {
 			System::set_block_number(12);
 			assert_eq!(ocw(2), Ok(Outcome::Idle));
 		});
+	}
+
+	/// Defect #19 (lifecycle): the agent writes `lost: …`; a vanished job must fail its
+	/// lease on the provider's side, not complete it with the SLA met. Seen failing with the
+	/// old `provider_fault` (which matched `reason == "lost"` only).
+	#[test]
+	fn a_lost_job_is_the_providers_fault() {
+		use crate::leases::failure_cause;
+		use uranus_primitives::compute::EndCause;
+		// An agent without typed causes.
+		let mut lost = status(JobState::Failed, None);
+		lost.reason = Some("lost: the container disappeared".into());
+		assert_eq!(failure_cause(&lost), Some(EndCause::Lost));
+		// Typed causes: the provider's side fails the lease, the job's own doing completes it.
+		for (state, cause, expected) in [
+			(JobState::Failed, EndCause::Lost, Some(EndCause::Lost)),
+			(JobState::Failed, EndCause::HostReboot, Some(EndCause::HostReboot)),
+			(JobState::Killed, EndCause::Killed, Some(EndCause::Killed)),
+			(JobState::Failed, EndCause::OutOfMemory, None),
+			(JobState::Exited, EndCause::CommandFailed, None),
+		] {
+			let mut s = status(state, Some(1));
+			s.cause = Some(cause);
+			assert_eq!(failure_cause(&s), expected, "{state:?} {cause:?}");
+		}
+		assert_eq!(failure_cause(&status(JobState::Exited, Some(0))), None);
+		assert_eq!(crate::leases::refusal_cause(400), Some(EndCause::SpecRejected));
+		assert_eq!(crate::leases::refusal_cause(422), Some(EndCause::ImageUnusable));
+		assert_eq!(crate::leases::refusal_cause(502), None, "a registry outage is retried");
 	}
 }

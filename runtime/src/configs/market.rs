@@ -24,6 +24,7 @@ use sp_runtime::Perbill;
 #[cfg(feature = "fast-runtime")]
 parameter_types! {
 	pub const AckTimeout: BlockNumber = 10;
+	pub const SlaAckBlocks: BlockNumber = 5;
 	pub const MatchWindow: BlockNumber = 100;
 	pub const DisputeWindow: BlockNumber = 100;
 	pub const DisputeTimeout: BlockNumber = 50;
@@ -31,6 +32,7 @@ parameter_types! {
 #[cfg(not(feature = "fast-runtime"))]
 parameter_types! {
 	pub const AckTimeout: BlockNumber = 2 * MINUTES;
+	pub const SlaAckBlocks: BlockNumber = MINUTES;
 	pub const MatchWindow: BlockNumber = HOURS;
 	pub const DisputeWindow: BlockNumber = DAYS;
 	pub const DisputeTimeout: BlockNumber = DAYS;
@@ -82,5 +84,9 @@ impl pallet_market::Config for Runtime {
 	type OrderDeposit = OrderDeposit;
 	// Four waiting orders a block (the queue holds 64: its last one is retried after 16 blocks).
 	type MaxMatchesPerBlock = ConstU32<4>;
+	// The SLA: acknowledged within half the acknowledgement timeout, a metering report at
+	// least every 20 blocks (the worker reports every block that has a new sample).
+	type SlaAckBlocks = SlaAckBlocks;
+	type SlaMaxGap = ConstU32<20>;
 	type WeightInfo = pallet_market::weights::SubstrateWeight<Runtime>;
 }
