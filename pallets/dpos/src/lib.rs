@@ -183,6 +183,20 @@ pub mod pallet {
 		NotVoting,
 	}
 
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(T::MaxVotes::get() >= 1, "a voter must be able to vote for someone");
+			assert!(T::MaxWinnersPerPage::get() >= 1, "the election must elect someone");
+			assert!(T::MaxBackersPerWinner::get() >= 1, "a winner has at least its own bond");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
 	#[pallet::call(weight(<T as Config>::WeightInfo))]
 	impl<T: Config> Pallet<T> {
 		/// Votes for `candidates` with `stake`, replacing any earlier vote of the caller.
@@ -272,8 +286,8 @@ pub mod pallet {
 			LastVotedEra::<T>::get(who)
 		}
 
-		/// Checks the pallet's invariants.
-		#[cfg(any(test, feature = "try-runtime"))]
+		/// Checks the pallet's invariants (try-runtime's `try_state`, the tests and the
+		/// runtime fuzzer).
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			use alloc::collections::btree_map::BTreeMap;
 			let mut sums: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();

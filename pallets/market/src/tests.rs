@@ -733,8 +733,10 @@ mod invariants {
 						Op::Reap(o) => Market::reap_order(RuntimeOrigin::signed(P2), o),
 						Op::Advance(n) => { run_online_to(System::block_number() + n); Ok(()) },
 					};
-					// Every book of the pallet is consistent.
+					// Every book of the market, the registry and PoC is consistent.
 					Market::do_try_state().unwrap();
+					Registry::do_try_state().unwrap();
+					Poc::do_try_state().unwrap();
 					// Nothing is minted or burnt.
 					assert_eq!(<Balances as Inspect<AccountId>>::total_issuance(), issuance);
 					// What is held for orders is exactly the user's escrow hold.

@@ -693,8 +693,8 @@ pub mod pallet {
 			TierLen::<T>::insert(tier, last);
 		}
 
-		/// Checks the pallet's invariants.
-		#[cfg(any(test, feature = "try-runtime"))]
+		/// Checks the pallet's invariants (try-runtime's `try_state`, the tests and the
+		/// runtime fuzzer).
 		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			let mut supply = [0u128; 4];
 			let mut online = 0u32;

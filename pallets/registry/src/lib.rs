@@ -28,6 +28,7 @@
 
 extern crate alloc;
 
+mod invariants;
 pub mod runtime_api;
 pub mod types;
 pub mod views;
@@ -334,6 +335,24 @@ pub mod pallet {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let checked = Self::sweep(now);
 			T::WeightInfo::sweep(checked)
+		}
+
+		fn integrity_test() {
+			assert!(T::ProviderDeposit::get() > Zero::zero(), "providers must hold a deposit");
+			assert!(T::MachineDeposit::get() > Zero::zero(), "machines take storage");
+			assert!(T::ContainerDeposit::get() > Zero::zero(), "containers take storage");
+			assert!(T::ImageDeposit::get() > Zero::zero(), "images take storage");
+			assert!(
+				T::HeartbeatTimeout::get() > T::MinHeartbeatInterval::get(),
+				"a machine must be able to beat before it times out"
+			);
+			assert!(T::SweepPerBlock::get() >= 1, "the sweep must make progress");
+			assert!(T::MaxContainersPerMachine::get() >= 1, "a machine needs a container");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
 		}
 	}
 

@@ -427,5 +427,7 @@ fn an_add_remove_loop_does_not_exhaust_containers() {
 		}
 		assert_ok!(Registry::add_container(RuntimeOrigin::signed(1), 0, spec(1_000, 1)));
 		assert_eq!(pallet_poc::Containers::<Test>::count(), 1);
+		Registry::do_try_state().unwrap();
+		pallet_poc::Pallet::<Test>::do_try_state().unwrap();
 	});
 }
