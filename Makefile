@@ -1,5 +1,5 @@
 # Uranus: the two commands a newcomer needs, plus maintenance targets.
-.PHONY: run test build chain-specs setup bench
+.PHONY: run test build chain-specs setup bench fuzz
 
 ## Install prerequisites, build the node and start a dev chain on ws://127.0.0.1:9944.
 run:
@@ -22,3 +22,7 @@ chain-specs: build
 ## Benchmark our pallets on this machine: regenerates weights.rs and docs/benchmarks.md.
 bench:
 	scripts/bench.sh full
+
+## Fuzz the runtime with libFuzzer for FUZZ_SECONDS (default 1800); crashes in fuzz/artifacts/.
+fuzz:
+	scripts/fuzz.sh

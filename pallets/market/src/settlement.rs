@@ -216,10 +216,11 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Machine `machine` went offline: its active leases are re-scheduled, each
-	/// all-or-nothing.
-	pub fn reschedule_machine(machine: u64) {
+	/// all-or-nothing. Returns how many leases it handled.
+	pub fn reschedule_machine(machine: u64) -> u32 {
 		let leases: alloc::vec::Vec<LeaseId> =
 			LeasesOfMachine::<T>::iter_key_prefix(machine).collect();
+		let n = leases.len() as u32;
 		for id in leases {
 			let result = with_storage_layer(|| match Leases::<T>::get(id) {
 				Some(l) if l.state.is_active() => Self::fail(id, l, EndCause::MachineOffline),
@@ -229,5 +230,6 @@ impl<T: Config> Pallet<T> {
 				log::warn!(target: LOG_TARGET, "re-scheduling lease {id}: {e:?}");
 			}
 		}
+		n
 	}
 }

@@ -333,8 +333,9 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
-			let checked = Self::sweep(now);
-			T::WeightInfo::sweep(checked)
+			let (checked, reacted) = Self::sweep(now);
+			// What the market did for the machines that went offline is measured by it.
+			T::WeightInfo::sweep(checked).saturating_add(reacted)
 		}
 
 		fn integrity_test() {
@@ -732,11 +733,12 @@ pub mod pallet {
 
 		/// Checks up to [`Config::SweepPerBlock`] machines (round robin over ids) and marks
 		/// those silent for more than [`Config::HeartbeatTimeout`] offline. Returns how many
-		/// were checked.
-		pub fn sweep(now: BlockNumberFor<T>) -> u32 {
+		/// were checked and the weight [`Config::MachineOffline`] used reacting to them.
+		pub fn sweep(now: BlockNumberFor<T>) -> (u32, Weight) {
 			let end = NextMachineId::<T>::get();
+			let mut reacted = Weight::zero();
 			if end == 0 {
-				return 0;
+				return (0, reacted);
 			}
 			let mut cursor = SweepCursor::<T>::get();
 			let n = T::SweepPerBlock::get().min(end.min(u32::MAX as u64) as u32);
@@ -752,14 +754,15 @@ pub mod pallet {
 							T::Contribution::container_offline(*cid);
 						}
 						Machines::<T>::insert(cursor, m);
-						T::MachineOffline::machine_offline(cursor);
+						reacted =
+							reacted.saturating_add(T::MachineOffline::machine_offline(cursor));
 						Self::deposit_event(Event::MachineOffline { id: cursor });
 					}
 				}
 				cursor = cursor.saturating_add(1);
 			}
 			SweepCursor::<T>::put(cursor);
-			n
+			(n, reacted)
 		}
 
 		/// Moves `fraction` of provider `who`'s held deposit to `to` (free balance there);
@@ -812,12 +815,15 @@ pub mod pallet {
 
 	/// Reacts to a machine going offline.
 	pub trait OnMachineOffline {
-		/// Machine `id` missed its heartbeats.
-		fn machine_offline(id: MachineId);
+		/// Machine `id` missed its heartbeats; returns the weight the reaction used (the
+		/// sweep charges it on top of its own).
+		fn machine_offline(id: MachineId) -> Weight;
 	}
 
 	impl OnMachineOffline for () {
-		fn machine_offline(_: MachineId) {}
+		fn machine_offline(_: MachineId) -> Weight {
+			Weight::zero()
+		}
 	}
 
 	/// What a provider still owes the market.

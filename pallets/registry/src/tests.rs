@@ -260,7 +260,7 @@ fn the_sweep_checks_a_bounded_number_of_machines_per_block() {
 				assert_ok!(Registry::register_machine(RuntimeOrigin::signed(who), profile(1, 1)));
 			}
 		}
-		assert_eq!(Registry::sweep(100), 2);
+		assert_eq!(Registry::sweep(100).0, 2);
 		let offline = Machines::<Test>::iter().filter(|(_, m)| !m.online).count();
 		assert_eq!(offline, 2, "two machines checked per block");
 		assert_eq!(SweepCursor::<Test>::get(), 2);
