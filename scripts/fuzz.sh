@@ -11,8 +11,10 @@ scripts/setup.sh
 seconds="${FUZZ_SECONDS:-1800}"
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
-# The native runtime is what runs; its Wasm is not needed.
+# The native runtime is what runs; its Wasm is not needed. The instrumented nightly build
+# lives in its own target dir so that it never locks or invalidates the normal one.
 export SKIP_WASM_BUILD=1
+export CARGO_TARGET_DIR="${FUZZ_TARGET_DIR:-$HOME/.cache/uranus/fuzz-target}"
 scratch="${FUZZ_CORPUS:-$(mktemp -d /tmp/uranus-fuzz-corpus.XXXXXX)}"
 mkdir -p fuzz/artifacts/runtime "$scratch"
 echo "==> fuzzing the runtime for ${seconds} s (new inputs: $scratch)"

@@ -42,13 +42,15 @@ pub fn local_chain_spec() -> Result<ChainSpec, String> {
 		.build())
 }
 
-/// `--chain testnet`: the public test network.
+/// `--chain testnet`: a four-validator test network on the **well-known development keys**
+/// (Alice … Dave validate, Alice is sudo): throw-away, so it is a `Local` chain, never `Live`.
+/// A real network builds its spec from its operators' keys with `uranus-node live-spec`.
 pub fn testnet_chain_spec() -> Result<ChainSpec, String> {
 	Ok(ChainSpec::builder(wasm()?, None)
-		.with_name("Uranus Testnet")
+		.with_name("Uranus Testnet (development keys)")
 		.with_id("uranus_testnet")
 		.with_protocol_id("ura")
-		.with_chain_type(ChainType::Live)
+		.with_chain_type(ChainType::Local)
 		.with_genesis_config_preset_name(presets::TESTNET_PRESET)
 		.with_properties(properties())
 		.build())

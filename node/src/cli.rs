@@ -32,6 +32,10 @@ pub enum Subcommand {
 	/// Export the chain specification of a chain.
 	ExportChainSpec(sc_cli::ExportChainSpecCmd),
 
+	/// Build the `Live` chain spec of a network from its operators' validator keys and
+	/// governance account (refuses the well-known development keys).
+	LiveSpec(crate::live_spec::LiveSpecCmd),
+
 	/// Validate blocks.
 	CheckBlock(sc_cli::CheckBlockCmd),
 

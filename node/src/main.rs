@@ -5,10 +5,12 @@ mod benchmarking;
 mod chain_spec;
 mod cli;
 mod command;
+mod live_spec;
 mod market_rpc;
 mod poc_rpc;
 mod registry_rpc;
 mod rpc;
+mod rpc_common;
 mod service;
 mod worker_config;
 

@@ -1,12 +1,8 @@
 //! `market_*` RPC: orders, leases, a lease's usage and quotes, served from the runtime's
 //! `MarketApi` at the best block (or `at`). Balances are decimal strings.
 
-use crate::registry_rpc::parse_digest;
-use jsonrpsee::{
-	core::RpcResult,
-	proc_macros::rpc,
-	types::{error::ErrorObject, ErrorObjectOwned},
-};
+use crate::rpc_common::{self, parse_digest, Api};
+use jsonrpsee::{core::RpcResult, proc_macros::rpc};
 use pallet_market::{
 	runtime_api::MarketApi as MarketRuntimeApi,
 	views::{LeaseView, OrderView, QuoteView, UsageView},
@@ -80,18 +76,12 @@ impl<C> Market<C> {
 	}
 }
 
-/// Error code of a failed runtime API call.
-const RUNTIME_ERROR: i32 = 9300;
-/// Page size when `limit` is not given.
-const DEFAULT_LIMIT: u32 = 100;
-
-fn runtime_error(e: impl std::fmt::Debug) -> ErrorObjectOwned {
-	ErrorObject::owned(RUNTIME_ERROR, "market runtime API call failed", Some(format!("{e:?}")))
-}
+/// The market's runtime API in errors.
+const API: Api = Api { code: 9300, name: "market" };
 
 impl<C: HeaderBackend<Block>> Market<C> {
 	fn at(&self, at: Option<Hash>) -> Hash {
-		at.unwrap_or_else(|| self.client.info().best_hash)
+		rpc_common::at(&*self.client, at)
 	}
 }
 
@@ -101,7 +91,7 @@ where
 	C::Api: MarketRuntimeApi<Block, AccountId>,
 {
 	fn order(&self, id: OrderId, at: Option<Hash>) -> RpcResult<Option<OrderView<AccountId>>> {
-		self.client.runtime_api().order(self.at(at), id).map_err(runtime_error)
+		self.client.runtime_api().order(self.at(at), id).map_err(|e| API.error(e))
 	}
 
 	fn orders(
@@ -111,12 +101,12 @@ where
 		limit: Option<u32>,
 		at: Option<Hash>,
 	) -> RpcResult<Vec<OrderView<AccountId>>> {
-		let limit = limit.unwrap_or(DEFAULT_LIMIT);
-		self.client.runtime_api().orders(self.at(at), owner, after, limit).map_err(runtime_error)
+		let limit = rpc_common::limit(limit);
+		self.client.runtime_api().orders(self.at(at), owner, after, limit).map_err(|e| API.error(e))
 	}
 
 	fn lease(&self, id: LeaseId, at: Option<Hash>) -> RpcResult<Option<LeaseView<AccountId>>> {
-		self.client.runtime_api().lease(self.at(at), id).map_err(runtime_error)
+		self.client.runtime_api().lease(self.at(at), id).map_err(|e| API.error(e))
 	}
 
 	fn leases(
@@ -127,15 +117,15 @@ where
 		limit: Option<u32>,
 		at: Option<Hash>,
 	) -> RpcResult<Vec<LeaseView<AccountId>>> {
-		let limit = limit.unwrap_or(DEFAULT_LIMIT);
+		let limit = rpc_common::limit(limit);
 		self.client
 			.runtime_api()
 			.leases(self.at(at), order, provider, after, limit)
-			.map_err(runtime_error)
+			.map_err(|e| API.error(e))
 	}
 
 	fn usage(&self, id: LeaseId, at: Option<Hash>) -> RpcResult<Option<UsageView>> {
-		self.client.runtime_api().usage(self.at(at), id).map_err(runtime_error)
+		self.client.runtime_api().usage(self.at(at), id).map_err(|e| API.error(e))
 	}
 
 	fn quote(
@@ -151,6 +141,6 @@ where
 		self.client
 			.runtime_api()
 			.quote(self.at(at), image, spec, replicas, prepaid_blocks, caps)
-			.map_err(runtime_error)
+			.map_err(|e| API.error(e))
 	}
 }

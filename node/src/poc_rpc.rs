@@ -1,11 +1,8 @@
 //! `poc_*` RPC: Proof of Contribution scores, σ, tiers and the scheduler's next candidates,
 //! served from the runtime's `PocApi` at the best block (or `at`).
 
-use jsonrpsee::{
-	core::RpcResult,
-	proc_macros::rpc,
-	types::{error::ErrorObject, ErrorObjectOwned},
-};
+use crate::rpc_common::{self, Api};
+use jsonrpsee::{core::RpcResult, proc_macros::rpc};
 use pallet_poc::{
 	runtime_api::PocApi as PocRuntimeApi, ContainerId, ResourceSpec, ScoreView, SigmaView, TierView,
 };
@@ -51,12 +48,8 @@ impl<C> Poc<C> {
 	}
 }
 
-/// Error code of a failed runtime API call.
-const RUNTIME_ERROR: i32 = 9100;
-
-fn runtime_error(e: impl std::fmt::Debug) -> ErrorObjectOwned {
-	ErrorObject::owned(RUNTIME_ERROR, "PoC runtime API call failed", Some(format!("{e:?}")))
-}
+/// PoC's runtime API in errors.
+const API: Api = Api { code: 9100, name: "PoC" };
 
 impl<C> PocApiServer for Poc<C>
 where
@@ -64,18 +57,18 @@ where
 	C::Api: PocRuntimeApi<Block, AccountId>,
 {
 	fn score(&self, id: ContainerId, at: Option<Hash>) -> RpcResult<Option<ScoreView<AccountId>>> {
-		let at = at.unwrap_or_else(|| self.client.info().best_hash);
-		self.client.runtime_api().score(at, id).map_err(runtime_error)
+		let at = rpc_common::at(&*self.client, at);
+		self.client.runtime_api().score(at, id).map_err(|e| API.error(e))
 	}
 
 	fn sigmas(&self, at: Option<Hash>) -> RpcResult<Vec<SigmaView>> {
-		let at = at.unwrap_or_else(|| self.client.info().best_hash);
-		self.client.runtime_api().sigmas(at).map_err(runtime_error)
+		let at = rpc_common::at(&*self.client, at);
+		self.client.runtime_api().sigmas(at).map_err(|e| API.error(e))
 	}
 
 	fn tiers(&self, at: Option<Hash>) -> RpcResult<Vec<TierView>> {
-		let at = at.unwrap_or_else(|| self.client.info().best_hash);
-		self.client.runtime_api().tiers(at).map_err(runtime_error)
+		let at = rpc_common::at(&*self.client, at);
+		self.client.runtime_api().tiers(at).map_err(|e| API.error(e))
 	}
 
 	fn next_candidates(
@@ -84,7 +77,7 @@ where
 		n: u32,
 		at: Option<Hash>,
 	) -> RpcResult<Vec<ContainerId>> {
-		let at = at.unwrap_or_else(|| self.client.info().best_hash);
-		self.client.runtime_api().next_candidates(at, spec, n).map_err(runtime_error)
+		let at = rpc_common::at(&*self.client, at);
+		self.client.runtime_api().next_candidates(at, spec, n).map_err(|e| API.error(e))
 	}
 }

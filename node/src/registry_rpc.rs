@@ -1,15 +1,12 @@
 //! `registry_*` RPC: providers, machines (with their containers), containers and images,
 //! served from the runtime's `RegistryApi` at the best block (or `at`).
 
-use jsonrpsee::{
-	core::RpcResult,
-	proc_macros::rpc,
-	types::{error::ErrorObject, ErrorObjectOwned},
-};
+use crate::rpc_common::{self, parse_digest, Api};
+use jsonrpsee::{core::RpcResult, proc_macros::rpc};
 use pallet_registry::{
 	runtime_api::RegistryApi as RegistryRuntimeApi,
 	views::{ContainerView, ImageView, MachineView, ProviderView},
-	ContainerId, ImageDigest, MachineId,
+	ContainerId, MachineId,
 };
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
@@ -81,38 +78,15 @@ impl<C> Registry<C> {
 	}
 }
 
-/// Error code of a failed runtime API call.
-const RUNTIME_ERROR: i32 = 9200;
-/// Error code of a malformed digest.
-const BAD_DIGEST: i32 = 9201;
-/// Page size when `limit` is not given.
-const DEFAULT_LIMIT: u32 = 100;
-
-fn runtime_error(e: impl std::fmt::Debug) -> ErrorObjectOwned {
-	ErrorObject::owned(RUNTIME_ERROR, "registry runtime API call failed", Some(format!("{e:?}")))
-}
-
-/// Parses `sha256:<64 hex>` or `0x<64 hex>`.
-pub fn parse_digest(s: &str) -> Result<ImageDigest, ErrorObjectOwned> {
-	let hex_part = s.strip_prefix("sha256:").or_else(|| s.strip_prefix("0x")).unwrap_or(s);
-	let bytes = hex::decode(hex_part).ok().filter(|b| b.len() == 32).ok_or_else(|| {
-		ErrorObject::owned(
-			BAD_DIGEST,
-			"a digest is sha256:<64 hex digits> or 0x<64 hex digits>",
-			Some(s.to_string()),
-		)
-	})?;
-	let mut digest = [0u8; 32];
-	digest.copy_from_slice(&bytes);
-	Ok(digest)
-}
+/// The registry's runtime API in errors.
+const API: Api = Api { code: 9200, name: "registry" };
 
 impl<C> Registry<C>
 where
 	C: HeaderBackend<Block>,
 {
 	fn at(&self, at: Option<Hash>) -> Hash {
-		at.unwrap_or_else(|| self.client.info().best_hash)
+		rpc_common::at(&*self.client, at)
 	}
 }
 
@@ -126,7 +100,7 @@ where
 		who: AccountId,
 		at: Option<Hash>,
 	) -> RpcResult<Option<ProviderView<AccountId>>> {
-		self.client.runtime_api().provider(self.at(at), who).map_err(runtime_error)
+		self.client.runtime_api().provider(self.at(at), who).map_err(|e| API.error(e))
 	}
 
 	fn providers(
@@ -135,8 +109,8 @@ where
 		limit: Option<u32>,
 		at: Option<Hash>,
 	) -> RpcResult<Vec<ProviderView<AccountId>>> {
-		let limit = limit.unwrap_or(DEFAULT_LIMIT);
-		self.client.runtime_api().providers(self.at(at), after, limit).map_err(runtime_error)
+		let limit = rpc_common::limit(limit);
+		self.client.runtime_api().providers(self.at(at), after, limit).map_err(|e| API.error(e))
 	}
 
 	fn machine(
@@ -144,7 +118,7 @@ where
 		id: MachineId,
 		at: Option<Hash>,
 	) -> RpcResult<Option<MachineView<AccountId>>> {
-		self.client.runtime_api().machine(self.at(at), id).map_err(runtime_error)
+		self.client.runtime_api().machine(self.at(at), id).map_err(|e| API.error(e))
 	}
 
 	fn machines(
@@ -154,17 +128,20 @@ where
 		limit: Option<u32>,
 		at: Option<Hash>,
 	) -> RpcResult<Vec<MachineView<AccountId>>> {
-		let limit = limit.unwrap_or(DEFAULT_LIMIT);
-		self.client.runtime_api().machines(self.at(at), owner, after, limit).map_err(runtime_error)
+		let limit = rpc_common::limit(limit);
+		self.client
+			.runtime_api()
+			.machines(self.at(at), owner, after, limit)
+			.map_err(|e| API.error(e))
 	}
 
 	fn container(&self, id: ContainerId, at: Option<Hash>) -> RpcResult<Option<ContainerView>> {
-		self.client.runtime_api().container(self.at(at), id).map_err(runtime_error)
+		self.client.runtime_api().container(self.at(at), id).map_err(|e| API.error(e))
 	}
 
 	fn image(&self, digest: String, at: Option<Hash>) -> RpcResult<Option<ImageView<AccountId>>> {
 		let digest = parse_digest(&digest)?;
-		self.client.runtime_api().image(self.at(at), digest).map_err(runtime_error)
+		self.client.runtime_api().image(self.at(at), digest).map_err(|e| API.error(e))
 	}
 
 	fn images(
@@ -174,21 +151,7 @@ where
 		at: Option<Hash>,
 	) -> RpcResult<Vec<ImageView<AccountId>>> {
 		let after = after.as_deref().map(parse_digest).transpose()?;
-		let limit = limit.unwrap_or(DEFAULT_LIMIT);
-		self.client.runtime_api().images(self.at(at), after, limit).map_err(runtime_error)
-	}
-}
-
-#[cfg(test)]
-mod tests {
-	use super::parse_digest;
-
-	#[test]
-	fn digests_parse_in_both_spellings_and_nothing_else() {
-		let hex = "ab".repeat(32);
-		assert_eq!(parse_digest(&format!("sha256:{hex}")).unwrap(), [0xab; 32]);
-		assert_eq!(parse_digest(&format!("0x{hex}")).unwrap(), [0xab; 32]);
-		assert!(parse_digest("sha256:abcd").is_err());
-		assert!(parse_digest(&format!("sha256:{}", "zz".repeat(32))).is_err());
+		let limit = rpc_common::limit(limit);
+		self.client.runtime_api().images(self.at(at), after, limit).map_err(|e| API.error(e))
 	}
 }

@@ -100,6 +100,7 @@ impl From<JobError> for ApiError {
 				ImageError::Registry { .. } => ApiError::BadGateway(img.to_string()),
 				ImageError::DigestMismatch { .. }
 				| ImageError::PathTraversal { .. }
+				| ImageError::UnsafeEntry { .. }
 				| ImageError::UnsupportedMediaType(_)
 				| ImageError::InvalidConfig(_) => ApiError::Unprocessable(img.to_string()),
 				ImageError::Io { .. } => ApiError::Internal(img.to_string()),

@@ -47,6 +47,16 @@ pub enum ImageError {
 		/// The offending path.
 		path: String,
 	},
+	/// A layer has an entry the agent never unpacks (a device node, a FIFO).
+	#[error("layer {layer} has an unsafe entry {path}: {reason}")]
+	UnsafeEntry {
+		/// The layer digest.
+		layer: String,
+		/// The offending path.
+		path: String,
+		/// Why it is refused.
+		reason: String,
+	},
 	/// A layer has a media type we cannot unpack.
 	#[error("unsupported layer media type {0}")]
 	UnsupportedMediaType(String),
