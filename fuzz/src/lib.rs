@@ -266,8 +266,8 @@ impl Default for Chain {
 fn sign(signer: &sr25519::Pair, call: RuntimeCall, offset: u32) -> UncheckedExtrinsic {
 	let who = account_of(signer);
 	let nonce = frame_system::Pallet::<Runtime>::account_nonce(&who) + offset;
-	let current = frame_system::Pallet::<Runtime>::block_number() as u64;
-	let ext = uranus_runtime::tx_extension(Era::mortal(256, current), nonce, 0);
+	// Immortal: the genesis hash is always known, whichever block the call lands in.
+	let ext = uranus_runtime::tx_extension(Era::Immortal, nonce, 0);
 	let payload = SignedPayload::new(call, ext).expect("implicit data is available");
 	let signature = payload.using_encoded(|p| signer.sign(p));
 	let (call, ext, _) = payload.deconstruct();
