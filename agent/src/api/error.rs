@@ -101,6 +101,7 @@ impl From<JobError> for ApiError {
 				ImageError::DigestMismatch { .. }
 				| ImageError::PathTraversal { .. }
 				| ImageError::UnsafeEntry { .. }
+				| ImageError::TooLarge { .. }
 				| ImageError::UnsupportedMediaType(_)
 				| ImageError::InvalidConfig(_) => ApiError::Unprocessable(img.to_string()),
 				ImageError::Io { .. } => ApiError::Internal(img.to_string()),

@@ -57,6 +57,16 @@ pub enum ImageError {
 		/// Why it is refused.
 		reason: String,
 	},
+	/// The image unpacks to more than its budget ([`unpack::UnpackBudget`]).
+	#[error("image too large at layer {layer}: more than {limit} {what} once unpacked")]
+	TooLarge {
+		/// The layer digest.
+		layer: String,
+		/// `entries` or `bytes`.
+		what: String,
+		/// The budget.
+		limit: u64,
+	},
 	/// A layer has a media type we cannot unpack.
 	#[error("unsupported layer media type {0}")]
 	UnsupportedMediaType(String),

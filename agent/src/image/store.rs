@@ -2,7 +2,7 @@
 
 use super::{
 	pull::{ImageRef, Puller},
-	unpack::{unpack_layer, Compression},
+	unpack::{unpack_layer, Compression, UnpackBudget},
 	ImageError,
 };
 use serde::{Deserialize, Serialize};
@@ -204,8 +204,9 @@ impl ImageStore {
 		let unpacked = tokio::task::spawn_blocking({
 			let staging = staging.clone();
 			move || {
+				let mut budget = UnpackBudget::IMAGE;
 				for (blob, compression, digest) in &blobs {
-					unpack_layer(blob, *compression, &staging, digest)?;
+					unpack_layer(blob, *compression, &staging, digest, &mut budget)?;
 				}
 				Ok::<_, ImageError>(())
 			}

@@ -58,6 +58,21 @@ fn safe_relative(layer: &str, raw: &Path) -> Result<PathBuf, ImageError> {
 	Ok(out)
 }
 
+/// What the layers of one image may add up to once unpacked: a compressed layer can expand
+/// to anything (a gzip or zstd bomb), so every entry and every byte is counted against it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnpackBudget {
+	/// Entries (files, directories, links, whiteouts) still allowed.
+	pub entries: u64,
+	/// Bytes of file content still allowed.
+	pub bytes: u64,
+}
+
+impl UnpackBudget {
+	/// The budget of one image: 500,000 entries and 16 GiB of content.
+	pub const IMAGE: UnpackBudget = UnpackBudget { entries: 500_000, bytes: 16 << 30 };
+}
+
 /// Mode bits a job's files keep: permissions and the sticky bit, never setuid or setgid.
 const KEPT_MODE_BITS: u32 = 0o1777;
 
@@ -106,6 +121,7 @@ pub fn unpack_layer(
 	compression: Compression,
 	rootfs: &Path,
 	layer: &str,
+	budget: &mut UnpackBudget,
 ) -> Result<(), ImageError> {
 	let file = fs::File::open(blob).map_err(ImageError::io(format!("open {}", blob.display())))?;
 	let reader: Box<dyn Read> = match compression {
@@ -123,6 +139,20 @@ pub fn unpack_layer(
 	for entry in archive.entries().map_err(io("read entries"))? {
 		let mut entry = entry.map_err(io("read entry"))?;
 		let raw = entry.path().map_err(io("entry path"))?.into_owned();
+		let too_large = |what: &str, limit: u64| ImageError::TooLarge {
+			layer: layer.to_string(),
+			what: what.to_string(),
+			limit,
+		};
+		budget.entries = budget
+			.entries
+			.checked_sub(1)
+			.ok_or_else(|| too_large("entries", UnpackBudget::IMAGE.entries))?;
+		let size = entry.header().size().map_err(io("entry size"))?;
+		budget.bytes = budget
+			.bytes
+			.checked_sub(size)
+			.ok_or_else(|| too_large("bytes", UnpackBudget::IMAGE.bytes))?;
 		let rel = safe_relative(layer, &raw)?;
 		let Some(name) = rel.file_name().and_then(|n| n.to_str()).map(str::to_string) else {
 			continue; // the root directory itself
@@ -280,8 +310,11 @@ mod tests {
 			("opt/.wh..wh..opq", Some(b"")),
 			("opt/y", Some(b"y")),
 		]);
-		unpack_layer(l1.path(), Compression::Gzip, root.path(), "l1").unwrap();
-		unpack_layer(l2.path(), Compression::Gzip, root.path(), "l2").unwrap();
+		let mut budget = UnpackBudget::IMAGE;
+		unpack_layer(l1.path(), Compression::Gzip, root.path(), "l1", &mut budget).unwrap();
+		unpack_layer(l2.path(), Compression::Gzip, root.path(), "l2", &mut budget).unwrap();
+		assert_eq!(budget.entries, UnpackBudget::IMAGE.entries - 8);
+		assert_eq!(budget.bytes, UnpackBudget::IMAGE.bytes - 4);
 		assert!(!root.path().join("etc/a").exists());
 		assert_eq!(fs::read(root.path().join("etc/b")).unwrap(), b"b");
 		assert!(!root.path().join("opt/x").exists());
@@ -293,7 +326,14 @@ mod tests {
 		for evil in ["../evil", "a/../../evil", "/etc/evil"] {
 			let root = tempfile::tempdir().unwrap();
 			let l = layer(&[(evil, Some(b"pwned"))]);
-			let err = unpack_layer(l.path(), Compression::Gzip, root.path(), "bad").unwrap_err();
+			let err = unpack_layer(
+				l.path(),
+				Compression::Gzip,
+				root.path(),
+				"bad",
+				&mut UnpackBudget::IMAGE.clone(),
+			)
+			.unwrap_err();
 			assert!(matches!(err, ImageError::PathTraversal { .. }), "{evil}: {err}");
 			assert!(!root.path().parent().unwrap().join("evil").exists());
 		}
@@ -399,9 +439,16 @@ mod tests {
 	fn apply(layers: &[Vec<E>]) -> (tempfile::TempDir, Result<(), ImageError>) {
 		let root = tempfile::tempdir().unwrap();
 		let mut last = Ok(());
+		let mut budget = UnpackBudget::IMAGE;
 		for (i, l) in layers.iter().enumerate() {
 			let f = crafted(l);
-			last = unpack_layer(f.path(), Compression::Gzip, root.path(), &format!("l{i}"));
+			last = unpack_layer(
+				f.path(),
+				Compression::Gzip,
+				root.path(),
+				&format!("l{i}"),
+				&mut budget,
+			);
 			if last.is_err() {
 				break;
 			}
@@ -512,5 +559,32 @@ mod tests {
 		result.unwrap();
 		assert_eq!(fs::read(root.path().join("usr/real")).unwrap(), b"r");
 		assert_eq!(fs::read(root.path().join("link")).unwrap(), b"new");
+	}
+
+	/// Defect #19: a layer that expands beyond the image's budget (a gzip bomb, an entry
+	/// bomb) is refused before it fills the disk.
+	#[test]
+	fn bombs_are_refused_by_the_budget() {
+		let root = tempfile::tempdir().unwrap();
+		// 64 MiB of zeros compress to a few tens of KiB.
+		let zeros = vec![0u8; 64 << 20];
+		let bomb = crafted(&[file("zeros", &zeros, 0o644)]);
+		assert!(fs::metadata(bomb.path()).unwrap().len() < 1 << 20);
+		let mut budget = UnpackBudget { entries: 10, bytes: 32 << 20 };
+		let err = unpack_layer(bomb.path(), Compression::Gzip, root.path(), "bomb", &mut budget)
+			.unwrap_err();
+		assert!(matches!(err, ImageError::TooLarge { ref what, .. } if what == "bytes"), "{err}");
+		assert!(!root.path().join("zeros").exists(), "nothing written");
+		let many: Vec<E> = (0..20).map(|i| file(&format!("f{i}"), b"x", 0o644)).collect();
+		let mut budget = UnpackBudget { entries: 10, bytes: 1 << 20 };
+		let err = unpack_layer(
+			crafted(&many).path(),
+			Compression::Gzip,
+			root.path(),
+			"many",
+			&mut budget,
+		)
+		.unwrap_err();
+		assert!(matches!(err, ImageError::TooLarge { ref what, .. } if what == "entries"), "{err}");
 	}
 }
