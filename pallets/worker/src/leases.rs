@@ -20,6 +20,21 @@ use uranus_primitives::{
 /// Most leases handled per run (each costs up to three agent requests).
 pub const MAX_LEASES_PER_RUN: usize = 8;
 
+/// Most agent requests one run makes: three per lease, the job list, a stop per lease, and
+/// the registry's hardware check and its follow-ups. The run's lock lasts this many agent
+/// timeouts (see [`crate::Pallet::run`]), so two runs never overlap.
+pub const MAX_REQUESTS_PER_RUN: u64 = 4 * MAX_LEASES_PER_RUN as u64 + 8;
+
+/// What the worker does for the leases of its machine in one run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LeaseWork<C> {
+	/// The calls due, each standing alone.
+	pub calls: Vec<(LeaseAction, C)>,
+	/// Leases whose agent requests failed this run (retried in the next one); the other
+	/// leases' calls and the heartbeat go ahead.
+	pub failed: Vec<(LeaseId, AgentError)>,
+}
+
 /// Processes limit of a job.
 const JOB_PIDS: u32 = 512;
 
@@ -141,20 +156,57 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The calls due for the active leases of `machine` (at most [`MAX_LEASES_PER_RUN`]
-	/// leases), and the agent jobs whose lease is no longer active stopped.
-	pub fn lease_calls(
-		machine: u64,
-		agent: &AgentClient,
-	) -> Result<Vec<(LeaseAction, pallet_market::Call<T>)>, AgentError> {
-		let mut calls = Vec::new();
+	/// leases), and the agent jobs whose lease is no longer active stopped. Each lease
+	/// stands alone: an agent error on one is recorded in [`LeaseWork::failed`] and the
+	/// others go on.
+	pub fn lease_calls(machine: u64, agent: &AgentClient) -> LeaseWork<pallet_market::Call<T>> {
+		let mut work = LeaseWork { calls: Vec::new(), failed: Vec::new() };
 		let active: Vec<LeaseId> = pallet_market::LeasesOfMachine::<T>::iter_key_prefix(machine)
 			.take(MAX_LEASES_PER_RUN)
 			.collect();
 		for id in active.iter().copied() {
-			let Some(lease) = pallet_market::Leases::<T>::get(id) else { continue };
+			if let Err(e) = Self::calls_of_lease(id, agent, &mut work.calls) {
+				log::warn!(target: crate::LOG_TARGET, "lease {id}: agent error {e:?}; retried next run");
+				work.failed.push((id, e));
+			}
+		}
+		// Jobs still running for leases that ended on chain (cancelled, expired, moved): looked
+		// for while this machine has or recently had leases.
+		if !active.is_empty() || crate::local::had_leases() {
+			if let Err(e) = Self::stop_ended_jobs(machine, agent, !active.is_empty()) {
+				log::warn!(target: crate::LOG_TARGET, "stopping ended jobs: agent error {e:?}");
+			}
+		}
+		work
+	}
+
+	/// Stops the agent jobs of `machine` whose lease is no longer active there.
+	fn stop_ended_jobs(machine: u64, agent: &AgentClient, active: bool) -> Result<(), AgentError> {
+		let mut running = 0;
+		for job in agent.jobs()? {
+			let ended = pallet_market::Leases::<T>::get(job.lease_id)
+				.map_or(true, |l| !l.state.is_active() || l.machine != machine);
+			if ended && !job.state.is_final() {
+				agent.stop_job(job.lease_id)?;
+			} else if !job.state.is_final() {
+				running += 1;
+			}
+		}
+		crate::local::set_had_leases(active || running > 0);
+		Ok(())
+	}
+
+	/// The calls due for lease `id`, appended to `calls`.
+	fn calls_of_lease(
+		id: LeaseId,
+		agent: &AgentClient,
+		calls: &mut Vec<(LeaseAction, pallet_market::Call<T>)>,
+	) -> Result<(), AgentError> {
+		{
+			let Some(lease) = pallet_market::Leases::<T>::get(id) else { return Ok(()) };
 			match lease.state {
 				LeaseState::Assigned => {
-					let Some(job) = Self::job_request(id) else { continue };
+					let Some(job) = Self::job_request(id) else { return Ok(()) };
 					match agent.start_job(&job) {
 						Ok(_) => calls.push((
 							LeaseAction::Ack(id),
@@ -178,7 +230,7 @@ impl<T: Config> Pallet<T> {
 							if let Some(job) = Self::job_request(id) {
 								agent.start_job(&job)?;
 							}
-							continue;
+							return Ok(());
 						},
 						Err(e) => return Err(e),
 					};
@@ -229,21 +281,6 @@ impl<T: Config> Pallet<T> {
 				_ => {},
 			}
 		}
-		// Jobs still running for leases that ended on chain (cancelled, expired, moved): looked
-		// for while this machine has or recently had leases.
-		if !active.is_empty() || crate::local::had_leases() {
-			let mut running = 0;
-			for job in agent.jobs()? {
-				let ended = pallet_market::Leases::<T>::get(job.lease_id)
-					.map_or(true, |l| !l.state.is_active() || l.machine != machine);
-				if ended && !job.state.is_final() {
-					agent.stop_job(job.lease_id)?;
-				} else if !job.state.is_final() {
-					running += 1;
-				}
-			}
-			crate::local::set_had_leases(!active.is_empty() || running > 0);
-		}
-		Ok(calls)
+		Ok(())
 	}
 }

@@ -226,11 +226,15 @@ impl<T: Config> Pallet<T> {
 	pub fn run(n: BlockNumberFor<T>) -> Result<Outcome, (WorkerError, BlockNumberFor<T>)> {
 		let Some((public, who)) = Self::provider_key() else { return Ok(Outcome::NoKey) };
 		let timeout = T::AgentTimeoutMs::get();
+		// The lock outlives the longest run (every agent request timing out): a run in a
+		// later block waits instead of overlapping it. It expires once both deadlines pass.
+		let longest_run =
+			timeout.saturating_mul(leases::MAX_REQUESTS_PER_RUN).saturating_add(1_000);
 		let mut lock =
 			StorageLock::<BlockAndTime<frame_system::Pallet<T>>>::with_block_and_time_deadline(
 				local::LOCK_KEY,
-				2,
-				Duration::from_millis(timeout.saturating_mul(2).saturating_add(1_000)),
+				1,
+				Duration::from_millis(longest_run),
 			);
 		let Ok(_guard) = lock.try_lock() else { return Ok(Outcome::Locked) };
 
@@ -253,13 +257,12 @@ impl<T: Config> Pallet<T> {
 			Err(e) => return Err((e, Self::back_off(n))),
 		};
 		// The leases of a registered machine are handled on every run.
+		// Each lease stands alone: one whose agent requests fail is retried next run while
+		// the others' calls and the heartbeat go ahead.
 		let lease_calls = match local::machine() {
 			Some(machine) => {
 				let agent = agent::AgentClient::new(&config, Duration::from_millis(timeout));
-				match Self::lease_calls(machine, &agent) {
-					Ok(calls) => calls,
-					Err(e) => return Err((WorkerError::Agent(e), Self::back_off(n))),
-				}
+				Self::lease_calls(machine, &agent).calls
 			},
 			None => Vec::new(),
 		};

@@ -600,4 +600,65 @@ mod leases {
 		assert_eq!(crate::leases::refusal_cause(422), Some(EndCause::ImageUnusable));
 		assert_eq!(crate::leases::refusal_cause(502), None, "a registry outage is retried");
 	}
+
+	/// Defect #19 (lifecycle): one lease whose agent requests fail must not stop the others:
+	/// its calls are retried next run, the other lease is acknowledged now.
+	#[test]
+	fn a_failing_lease_does_not_hold_up_the_others() {
+		let (mut ext, env) = env(true);
+		ext.execute_with(|| {
+			configure(&token_config());
+			registered(&env);
+			let half = ResourceSpec {
+				cpu_millicores: 8_000,
+				memory_bytes: 32 * GIB,
+				storage_bytes: 100 * GIB,
+				bandwidth_bps: 0,
+			};
+			for _ in 0..2 {
+				assert_ok!(Registry::add_container(RuntimeOrigin::signed(provider()), 0, half));
+			}
+			local::set_machine(0);
+			let p = RuntimeOrigin::signed(provider());
+			publish_verified_image(p.clone());
+			for _ in 0..2 {
+				assert_ok!(Market::place_order(
+					p.clone(),
+					IMAGE,
+					job_spec(),
+					BoundedVec::new(),
+					1,
+					100,
+					100,
+					Prices { cpu_core_second: 1, ..Default::default() },
+					BoundedVec::new(),
+					false
+				));
+			}
+			// The worker visits the machine's leases in storage order: the first one's start
+			// answers garbage, the second one's starts.
+			let order: Vec<u64> =
+				pallet_market::LeasesOfMachine::<Test>::iter_key_prefix(0).collect();
+			assert_eq!(order.len(), 2);
+			let (bad, good) = (order[0], order[1]);
+			for (id, answer) in [(bad, b"not json".to_vec()), (good, vec![])] {
+				let job = Worker::job_request(id).unwrap();
+				let mut running = status(JobState::Running, None);
+				running.lease_id = id;
+				let answer =
+					if answer.is_empty() { serde_json::to_vec(&running).unwrap() } else { answer };
+				expect(&env, "POST", "/v1/jobs", serde_json::to_vec(&job).unwrap(), answer);
+			}
+			expect(&env, "GET", "/v1/jobs", vec![], b"[]".to_vec());
+			let config = local::config();
+			let agent = crate::agent::AgentClient::new(
+				&config,
+				sp_core::offchain::Duration::from_millis(1_000),
+			);
+			let work = Worker::lease_calls(0, &agent);
+			let acted: Vec<_> = work.calls.iter().map(|(a, _)| a.clone()).collect();
+			assert_eq!(acted, vec![LeaseAction::Ack(good)]);
+			assert_eq!(work.failed, vec![(bad, crate::agent::AgentError::BadJson)]);
+		});
+	}
 }
