@@ -28,8 +28,13 @@
 
 extern crate alloc;
 
+mod capacity;
+mod deposits;
+mod hooks;
+mod images;
 mod invariants;
 pub mod runtime_api;
+mod sweep;
 pub mod types;
 pub mod views;
 pub mod weights;
@@ -42,6 +47,8 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
+pub use capacity::IdleContainers;
+pub use hooks::{OnMachineOffline, ProviderObligations};
 pub use pallet::*;
 pub use types::*;
 pub use uranus_primitives::compute::{ContainerCapacity, ContainerId, ResourceSpec};
@@ -55,11 +62,7 @@ pub mod pallet {
 	use super::*;
 	use frame_support::{
 		pallet_prelude::*,
-		traits::{
-			fungible::{Inspect, Mutate, MutateHold},
-			tokens::Precision,
-			Contains,
-		},
+		traits::fungible::{Inspect, Mutate, MutateHold},
 	};
 	use frame_system::pallet_prelude::*;
 	use pallet_poc::ContributionHooks;
@@ -695,157 +698,6 @@ pub mod pallet {
 			Images::<T>::remove(digest);
 			Self::deposit_event(Event::ImageRemoved { digest });
 			Ok(())
-		}
-	}
-
-	impl<T: Config> Pallet<T> {
-		/// The image an order may run: known and verified.
-		pub fn leasable_image(digest: &ImageDigest) -> Result<ImageOf<T>, Error<T>> {
-			let image = Images::<T>::get(digest).ok_or(Error::<T>::UnknownImage)?;
-			ensure!(image.status == ImageStatus::Verified, Error::<T>::ImageNotVerified);
-			Ok(image)
-		}
-
-		/// The machines `owner` registered (at most `MaxMachinesPerProvider`).
-		pub fn machines_of(owner: &T::AccountId) -> alloc::vec::Vec<MachineId> {
-			MachinesOf::<T>::iter_key_prefix(owner).collect()
-		}
-
-		/// Sets container `id`'s state (the market: serving a lease or idle again). Unknown ids
-		/// are ignored.
-		pub fn set_container_state(id: ContainerId, state: ContainerState) {
-			Containers::<T>::mutate(id, |c| {
-				if let Some(c) = c {
-					c.state = state;
-				}
-			});
-		}
-
-		/// Σ of the machine's container specs (`None` on overflow).
-		pub fn allocated(m: &MachineOf<T>) -> Option<ResourceSpec> {
-			m.containers.iter().try_fold(ResourceSpec::default(), |acc, id| {
-				match Containers::<T>::get(id) {
-					Some(c) => add_specs(&acc, &c.capacity.spec),
-					None => Some(acc),
-				}
-			})
-		}
-
-		/// Checks up to [`Config::SweepPerBlock`] machines (round robin over ids) and marks
-		/// those silent for more than [`Config::HeartbeatTimeout`] offline. Returns how many
-		/// were checked and the weight [`Config::MachineOffline`] used reacting to them.
-		pub fn sweep(now: BlockNumberFor<T>) -> (u32, Weight) {
-			let end = NextMachineId::<T>::get();
-			let mut reacted = Weight::zero();
-			if end == 0 {
-				return (0, reacted);
-			}
-			let mut cursor = SweepCursor::<T>::get();
-			let n = T::SweepPerBlock::get().min(end.min(u32::MAX as u64) as u32);
-			for _ in 0..n {
-				if cursor >= end {
-					cursor = 0;
-				}
-				if let Some(mut m) = Machines::<T>::get(cursor) {
-					if m.online && now > m.last_heartbeat.saturating_add(T::HeartbeatTimeout::get())
-					{
-						m.online = false;
-						for cid in m.containers.iter() {
-							T::Contribution::container_offline(*cid);
-						}
-						Machines::<T>::insert(cursor, m);
-						reacted =
-							reacted.saturating_add(T::MachineOffline::machine_offline(cursor));
-						Self::deposit_event(Event::MachineOffline { id: cursor });
-					}
-				}
-				cursor = cursor.saturating_add(1);
-			}
-			SweepCursor::<T>::put(cursor);
-			(n, reacted)
-		}
-
-		/// Moves `fraction` of provider `who`'s held deposit to `to` (free balance there);
-		/// returns what moved (nothing when `who` is no provider).
-		pub fn slash_provider_deposit(
-			who: &T::AccountId,
-			fraction: sp_runtime::Perbill,
-			to: &T::AccountId,
-		) -> BalanceOf<T> {
-			let Some(mut p) = Providers::<T>::get(who) else { return Zero::zero() };
-			let amount = fraction.mul_floor(p.deposit);
-			if amount.is_zero() {
-				return amount;
-			}
-			let moved = match T::Currency::transfer_on_hold(
-				&HoldReason::Provider.into(),
-				who,
-				to,
-				amount,
-				Precision::BestEffort,
-				frame_support::traits::tokens::Restriction::Free,
-				frame_support::traits::tokens::Fortitude::Force,
-			) {
-				Ok(moved) => moved,
-				Err(e) => {
-					log::error!(target: LOG_TARGET, "slashing a provider deposit failed: {e:?}");
-					return Zero::zero();
-				},
-			};
-			p.deposit = p.deposit.saturating_sub(moved);
-			Providers::<T>::insert(who, p);
-			Self::deposit_event(Event::ProviderSlashed {
-				who: who.clone(),
-				amount: moved,
-				to: to.clone(),
-			});
-			moved
-		}
-
-		fn release(reason: HoldReason, who: &T::AccountId, amount: BalanceOf<T>) {
-			if amount.is_zero() {
-				return;
-			}
-			if let Err(e) = T::Currency::release(&reason.into(), who, amount, Precision::BestEffort)
-			{
-				log::error!(target: LOG_TARGET, "releasing a deposit failed: {e:?}");
-			}
-		}
-	}
-
-	/// Reacts to a machine going offline.
-	pub trait OnMachineOffline {
-		/// Machine `id` missed its heartbeats; returns the weight the reaction used (the
-		/// sweep charges it on top of its own).
-		fn machine_offline(id: MachineId) -> Weight;
-	}
-
-	impl OnMachineOffline for () {
-		fn machine_offline(_: MachineId) -> Weight {
-			Weight::zero()
-		}
-	}
-
-	/// What a provider still owes the market.
-	pub trait ProviderObligations<AccountId> {
-		/// Whether `who` has obligations (an open dispute) that keep it from leaving.
-		fn has_obligations(who: &AccountId) -> bool;
-	}
-
-	impl<AccountId> ProviderObligations<AccountId> for () {
-		fn has_obligations(_: &AccountId) -> bool {
-			false
-		}
-	}
-
-	/// Idle containers on online machines: what the market may lease (PoC's `Available`).
-	pub struct IdleContainers<T>(core::marker::PhantomData<T>);
-	impl<T: Config> Contains<ContainerId> for IdleContainers<T> {
-		fn contains(id: &ContainerId) -> bool {
-			Containers::<T>::get(id).is_some_and(|c| {
-				c.state == ContainerState::Idle
-					&& Machines::<T>::get(c.machine).is_some_and(|m| m.online)
-			})
 		}
 	}
 

@@ -1,0 +1,44 @@
+//! Machines, their containers and what they have allocated; the idle containers PoC may
+//! schedule.
+
+use crate::{pallet::*, ContainerState, MachineId};
+use frame_support::traits::Contains;
+use uranus_primitives::compute::{ContainerId, ResourceSpec};
+
+impl<T: Config> Pallet<T> {
+	/// The machines `owner` registered (at most `MaxMachinesPerProvider`).
+	pub fn machines_of(owner: &T::AccountId) -> alloc::vec::Vec<MachineId> {
+		MachinesOf::<T>::iter_key_prefix(owner).collect()
+	}
+
+	/// Sets container `id`'s state (the market: serving a lease or idle again). Unknown ids
+	/// are ignored.
+	pub fn set_container_state(id: ContainerId, state: ContainerState) {
+		Containers::<T>::mutate(id, |c| {
+			if let Some(c) = c {
+				c.state = state;
+			}
+		});
+	}
+
+	/// Σ of the machine's container specs (`None` on overflow).
+	pub fn allocated(m: &MachineOf<T>) -> Option<ResourceSpec> {
+		m.containers.iter().try_fold(ResourceSpec::default(), |acc, id| match Containers::<T>::get(
+			id,
+		) {
+			Some(c) => add_specs(&acc, &c.capacity.spec),
+			None => Some(acc),
+		})
+	}
+}
+
+/// Idle containers on online machines: what the market may lease (PoC's `Available`).
+pub struct IdleContainers<T>(core::marker::PhantomData<T>);
+impl<T: Config> Contains<ContainerId> for IdleContainers<T> {
+	fn contains(id: &ContainerId) -> bool {
+		Containers::<T>::get(id).is_some_and(|c| {
+			c.state == ContainerState::Idle
+				&& Machines::<T>::get(c.machine).is_some_and(|m| m.online)
+		})
+	}
+}
