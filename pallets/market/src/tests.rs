@@ -1417,3 +1417,45 @@ mod fault_and_sla {
 		});
 	}
 }
+
+/// #18.10: what hooks do is charged at its worst.
+mod hook_weights {
+	use super::*;
+	use frame_support::{traits::Hooks, weights::Weight};
+
+	/// The sweep that takes a machine offline charges the market's re-scheduling of each of
+	/// its leases (before, the sweep's weight ignored the leases entirely).
+	#[test]
+	fn the_sweep_charges_the_rescheduling_of_offline_leases() {
+		new_test_ext().execute_with(|| {
+			provider(P1, &[], 2);
+			assert_ok!(order(2, &[], false));
+			for l in 0..2 {
+				assert_ok!(Market::ack_lease(RuntimeOrigin::signed(P1), l));
+			}
+			run_to(31);
+			System::set_block_number(32);
+			let weight = Registry::on_initialize(32);
+			assert_eq!(Leases::<Test>::get(0).unwrap().state, LeaseState::Failed);
+			let per_lease = <() as crate::WeightInfo>::fail_lease();
+			// One machine checked by the sweep, plus its two leases re-scheduled.
+			let sweep = <() as pallet_registry::WeightInfo>::sweep(1);
+			assert!(
+				weight.all_gte(sweep.saturating_add(per_lease.saturating_mul(2))),
+				"{weight:?} does not cover the sweep {sweep:?} and two re-schedulings of {per_lease:?}"
+			);
+		});
+	}
+
+	/// `on_initialize` charges each deadline at least a completion (an expiry settles the
+	/// lease) and each matched order the scheduler's worst scan.
+	#[test]
+	fn on_initialize_charges_expiries_and_scans() {
+		let w = |d, m| Market::on_initialize_weight(d, m);
+		let completion = <() as crate::WeightInfo>::complete_lease();
+		assert!(w(10, 0).all_gte(w(0, 0).saturating_add(completion.saturating_mul(10))));
+		assert!(w(0, 1).all_gte(w(0, 0).saturating_add(Market::scan_weight())));
+		// The mock's database weights are zero; the runtime's are not.
+		assert_eq!(Market::scan_weight(), Weight::zero());
+	}
+}
