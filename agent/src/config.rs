@@ -53,6 +53,21 @@ impl AgentConfig {
 		cores.saturating_mul(1000)
 	}
 
+	/// Where the OCI runtime keeps its container state: on tmpfs (`/run`), so that after a
+	/// host reboot it cannot claim that containers of the previous boot still exist. One
+	/// directory per data directory (several agents may share a host).
+	pub fn runtime_state_dir(&self) -> PathBuf {
+		use sha2::Digest;
+		use std::os::unix::ffi::OsStrExt;
+		let digest = sha2::Sha256::digest(self.data_dir.as_os_str().as_bytes());
+		PathBuf::from("/run/uranus-agent").join(format!("runc-{}", hex::encode(&digest[..8])))
+	}
+
+	/// The file holding the boot id of the host the agent last started on.
+	pub fn boot_id_path(&self) -> PathBuf {
+		self.data_dir.join("boot_id")
+	}
+
 	/// The path of the API token file.
 	pub fn token_path(&self) -> PathBuf {
 		self.data_dir.join("agent.token")

@@ -69,7 +69,7 @@ impl Agent {
 		let rt: Arc<dyn runtime::ContainerRuntime> =
 			Arc::new(runtime::oci_cli::OciCliRuntime::new(
 				config.runtime.clone(),
-				config.data_dir.join("runtime"),
+				config.runtime_state_dir(),
 				exe,
 			));
 		let jobs =

@@ -30,6 +30,23 @@ use uranus_primitives::{
 	compute::EndCause,
 };
 
+/// The kernel's id of the current boot.
+const BOOT_ID: &str = "/proc/sys/kernel/random/boot_id";
+
+/// Whether the host rebooted since the agent last recorded its boot id in `record` (read
+/// from `boot_id`, normally [`BOOT_ID`]); records the current one. Unknown (no record yet,
+/// no boot id): not a reboot.
+fn host_rebooted(boot_id: &Path, record: &Path) -> bool {
+	let current = std::fs::read_to_string(boot_id).ok().map(|s| s.trim().to_string());
+	let previous = std::fs::read_to_string(record).ok().map(|s| s.trim().to_string());
+	if let Some(c) = &current {
+		if let Err(e) = std::fs::write(record, c) {
+			tracing::warn!("recording the boot id in {}: {e}", record.display());
+		}
+	}
+	matches!((previous, current), (Some(p), Some(c)) if p != c)
+}
+
 /// Bounds on what one request may ask for.
 pub mod bounds {
 	/// Smallest memory limit (the market refuses orders below it too).
@@ -122,6 +139,7 @@ impl JobManager {
 		for rec in journal.load_all()? {
 			jobs.insert(rec.request.lease_id, rec);
 		}
+		let rebooted = host_rebooted(Path::new(BOOT_ID), &cfg.boot_id_path());
 		let mgr = Arc::new(JobManager {
 			cfg,
 			journal,
@@ -131,7 +149,7 @@ impl JobManager {
 			jobs: Mutex::new(jobs),
 			lifecycle: Mutex::new(()),
 		});
-		mgr.recover().await?;
+		mgr.recover(rebooted).await?;
 		Ok(mgr)
 	}
 
@@ -145,7 +163,10 @@ impl JobManager {
 		self.runtime.name().to_string()
 	}
 
-	async fn recover(&self) -> Result<(), JobError> {
+	/// Re-attaches the jobs of the journal whose containers still run; the others are lost
+	/// (after a host reboot, `rebooted`, every one of them: the runtime's state lived on
+	/// tmpfs).
+	async fn recover(&self, rebooted: bool) -> Result<(), JobError> {
 		let records: Vec<JobRecord> = self.jobs.lock().await.values().cloned().collect();
 		for mut rec in records {
 			if rec.state.is_final() {
@@ -167,11 +188,12 @@ impl JobManager {
 					);
 				},
 				_ => {
-					rec.end(
-						JobState::Failed,
-						Some(EndCause::Lost),
-						Some("lost: the container did not survive the agent restart".into()),
-					);
+					let (cause, reason) = if rebooted {
+						(EndCause::HostReboot, "lost: the host rebooted")
+					} else {
+						(EndCause::Lost, "lost: the container did not survive the agent restart")
+					};
+					rec.end(JobState::Failed, Some(cause), Some(reason.into()));
 					rec.finished_at_ms = Some(now_ms());
 					tracing::warn!(lease = rec.request.lease_id, "job lost across restart");
 					self.release(&mut rec, true).await;
@@ -604,4 +626,29 @@ impl JobManager {
 
 fn container_id(lease: LeaseId) -> String {
 	super::record::container_id(lease)
+}
+
+#[cfg(test)]
+mod tests {
+	#[test]
+	fn a_changed_boot_id_is_a_host_reboot() {
+		let dir = tempfile::tempdir().unwrap();
+		let (boot, record) = (dir.path().join("boot_id"), dir.path().join("recorded"));
+		std::fs::write(&boot, "aaaa\n").unwrap();
+		assert!(!super::host_rebooted(&boot, &record), "first start: unknown");
+		assert!(!super::host_rebooted(&boot, &record), "same boot: an agent restart");
+		std::fs::write(&boot, "bbbb\n").unwrap();
+		assert!(super::host_rebooted(&boot, &record), "a new boot id: the host rebooted");
+		assert!(!super::host_rebooted(&boot, &record));
+	}
+
+	#[test]
+	fn runtime_state_lives_on_tmpfs_one_directory_per_data_dir() {
+		let cfg =
+			|d: &str| crate::config::AgentConfig::new(d.into(), "127.0.0.1:1".parse().unwrap());
+		let (a, b) = (cfg("/var/lib/a").runtime_state_dir(), cfg("/var/lib/b").runtime_state_dir());
+		assert!(a.starts_with("/run/uranus-agent") && b.starts_with("/run/uranus-agent"));
+		assert_ne!(a, b);
+		assert_eq!(a, cfg("/var/lib/a").runtime_state_dir());
+	}
 }
