@@ -35,6 +35,10 @@ fn usage(cpu_s: u64, gib_s: u64, mib: u64, wall_s: u64) -> Usage {
 	}
 }
 
+fn signed(who: AccountId) -> RuntimeOrigin {
+	RuntimeOrigin::signed(who)
+}
+
 /// The mock's [`Config::OrderDeposit`].
 const ORDER_DEPOSIT: Balance = 10;
 
@@ -766,10 +770,6 @@ mod invariants {
 mod attacks {
 	use super::*;
 
-	fn signed(who: AccountId) -> RuntimeOrigin {
-		RuntimeOrigin::signed(who)
-	}
-
 	/// Reads the pallet's own invariants too.
 	fn checked() {
 		Market::do_try_state().expect("the market's books are consistent");
@@ -978,10 +978,6 @@ mod upkeep {
 	use super::*;
 	use codec::Encode;
 	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
-
-	fn signed(who: AccountId) -> RuntimeOrigin {
-		RuntimeOrigin::signed(who)
-	}
 
 	fn deposit_held(who: AccountId) -> Balance {
 		<Balances as InspectHold<AccountId>>::balance_on_hold(
@@ -1289,10 +1285,6 @@ mod upkeep {
 /// #18.8 and #18.9: providers are not punished for users' mistakes, and the SLA is derived.
 mod fault_and_sla {
 	use super::*;
-
-	fn signed(who: AccountId) -> RuntimeOrigin {
-		RuntimeOrigin::signed(who)
-	}
 
 	fn place(spec: ResourceSpec) -> sp_runtime::DispatchResult {
 		Market::place_order(
