@@ -240,6 +240,9 @@ pub mod pallet {
 		#[pallet::constant]
 		type SlaMaxGap: Get<BlockNumberFor<Self>>;
 
+		/// The chain's clock (the timestamp pallet): how much time a lease really had.
+		type UnixTime: frame_support::traits::UnixTime;
+
 		/// Sampling slack of metering, ms: a lease's cumulative usage may exceed what its spec
 		/// can consume between its assignment and the report's block by this much wall time
 		/// (the agent samples on its own clock, the chain counts blocks).

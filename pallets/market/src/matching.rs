@@ -77,6 +77,7 @@ impl<T: Config> Pallet<T> {
 					image_fee: order.image_fee,
 					state: LeaseState::Assigned,
 					assigned_at: now,
+					assigned_ms: Self::now_ms(),
 					ack_by,
 					started_at: None,
 					ends_at: None,

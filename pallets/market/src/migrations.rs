@@ -1,8 +1,9 @@
 //! Storage migrations of the market.
 //!
 //! **v0 → v1** ([`MigrateV0ToV1`]):
-//! - every [`crate::Lease`] gains `started_at` (from its end block minus the order's
-//!   duration once started), `reported_at` (its start, or assignment), `longest_gap` (0)
+//! - every [`crate::Lease`] gains `assigned_ms` (now minus its blocks since assignment at
+//!   the nominal block time), `started_at` (from its end block minus the order's duration
+//!   once started), `reported_at` (its start, or assignment), `longest_gap` (0)
 //!   and `end_cause` (`None`: v0 kept no cause);
 //! - every [`crate::Order`] gains `image_fee` (the fee it captured: what its escrow per
 //!   replica holds beyond the worst case of its prepaid blocks, so exactly what v0 reserved)
@@ -19,7 +20,7 @@ use frame_support::{
 	weights::Weight,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use sp_runtime::traits::{Saturating, Zero};
+use sp_runtime::traits::{Saturating, UniqueSaturatedInto, Zero};
 use uranus_primitives::compute::ResourceSpec;
 
 #[cfg(feature = "try-runtime")]
@@ -148,6 +149,14 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV0ToV1<T> {
 				image_fee: l.image_fee,
 				state: l.state,
 				assigned_at: l.assigned_at,
+				// v0 kept no time: the blocks since assignment at the nominal block time.
+				assigned_ms: {
+					let blocks: u64 = frame_system::Pallet::<T>::block_number()
+						.saturating_sub(l.assigned_at)
+						.unique_saturated_into();
+					Pallet::<T>::now_ms()
+						.saturating_sub(blocks.saturating_mul(T::MillisPerBlock::get()))
+				},
 				ack_by: l.ack_by,
 				started_at,
 				ends_at: l.ends_at,

@@ -112,6 +112,7 @@ impl pallet_market::Config for Test {
 	type DisputeWindow = ConstU64<50>;
 	type DisputeOrigin = frame_system::EnsureRoot<AccountId>;
 	type MeteringSlackMillis = ConstU64<1_000>;
+	type UnixTime = BlockClock;
 	type DisputeTimeout = ConstU64<30>;
 	type OrderDeposit = ConstU128<10>;
 	type MaxMatchesPerBlock = ConstU32<4>;
@@ -298,4 +299,17 @@ pub fn market_events() -> Vec<pallet_market::Event<Test>> {
 			_ => None,
 		})
 		.collect()
+}
+
+parameter_types! {
+	/// Time the chain's clock ran ahead of its blocks (slots nobody produced).
+	pub static MissedMs: u64 = 0;
+}
+
+/// The mock's clock: one second a block plus [`MissedMs`] (there is no timestamp pallet).
+pub struct BlockClock;
+impl frame_support::traits::UnixTime for BlockClock {
+	fn now() -> core::time::Duration {
+		core::time::Duration::from_millis(System::block_number() * 1_000 + MissedMs::get())
+	}
 }

@@ -4,7 +4,9 @@
 //! A report carries cumulative counters. The chain cannot know when the agent took its
 //! samples, only that none was taken before the lease was assigned. So the counters it
 //! accepts are capped at what the lease's spec can consume from its assignment to the
-//! report's block, plus [`Config::MeteringSlackMillis`] of sampling slack
+//! report's block — by the chain's clock ([`Config::UnixTime`]), and never less than the
+//! blocks passed × [`Config::MillisPerBlock`], so missed slots never cut an honest
+//! provider's pay — plus [`Config::MeteringSlackMillis`] of sampling slack
 //! ([`pricing::usage_bound`]): CPU ≤ cores × elapsed, memory ≤ spec × elapsed, network ≤
 //! bandwidth × elapsed, wall ≤ elapsed. A report above that is clamped (`UsageClamped`), so
 //! one report can never take more than the time really elapsed could cost, and an honest
@@ -113,10 +115,16 @@ impl<T: Config> Pallet<T> {
 	pub fn usage_bound(l: &LeaseOf<T>, order: &OrderOf<T>) -> Usage {
 		let now = frame_system::Pallet::<T>::block_number();
 		let blocks: u64 = now.saturating_sub(l.assigned_at).unique_saturated_into();
-		let millis = blocks
-			.saturating_mul(T::MillisPerBlock::get())
-			.saturating_add(T::MeteringSlackMillis::get());
+		let by_blocks = blocks.saturating_mul(T::MillisPerBlock::get());
+		let by_clock = Self::now_ms().saturating_sub(l.assigned_ms);
+		let millis = by_blocks.max(by_clock).saturating_add(T::MeteringSlackMillis::get());
 		pricing::usage_bound(&order.spec, millis)
+	}
+
+	/// The chain's clock, Unix ms.
+	pub fn now_ms() -> u64 {
+		<T::UnixTime as frame_support::traits::UnixTime>::now().as_millis().min(u64::MAX as u128)
+			as u64
 	}
 
 	/// Ends lease `id` in `state`: frees its container, refunds what the replica did not

@@ -926,6 +926,24 @@ mod attacks {
 		});
 	}
 
+	/// Slots the chain missed do not cut an honest provider's pay: the bound follows the
+	/// chain's clock, not only the blocks.
+	#[test]
+	fn missed_slots_still_count_as_time() {
+		new_test_ext().execute_with(|| {
+			provider(P1, &[], 1);
+			assert_ok!(order(1, &[], false));
+			assert_ok!(Market::ack_lease(signed(P1), 0));
+			// One block later, but 20 s later by the clock.
+			MissedMs::set(19_000);
+			run_to(2);
+			assert_ok!(Market::report_metering(signed(P1), 0, 1, usage(20, 20, 0, 20)));
+			assert!(!market_events().iter().any(|e| matches!(e, Event::UsageClamped { .. })));
+			assert_eq!(Leases::<Test>::get(0).unwrap().usage, usage(20, 20, 0, 20));
+			MissedMs::set(0);
+		});
+	}
+
 	/// #18.7: placing and cancelling orders is free demand: σ's demand must count started
 	/// leases only.
 	#[test]

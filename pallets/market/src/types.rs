@@ -208,6 +208,9 @@ pub struct Lease<
 	pub state: LeaseState,
 	/// Made at.
 	pub assigned_at: BlockNumber,
+	/// Made at this time of the chain's clock (Unix ms): metering is bounded by the time
+	/// really elapsed, whatever slots the chain missed.
+	pub assigned_ms: u64,
 	/// The provider must acknowledge by then.
 	pub ack_by: BlockNumber,
 	/// The provider acknowledged it (its job started) at this block.

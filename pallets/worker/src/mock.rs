@@ -166,6 +166,7 @@ impl pallet_market::Config for Test {
 	type DisputeWindow = ConstU64<50>;
 	type DisputeOrigin = frame_system::EnsureRoot<AccountId>;
 	type MeteringSlackMillis = ConstU64<1_000>;
+	type UnixTime = BlockClock;
 	type DisputeTimeout = ConstU64<30>;
 	type OrderDeposit = ConstU128<10>;
 	type MaxMatchesPerBlock = ConstU32<4>;
@@ -292,4 +293,12 @@ pub fn ocw(n: u64) -> Result<Outcome, (WorkerError, u64)> {
 	let result = Worker::run(n);
 	sp_io::storage::rollback_transaction();
 	result
+}
+
+/// The mock's clock: three seconds a block (there is no timestamp pallet here).
+pub struct BlockClock;
+impl frame_support::traits::UnixTime for BlockClock {
+	fn now() -> core::time::Duration {
+		core::time::Duration::from_millis(System::block_number() * 3_000)
+	}
 }

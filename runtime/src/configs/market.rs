@@ -80,6 +80,7 @@ impl pallet_market::Config for Runtime {
 	type DisputeOrigin = frame_system::EnsureRoot<AccountId>;
 	// One block of sampling slack: the agent samples on its own clock.
 	type MeteringSlackMillis = MillisPerBlock;
+	type UnixTime = crate::Timestamp;
 	type DisputeTimeout = DisputeTimeout;
 	type OrderDeposit = OrderDeposit;
 	// Four waiting orders a block (the queue holds 64: its last one is retried after 16 blocks).
