@@ -66,12 +66,10 @@ impl Agent {
 		)
 		.context("image store")?;
 		let exe = std::env::current_exe().context("locate the agent binary")?;
-		let rt: Arc<dyn runtime::ContainerRuntime> =
-			Arc::new(runtime::oci_cli::OciCliRuntime::new(
-				config.runtime.clone(),
-				config.runtime_state_dir(),
-				exe,
-			));
+		let runtime_root = link_runtime_state(&config).context("runtime state directory")?;
+		let rt: Arc<dyn runtime::ContainerRuntime> = Arc::new(
+			runtime::oci_cli::OciCliRuntime::new(config.runtime.clone(), runtime_root, exe),
+		);
 		let jobs =
 			jobs::JobManager::open(config.clone(), rt, images).await.context("job manager")?;
 		let hw = hardware::probe(
@@ -125,4 +123,27 @@ impl Agent {
 		let _ = sampler.await;
 		Ok(())
 	}
+}
+
+/// Creates the runtime's state directory on tmpfs ([`AgentConfig::runtime_state_dir`]) and
+/// points `<data dir>/runtime` at it, so that `runc --root <data dir>/runtime …` finds the
+/// agent's containers. A `runtime` directory of an older agent is moved aside. Returns the
+/// state directory.
+fn link_runtime_state(config: &AgentConfig) -> anyhow::Result<std::path::PathBuf> {
+	use anyhow::Context;
+	let state = config.runtime_state_dir();
+	std::fs::create_dir_all(&state).with_context(|| format!("create {}", state.display()))?;
+	let link = config.data_dir.join("runtime");
+	match std::fs::symlink_metadata(&link) {
+		Ok(m) if m.file_type().is_symlink() => std::fs::remove_file(&link)?,
+		Ok(_) => {
+			let aside = config.data_dir.join(format!("runtime.old-{}", std::process::id()));
+			std::fs::rename(&link, &aside)
+				.with_context(|| format!("move {} aside", link.display()))?;
+		},
+		Err(_) => {},
+	}
+	std::os::unix::fs::symlink(&state, &link)
+		.with_context(|| format!("link {} to {}", link.display(), state.display()))?;
+	Ok(state)
 }
