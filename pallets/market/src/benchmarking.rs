@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::pallet::{BasePrices, Leases, Orders, Pallet as Market};
-use alloc::vec;
+use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
 use frame_support::{
 	traits::{fungible::Mutate, EnsureOrigin, Get, Hooks},
@@ -13,7 +13,7 @@ use frame_support::{
 use frame_system::RawOrigin;
 use pallet_registry::{HardwareProfile, Pallet as Registry, ProviderMeta};
 use sp_runtime::Perbill;
-use uranus_primitives::compute::{EndCause, ResourceSpec};
+use uranus_primitives::compute::{ContainerId, EndCause, ResourceSpec};
 
 const SEED: u32 = 0;
 const DIGEST: [u8; 32] = [0xbe; 32];
@@ -78,10 +78,20 @@ fn caps() -> Prices {
 /// Provider `i` (with [`labels`]) and a machine of its own with one idle container of
 /// [`spec`]; returns the provider.
 fn provider<T: Config>(i: u32) -> T::AccountId {
-	let who = funded::<T>("provider", i);
+	provider_as::<T>("provider", i, labels::<T>()).0
+}
+
+/// Account `(name, i)` as a provider carrying `labels`, with a new machine of one idle
+/// container of [`spec`]: (provider, container).
+fn provider_as<T: Config>(
+	name: &'static str,
+	i: u32,
+	labels: LabelsOf<T>,
+) -> (T::AccountId, ContainerId) {
+	let who = funded::<T>(name, i);
 	let origin = || RawOrigin::Signed(who.clone()).into();
 	if !pallet_registry::Providers::<T>::contains_key(&who) {
-		let meta = ProviderMeta { name: text(8), region: text(8), labels: labels::<T>() };
+		let meta = ProviderMeta { name: text(8), region: text(8), labels };
 		Registry::<T>::register_provider(origin(), meta).expect("provider registers");
 	}
 	let id = pallet_registry::NextMachineId::<T>::get();
@@ -95,8 +105,53 @@ fn provider<T: Config>(i: u32) -> T::AccountId {
 		uplink_bps: 1 << 30,
 	};
 	Registry::<T>::register_machine(origin(), profile).expect("machine registers");
+	let container = pallet_registry::NextContainerId::<T>::get();
 	Registry::<T>::add_container(origin(), id, spec()).expect("container fits");
-	who
+	(who, container)
+}
+
+/// The scheduler's worst case for an order of `replicas` replicas: PoC examines `MaxScan`
+/// containers; the first are busy (PoC passes over them), the next are idle but their
+/// providers lack the order's last label (the market reads container, machine and provider
+/// and compares every label before refusing them) and the last `replicas` take the order.
+/// Every container is new, so all sit in the lowest tier in this order; the tier's cursor
+/// and the round robin point at the first of them.
+fn scan_field<T: Config + pallet_poc::Config>(replicas: u32) -> Result<(), BenchmarkError> {
+	let scan = <T as pallet_poc::Config>::MaxScan::get();
+	let wanted = Market::<T>::candidates_wanted(replicas).min(scan);
+	let busy = scan.saturating_sub(wanted);
+	let mut strangers = labels::<T>();
+	if let Some(last) = strangers.last_mut() {
+		if let Some(b) = last.last_mut() {
+			*b = b'!';
+		}
+	}
+	let mut field = Vec::new();
+	for i in 0..busy {
+		let (_, c) = provider_as::<T>("busy", i, labels::<T>());
+		pallet_registry::Pallet::<T>::set_container_state(
+			c,
+			pallet_registry::ContainerState::Serving(LeaseId::MAX - i as LeaseId),
+		);
+		field.push(c);
+	}
+	for i in 0..wanted.saturating_sub(replicas) {
+		field.push(provider_as::<T>("stranger", i, strangers.clone()).1);
+	}
+	for i in 0..replicas {
+		field.push(provider_as::<T>("matched", i, labels::<T>()).1);
+	}
+	let slot = |c: &ContainerId| pallet_poc::Containers::<T>::get(c).and_then(|r| r.slot);
+	let first = field.first().and_then(slot).ok_or(BenchmarkError::Stop("no slot"))?;
+	for (n, c) in field.iter().enumerate() {
+		let s = slot(c).ok_or(BenchmarkError::Stop("no slot"))?;
+		if s.tier != first.tier || s.index != first.index + n as u32 {
+			return Err(BenchmarkError::Stop("the field is not one run of one tier"));
+		}
+	}
+	pallet_poc::TierCursor::<T>::insert(first.tier, first.index);
+	pallet_poc::Round::<T>::put((first.tier, 0));
+	Ok(())
 }
 
 /// The verified image every order uses, with a usage fee; base prices set.
@@ -204,17 +259,57 @@ fn completed<T: Config>() -> Result<(T::AccountId, LeaseId), BenchmarkError> {
 	Ok((user, lease))
 }
 
+/// `n` assigned leases of `user`, one per new machine (providers `0..n`), in orders of at
+/// most `MaxReplicas` replicas.
+fn leases_on_new_machines<T: Config + pallet_poc::Config>(
+	user: &T::AccountId,
+	n: u32,
+) -> Result<Vec<LeaseId>, BenchmarkError> {
+	leases_on_new_machines_from::<T>(user, 0, n)
+}
+
+/// As [`leases_on_new_machines`], on providers `first..first + n`.
+fn leases_on_new_machines_from<T: Config + pallet_poc::Config>(
+	user: &T::AccountId,
+	first: u32,
+	n: u32,
+) -> Result<Vec<LeaseId>, BenchmarkError> {
+	let mut leases = Vec::new();
+	let (mut left, mut i) = (n, first);
+	while left > 0 {
+		let batch = left.min(T::MaxReplicas::get());
+		for _ in 0..batch {
+			provider::<T>(i);
+			i += 1;
+		}
+		// The scheduler examines at most `MaxScan` containers a call: every tier's cursor
+		// points at its newest `batch` members (the machines just added), so the order finds
+		// them.
+		for t in 0..pallet_poc::TierParams::<T>::get().len() as u8 {
+			let len = pallet_poc::TierLen::<T>::get(t);
+			pallet_poc::TierCursor::<T>::insert(t, len.saturating_sub(batch));
+		}
+		let order = place::<T>(user, batch, 1_000)?;
+		leases.extend(Orders::<T>::get(order).map(|o| o.leases.into_inner()).unwrap_or_default());
+		left -= batch;
+	}
+	if leases.len() as u32 != n {
+		return Err(BenchmarkError::Stop("not every replica found its machine"));
+	}
+	Ok(leases)
+}
+
 #[benchmarks(where T: pallet_poc::Config)]
 mod benchmarks {
 	use super::*;
 
-	/// An order of `r` spread replicas, each matched to its own machine.
+	/// An order of `r` spread replicas, each matched to its own machine, after the scheduler
+	/// examined `MaxScan` containers and the market refused every other candidate
+	/// ([`scan_field`]).
 	#[benchmark]
 	fn place_order(r: Linear<1, { T::MaxReplicas::get() }>) -> Result<(), BenchmarkError> {
 		setup::<T>()?;
-		for i in 0..r {
-			provider::<T>(i);
-		}
+		scan_field::<T>(r)?;
 		let user = funded::<T>("user", 0);
 		#[extrinsic_call]
 		_(
@@ -432,7 +527,8 @@ mod benchmarks {
 	}
 
 	/// The per-block step: `d` leases missing their acknowledgement at once (each failed and
-	/// re-scheduled) and, with `m` = 1, the oldest waiting order matched to a new container.
+	/// re-scheduled) and, with `m` = 1, the oldest waiting order (`MaxReplicas` replicas)
+	/// matched after the scheduler's worst-case scan ([`scan_field`]).
 	#[benchmark]
 	fn on_initialize(
 		d: Linear<0, { T::MaxDeadlinesPerBlock::get() }>,
@@ -442,32 +538,11 @@ mod benchmarks {
 		let user = funded::<T>("user", 0);
 		let start = frame_system::Pallet::<T>::block_number();
 		// The waiting order comes first (oldest in the queue): no container exists yet.
+		let waiting =
+			if m == 1 { Some(place::<T>(&user, T::MaxReplicas::get(), 1_000)?) } else { None };
+		let leases = leases_on_new_machines::<T>(&user, d)?;
 		if m == 1 {
-			place::<T>(&user, 1, 1_000)?;
-		}
-		// `d` leases on `d` machines, in orders of at most `MaxReplicas` replicas.
-		let max = T::MaxReplicas::get();
-		let mut left = d;
-		let mut i = 0;
-		while left > 0 {
-			let n = left.min(max);
-			for _ in 0..n {
-				provider::<T>(i);
-				i += 1;
-			}
-			// The scheduler examines at most `MaxScan` containers a call: every tier's cursor
-			// points at its newest `n` members (the machines just added), so the order finds them.
-			for t in 0..pallet_poc::TierParams::<T>::get().len() as u8 {
-				let len = pallet_poc::TierLen::<T>::get(t);
-				pallet_poc::TierCursor::<T>::insert(t, len.saturating_sub(n));
-			}
-			place::<T>(&user, n, 1_000)?;
-			left -= n;
-		}
-		// A machine for the waiting order (the expired leases' containers are excluded: their
-		// orders avoid the machines that failed them, but the waiting order may take any).
-		if m == 1 {
-			provider::<T>(i);
+			scan_field::<T>(T::MaxReplicas::get())?;
 		}
 		let now = start + T::AckTimeout::get();
 		frame_system::Pallet::<T>::set_block_number(now);
@@ -475,11 +550,48 @@ mod benchmarks {
 		{
 			Market::<T>::on_initialize(now);
 		}
-		if d > 0 {
-			assert_eq!(
-				Leases::<T>::iter_values().filter(|l| l.state == LeaseState::Failed).count() as u32,
-				d
-			);
+		for l in leases {
+			assert_eq!(Leases::<T>::get(l).map(|l| l.state), Some(LeaseState::Failed));
+		}
+		if let Some(order) = waiting {
+			let matched = Orders::<T>::get(order).map(|o| o.leases.len() as u32);
+			assert_eq!(matched, Some(T::MaxReplicas::get()));
+		}
+		Ok(())
+	}
+
+	/// The per-block step with `e` running leases reaching their end at once: each is
+	/// settled (the unused escrow refunded) and, being its order's last, closes its order.
+	#[benchmark]
+	fn on_initialize_expiry(
+		e: Linear<0, { T::MaxDeadlinesPerBlock::get() }>,
+	) -> Result<(), BenchmarkError> {
+		setup::<T>()?;
+		let user = funded::<T>("user", 0);
+		let mut leases = Vec::new();
+		for i in 0..e {
+			leases.extend(leases_on_new_machines_from::<T>(&user, i, 1)?);
+		}
+		for l in leases.iter().copied() {
+			let p = Leases::<T>::get(l).map(|l| l.provider).ok_or(BenchmarkError::Stop("lease"))?;
+			Market::<T>::ack_lease(RawOrigin::Signed(p).into(), l)
+				.map_err(|_| BenchmarkError::Stop("ack"))?;
+		}
+		let ends = leases.first().and_then(|l| Leases::<T>::get(l)).and_then(|l| l.ends_at);
+		later::<T>();
+		for l in leases.iter().copied() {
+			let p = Leases::<T>::get(l).map(|l| l.provider).ok_or(BenchmarkError::Stop("lease"))?;
+			Market::<T>::report_metering(RawOrigin::Signed(p).into(), l, 1, usage(5))
+				.map_err(|_| BenchmarkError::Stop("report"))?;
+		}
+		let now = ends.unwrap_or_else(frame_system::Pallet::<T>::block_number);
+		frame_system::Pallet::<T>::set_block_number(now);
+		#[block]
+		{
+			Market::<T>::on_initialize(now);
+		}
+		for l in leases {
+			assert_eq!(Leases::<T>::get(l).map(|l| l.state), Some(LeaseState::Expired));
 		}
 		Ok(())
 	}

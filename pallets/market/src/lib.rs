@@ -492,8 +492,7 @@ pub mod pallet {
 		/// `ZeroEscrow`, `InsufficientFunds`, `MarketBusy`, `TooManyDeadlines`.
 		#[pallet::call_index(0)]
 		#[pallet::weight(<T as Config>::WeightInfo::place_order(*replicas)
-			.saturating_add(Pallet::<T>::spill_weight(*replicas))
-			.saturating_add(Pallet::<T>::scan_weight()))]
+			.saturating_add(Pallet::<T>::spill_weight(*replicas)))]
 		pub fn place_order(
 			origin: OriginFor<T>,
 			image: [u8; 32],
@@ -827,32 +826,18 @@ pub mod pallet {
 
 	impl<T: Config> Pallet<T> {
 		/// The weight of `on_initialize` handling `deadlines` deadlines and `matched` waiting
-		/// orders, at its worst:
-		/// - the benchmark measures deadlines that re-schedule their lease; one that expires
-		///   a lease settles it like a completion, so each deadline costs at least
-		///   `complete_lease`;
-		/// - each matched order may have the scheduler propose 64 candidates that all turn
-		///   out ineligible ([`Pallet::scan_weight`]);
-		/// - each re-scheduled lease and each replica of a matched order files a deadline,
-		///   possibly spilling over full blocks ([`Pallet::spill_weight`]).
+		/// orders, at its worst: the deadlines all missed acknowledgements (each lease failed
+		/// and re-scheduled) or all expiries (each lease settled and its order closed),
+		/// whichever costs more; each matched order a full scheduler scan with every replica
+		/// matched (both measured by the benchmarks); and each lease that files a deadline
+		/// possibly spilling over full blocks ([`Pallet::spill_weight`]).
 		pub fn on_initialize_weight(deadlines: u32, matched: u32) -> Weight {
 			let w = |d, m| <T as Config>::WeightInfo::on_initialize(d, m);
-			let per_deadline = w(1, 0).saturating_sub(w(0, 0));
-			let expiry = <T as Config>::WeightInfo::complete_lease()
-				.saturating_sub(per_deadline)
-				.saturating_mul(deadlines as u64);
+			let matching = w(0, matched).saturating_sub(w(0, 0));
+			let expiries =
+				<T as Config>::WeightInfo::on_initialize_expiry(deadlines).saturating_add(matching);
 			let filed = deadlines.saturating_add(matched.saturating_mul(T::MaxReplicas::get()));
-			w(deadlines, matched)
-				.saturating_add(expiry)
-				.saturating_add(Self::scan_weight().saturating_mul(matched as u64))
-				.saturating_add(Self::spill_weight(filed))
-		}
-
-		/// Matching's worst case beyond what the benchmarks measure: 64 proposed candidates
-		/// (PoC's tier member and record, then the container, machine and provider) all
-		/// ineligible.
-		pub fn scan_weight() -> Weight {
-			T::DbWeight::get().reads(5 * 64)
+			w(deadlines, matched).max(expiries).saturating_add(Self::spill_weight(filed))
 		}
 	}
 

@@ -20,6 +20,13 @@ impl<T: Config> Pallet<T> {
 		Prices::scaled(&BasePrices::<T>::get(), T::Sigmas::get())
 	}
 
+	/// How many candidates matching asks the scheduler for when `waiting` replicas wait:
+	/// four per replica (some will be busy, on a machine the order avoids, or without the
+	/// order's labels), at most 64.
+	pub fn candidates_wanted(waiting: u32) -> u32 {
+		waiting.saturating_mul(4).min(64)
+	}
+
 	/// Matches up to `order.waiting` replicas now. Stops when the order has made
 	/// `MaxReplicas` leases (what still waits is refunded by [`Pallet::match_waiting`]).
 	pub(crate) fn try_match(
@@ -32,8 +39,8 @@ impl<T: Config> Pallet<T> {
 			return Ok(());
 		}
 		let Some(image) = pallet_registry::Images::<T>::get(order.image) else { return Ok(()) };
-		let wanted = order.waiting.saturating_mul(4).min(64);
-		let candidates = T::Scheduler::next_candidates(&order.spec, wanted);
+		let candidates =
+			T::Scheduler::next_candidates(&order.spec, Self::candidates_wanted(order.waiting));
 		// Machines running a replica (avoided when spreading) and machines that failed one
 		// of this order's leases (always avoided: self-healing moves elsewhere).
 		let (mut used_machines, mut failed_machines) = (Vec::new(), Vec::new());

@@ -1457,15 +1457,17 @@ mod hook_weights {
 		});
 	}
 
-	/// `on_initialize` charges each deadline at least a completion (an expiry settles the
-	/// lease) and each matched order the scheduler's worst scan.
+	/// `on_initialize` charges the dearer of missed acknowledgements and expiries for its
+	/// deadlines, and each matched order's measured scan and matching on top.
 	#[test]
 	fn on_initialize_charges_expiries_and_scans() {
+		use crate::WeightInfo;
 		let w = |d, m| Market::on_initialize_weight(d, m);
-		let completion = <() as crate::WeightInfo>::complete_lease();
-		assert!(w(10, 0).all_gte(w(0, 0).saturating_add(completion.saturating_mul(10))));
-		assert!(w(0, 1).all_gte(w(0, 0).saturating_add(Market::scan_weight())));
-		// The mock's database weights are zero; the runtime's are not.
-		assert_eq!(Market::scan_weight(), Weight::zero());
+		let expiries = <() as WeightInfo>::on_initialize_expiry(10);
+		let misses = <() as WeightInfo>::on_initialize(10, 0);
+		assert!(w(10, 0).all_gte(expiries) && w(10, 0).all_gte(misses));
+		let matching = <() as WeightInfo>::on_initialize(0, 1)
+			.saturating_sub(<() as WeightInfo>::on_initialize(0, 0));
+		assert!(w(10, 1).all_gte(expiries.saturating_add(matching)));
 	}
 }
