@@ -7,7 +7,7 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 APT_PACKAGES=(protobuf-compiler clang libclang-dev libssl-dev pkg-config make git curl ca-certificates nodejs npm
-  runc skopeo umoci docker-registry busybox-static e2fsprogs iproute2)
+  runc skopeo umoci docker-registry busybox-static e2fsprogs iproute2 gcc libc6-dev iptables)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -27,6 +27,8 @@ pub struct AgentConfig {
 	pub cgroup_parent: String,
 	/// The largest scratch volume one job may ask for.
 	pub max_disk_bytes: u64,
+	/// The user namespace of every job (container ids → an unprivileged host range).
+	pub id_map: crate::userns::IdMap,
 }
 
 impl AgentConfig {
@@ -44,6 +46,7 @@ impl AgentConfig {
 			sys_class_net: PathBuf::from("/sys/class/net"),
 			cgroup_parent: "uranus-agent".into(),
 			max_disk_bytes: 64 << 30,
+			id_map: crate::userns::IdMap::default(),
 		}
 	}
 

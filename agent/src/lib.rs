@@ -13,6 +13,7 @@
 //! | [`meter`] | cgroup v1/v2 readers, network counters, the cumulative accumulator |
 //! | [`image`] | pull by digest, verified content-addressed blobs, layer unpacking |
 //! | [`hardware`] | the hardware probe and uplink self-test |
+//! | [`userns`] | the jobs' user namespace: container ids mapped to an unprivileged host range |
 //!
 //! Invariants: a lease runs at most one container; metering counters never decrease and the
 //! sequence number strictly increases; a journaled job survives `kill -9` of the agent.
@@ -24,6 +25,7 @@ pub mod image;
 pub mod jobs;
 pub mod meter;
 pub mod runtime;
+pub mod userns;
 
 pub use config::AgentConfig;
 
@@ -58,11 +60,13 @@ impl Agent {
 		);
 		std::fs::create_dir_all(&config.data_dir)
 			.with_context(|| format!("create {}", config.data_dir.display()))?;
+		open_to_jobs(&config.data_dir)?;
 		let config = Arc::new(config);
 		let token = api::auth::load_or_create_token(&config.token_path()).context("API token")?;
 		let images = image::ImageStore::open(
 			config.data_dir.join("images"),
 			image::Puller::new(config.insecure_registries.clone()),
+			config.id_map,
 		)
 		.context("image store")?;
 		let exe = std::env::current_exe().context("locate the agent binary")?;
@@ -123,6 +127,36 @@ impl Agent {
 		let _ = sampler.await;
 		Ok(())
 	}
+}
+
+/// Makes sure a job's root (an unprivileged host user, see [`userns`]) can reach its image
+/// under `data_dir`: the data directory gets search permission for others (it holds nothing
+/// they could list: the token is 0600, images are shared read-only), and every directory
+/// above it must have it already (the agent does not change directories it does not own).
+fn open_to_jobs(data_dir: &std::path::Path) -> anyhow::Result<()> {
+	use anyhow::Context;
+	use std::os::unix::fs::PermissionsExt;
+	let data_dir =
+		data_dir.canonicalize().with_context(|| format!("resolve {}", data_dir.display()))?;
+	let mode = std::fs::metadata(&data_dir)?.permissions().mode();
+	if mode & 0o001 == 0 {
+		std::fs::set_permissions(
+			&data_dir,
+			std::fs::Permissions::from_mode((mode | 0o011) & 0o7777),
+		)
+		.with_context(|| format!("chmod o+x {}", data_dir.display()))?;
+	}
+	for dir in data_dir.ancestors().skip(1) {
+		let mode = std::fs::metadata(dir)?.permissions().mode();
+		anyhow::ensure!(
+			mode & 0o001 != 0,
+			"jobs run as an unprivileged host user and must be able to reach their images \
+			 under {}: make {} searchable by others (chmod o+x)",
+			data_dir.display(),
+			dir.display()
+		);
+	}
+	Ok(())
 }
 
 /// Creates the runtime's state directory on tmpfs ([`AgentConfig::runtime_state_dir`]) and

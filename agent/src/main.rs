@@ -38,6 +38,11 @@ enum Command {
 		/// Milliseconds between metering samples.
 		#[arg(long, default_value_t = 1000)]
 		sample_interval_ms: u64,
+		/// First host id of the jobs' user namespaces (container ids 0..65535 map to
+		/// base..base+65535; no host account may use that range). Changing it re-unpacks
+		/// cached images.
+		#[arg(long, default_value_t = uranus_agent::userns::IdMap::DEFAULT_BASE)]
+		userns_base: u32,
 	},
 	/// Print this machine's hardware as JSON.
 	Hardware {
@@ -126,6 +131,7 @@ fn main() -> anyhow::Result<()> {
 			uplink_endpoint,
 			uplink_test_bytes,
 			sample_interval_ms,
+			userns_base,
 		} => {
 			init_tracing();
 			let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -136,6 +142,9 @@ fn main() -> anyhow::Result<()> {
 				cfg.uplink_endpoint = uplink_endpoint;
 				cfg.uplink_test_bytes = uplink_test_bytes;
 				cfg.sample_interval = Duration::from_millis(sample_interval_ms.max(100));
+				cfg.id_map = uranus_agent::userns::IdMap::new(userns_base).with_context(|| {
+					format!("--userns-base {userns_base}: the 65,536 ids from it must fit below 2^32 - 1 and exclude 0")
+				})?;
 				let listener = tokio::net::TcpListener::bind(cfg.listen)
 					.await
 					.with_context(|| format!("bind {}", cfg.listen))?;

@@ -31,7 +31,7 @@ fn eth0_counters(logs: &str) -> (u64, u64) {
 #[tokio::test(flavor = "multi_thread")]
 async fn hardware_is_reported_and_needs_the_token() {
 	let _ = fixtures();
-	let dir = tempfile::tempdir().unwrap();
+	let dir = test_dir();
 	let agent = AgentProcess::start(&dir.path().join("agent"));
 	let hw: HardwareInfo =
 		agent.req(Method::GET, "/v1/hardware").send().await.unwrap().json().await.unwrap();
@@ -75,7 +75,7 @@ async fn hardware_is_reported_and_needs_the_token() {
 async fn metering_matches_what_the_job_burned_allocated_and_sent() {
 	let fx = fixtures();
 	let _cpu = CPU_LOCK.lock().await;
-	let dir = tempfile::tempdir().unwrap();
+	let dir = test_dir();
 	let agent = AgentProcess::start(&dir.path().join("agent"));
 
 	// A sink on the host; the job reaches it through its gateway (the host end of its veth).
@@ -159,7 +159,7 @@ async fn metering_matches_what_the_job_burned_allocated_and_sent() {
 #[tokio::test(flavor = "multi_thread")]
 async fn exceeding_the_memory_limit_ends_in_an_oom_kill() {
 	let fx = fixtures();
-	let dir = tempfile::tempdir().unwrap();
+	let dir = test_dir();
 	let agent = AgentProcess::start(&dir.path().join("agent"));
 	let id = lease();
 	// awk is the container's init and doubles a string until the kernel kills it.
@@ -183,7 +183,7 @@ async fn exceeding_the_memory_limit_ends_in_an_oom_kill() {
 async fn a_cpu_limited_job_is_throttled_to_its_quota() {
 	let fx = fixtures();
 	let _cpu = CPU_LOCK.lock().await;
-	let dir = tempfile::tempdir().unwrap();
+	let dir = test_dir();
 	let agent = AgentProcess::start(&dir.path().join("agent"));
 	let id = lease();
 	let script = "end=$(( $(date +%s) + 4 )); while [ $(date +%s) -lt $end ]; do :; done";
@@ -202,7 +202,7 @@ async fn a_cpu_limited_job_is_throttled_to_its_quota() {
 #[tokio::test(flavor = "multi_thread")]
 async fn kill_9_of_the_agent_loses_nothing_and_post_stays_idempotent() {
 	let fx = fixtures();
-	let dir = tempfile::tempdir().unwrap();
+	let dir = test_dir();
 	let data = dir.path().join("agent");
 	let mut agent = AgentProcess::start(&data);
 	let id = lease();
@@ -272,7 +272,7 @@ async fn kill_9_of_the_agent_loses_nothing_and_post_stays_idempotent() {
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_input_gets_clear_errors_and_leaves_nothing_behind() {
 	let fx = fixtures();
-	let dir = tempfile::tempdir().unwrap();
+	let dir = test_dir();
 	let data = dir.path().join("agent");
 	let agent = AgentProcess::start(&data);
 	let post = |body: Vec<u8>| {
@@ -357,7 +357,7 @@ async fn bad_input_gets_clear_errors_and_leaves_nothing_behind() {
 async fn a_paused_job_burns_no_cpu_keeps_its_state_and_resumes() {
 	let fx = fixtures();
 	let _cpu = CPU_LOCK.lock().await;
-	let dir = tempfile::tempdir().unwrap();
+	let dir = test_dir();
 	let agent = AgentProcess::start(&dir.path().join("agent"));
 	let id = lease();
 	// Counts in a shell variable: only a thawed process with its memory intact ends with

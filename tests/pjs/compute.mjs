@@ -2,7 +2,7 @@
 // a busybox image built with umoci and pushed with skopeo, and the `uranus-agent` binary
 // (runc underneath) as a child process that can be killed and restarted on its data dir.
 import { spawn, execFileSync } from 'node:child_process';
-import { openSync, mkdtempSync, writeFileSync, readFileSync, mkdirSync, copyFileSync, symlinkSync, existsSync } from 'node:fs';
+import { chmodSync, openSync, mkdtempSync, writeFileSync, readFileSync, mkdirSync, copyFileSync, symlinkSync, existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,6 +88,8 @@ export class Agent {
   /** A new agent (not started) on a fresh data dir and port. */
   static async create() {
     const dir = mkdtempSync(join(tmpdir(), 'uranus-agent-'));
+    // Jobs run as an unprivileged host user (user namespaces): it must reach the images.
+    chmodSync(dir, 0o711);
     const data = join(dir, 'data');
     mkdirSync(data);
     return new Agent(data, await freePort());

@@ -3,13 +3,16 @@
 //!
 //! ```text
 //! <data>/images/blobs/sha256/<hex>        verified blobs (layers, config)
-//! <data>/images/rootfs/<manifest hex>/    unpacked root filesystem, read-only to jobs
-//! <data>/images/rootfs/<manifest hex>.json  the image config (entrypoint, cmd, env, cwd)
+//! <data>/images/rootfs/<manifest hex>.ids-<base>/      unpacked root filesystem, read-only
+//!                                                     to jobs, owned by the jobs' id range
+//! <data>/images/rootfs/<manifest hex>.ids-<base>.json  the image config (entrypoint, cmd,
+//!                                                     env, cwd, resolved uid and gid)
 //! ```
 
 pub mod pull;
 pub mod store;
 pub mod unpack;
+pub mod user;
 
 pub use pull::{ImageRef, Puller};
 pub use store::{ImageStore, PreparedImage};

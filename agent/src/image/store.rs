@@ -5,6 +5,7 @@ use super::{
 	unpack::{unpack_layer, Compression, UnpackBudget},
 	ImageError,
 };
+use crate::userns::IdMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::{
@@ -25,6 +26,10 @@ pub struct ImageRunConfig {
 	pub env: Vec<String>,
 	/// `WorkingDir` of the image.
 	pub working_dir: Option<String>,
+	/// The uid the job runs as (the image's `User`, resolved in its rootfs).
+	pub uid: u32,
+	/// The gid the job runs as.
+	pub gid: u32,
 }
 
 /// An image ready to run.
@@ -52,6 +57,8 @@ struct RawRunConfig {
 	env: Option<Vec<String>>,
 	#[serde(rename = "WorkingDir", default)]
 	working_dir: Option<String>,
+	#[serde(rename = "User", default)]
+	user: Option<String>,
 }
 
 /// The image store under `<data>/images`.
@@ -59,6 +66,7 @@ struct RawRunConfig {
 pub struct ImageStore {
 	root: PathBuf,
 	puller: Puller,
+	owners: IdMap,
 	locks: Arc<Mutex<HashMap<String, Arc<Mutex<()>>>>>,
 }
 
@@ -86,8 +94,9 @@ fn digest_hex(digest: &str) -> Result<&str, ImageError> {
 }
 
 impl ImageStore {
-	/// A store rooted at `root`, pulling with `puller`.
-	pub fn open(root: PathBuf, puller: Puller) -> Result<ImageStore, ImageError> {
+	/// A store rooted at `root`, pulling with `puller`; unpacked files are owned by the
+	/// jobs' user namespace range `owners`.
+	pub fn open(root: PathBuf, puller: Puller, owners: IdMap) -> Result<ImageStore, ImageError> {
 		for d in ["blobs/sha256", "rootfs", "tmp"] {
 			std::fs::create_dir_all(root.join(d))
 				.map_err(ImageError::io(format!("create {}", root.join(d).display())))?;
@@ -99,15 +108,19 @@ impl ImageStore {
 					std::fs::remove_dir_all(e.path()).or_else(|_| std::fs::remove_file(e.path()));
 			}
 		}
-		Ok(ImageStore { root, puller, locks: Default::default() })
+		Ok(ImageStore { root, puller, owners, locks: Default::default() })
 	}
 
+	/// The unpacked rootfs of an image, for this store's owners' range.
 	fn rootfs_dir(&self, hex: &str) -> PathBuf {
-		self.root.join("rootfs").join(hex)
+		self.root.join("rootfs").join(format!("{hex}.ids-{}", self.owners.base))
 	}
 
+	/// The run configuration of an unpacked image. Both names carry the owners' range, so an
+	/// image unpacked for another range (or by an agent that did not shift owners) is
+	/// unpacked again beside it, never under a running job.
 	fn config_path(&self, hex: &str) -> PathBuf {
-		self.root.join("rootfs").join(format!("{hex}.json"))
+		self.root.join("rootfs").join(format!("{hex}.ids-{}.json", self.owners.base))
 	}
 
 	/// The cached image, if it was unpacked before.
@@ -158,13 +171,17 @@ impl ImageStore {
 			cmd: None,
 			env: None,
 			working_dir: None,
+			user: None,
 		});
-		let config = ImageRunConfig {
+		let mut config = ImageRunConfig {
 			entrypoint: rc.entrypoint.unwrap_or_default(),
 			cmd: rc.cmd.unwrap_or_default(),
 			env: rc.env.unwrap_or_default(),
 			working_dir: rc.working_dir.filter(|w| !w.is_empty()),
+			uid: 0,
+			gid: 0,
 		};
+		let user = rc.user.unwrap_or_default();
 
 		let total = fetched.layers.len();
 		let mut blobs = Vec::new();
@@ -201,14 +218,19 @@ impl ImageStore {
 		let staging =
 			self.root.join("tmp").join(format!("rootfs-{}-{}", image.hex(), rand::random::<u32>()));
 		std::fs::create_dir_all(&staging).map_err(ImageError::io("create staging rootfs"))?;
+		let owners = self.owners;
 		let unpacked = tokio::task::spawn_blocking({
 			let staging = staging.clone();
 			move || {
 				let mut budget = UnpackBudget::IMAGE;
 				for (blob, compression, digest) in &blobs {
-					unpack_layer(blob, *compression, &staging, digest, &mut budget)?;
+					unpack_layer(blob, *compression, &staging, digest, &mut budget, Some(owners))?;
 				}
-				Ok::<_, ImageError>(())
+				// The root directory belongs to the container's root too.
+				let (root_uid, root_gid) = (owners.host_or_nobody(0), owners.host_or_nobody(0));
+				std::os::unix::fs::chown(&staging, Some(root_uid), Some(root_gid))
+					.map_err(ImageError::io("own the rootfs"))?;
+				super::user::resolve(&staging, &user)
 			}
 		})
 		.await
@@ -216,9 +238,12 @@ impl ImageStore {
 			context: "unpack task".into(),
 			err: std::io::Error::other(e),
 		})?;
-		if let Err(e) = unpacked {
-			let _ = std::fs::remove_dir_all(&staging);
-			return Err(e);
+		match unpacked {
+			Ok((uid, gid)) => (config.uid, config.gid) = (uid, gid),
+			Err(e) => {
+				let _ = std::fs::remove_dir_all(&staging);
+				return Err(e);
+			},
 		}
 		let rootfs = self.rootfs_dir(image.hex());
 		let _ = std::fs::remove_dir_all(&rootfs);

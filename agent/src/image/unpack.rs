@@ -3,6 +3,7 @@
 //! delete anything outside it.
 
 use super::ImageError;
+use crate::userns::IdMap;
 use cap_std::{ambient_authority, fs::Dir};
 use std::{
 	fs,
@@ -103,6 +104,20 @@ fn remove_any(root: &Dir, path: &Path) -> std::io::Result<()> {
 	}
 }
 
+/// Gives the file or directory open as `fd` to `uid`:`gid`. cap-std opens directories
+/// `O_PATH`, which `fchown` refuses; `fchownat` with `AT_EMPTY_PATH` takes both.
+fn chown_fd(fd: std::os::fd::BorrowedFd, uid: u32, gid: u32) -> std::io::Result<()> {
+	use std::os::fd::AsRawFd;
+	// SAFETY: `fd` is a valid open descriptor for the call's duration and the path is the
+	// empty C string, which `AT_EMPTY_PATH` makes refer to `fd` itself.
+	let rc = unsafe { libc::fchownat(fd.as_raw_fd(), c"".as_ptr(), uid, gid, libc::AT_EMPTY_PATH) };
+	if rc == 0 {
+		Ok(())
+	} else {
+		Err(std::io::Error::last_os_error())
+	}
+}
+
 /// `mode` as a job's file keeps it.
 fn permissions(mode: u32) -> cap_std::fs::Permissions {
 	cap_std::fs::Permissions::from_std(std::fs::Permissions::from_mode(mode & KEPT_MODE_BITS))
@@ -116,12 +131,16 @@ fn permissions(mode: u32) -> cap_std::fs::Permissions {
 /// never leaves the rootfs; a path that would is refused ([`ImageError::PathTraversal`]).
 /// Symlinks are created as written (they only resolve inside the container). Device nodes
 /// and FIFOs are refused ([`ImageError::UnsafeEntry`]); setuid and setgid bits are dropped.
+/// With `owners`, files and directories get the entry's owner shifted into the jobs' user
+/// namespace range (so the container's root owns its image's files, and no file of an image
+/// is ever owned by a host account).
 pub fn unpack_layer(
 	blob: &Path,
 	compression: Compression,
 	rootfs: &Path,
 	layer: &str,
 	budget: &mut UnpackBudget,
+	owners: Option<IdMap>,
 ) -> Result<(), ImageError> {
 	let file = fs::File::open(blob).map_err(ImageError::io(format!("open {}", blob.display())))?;
 	let reader: Box<dyn Read> = match compression {
@@ -186,6 +205,16 @@ pub fn unpack_layer(
 		}
 		let kind = entry.header().entry_type();
 		let mode = entry.header().mode().map_err(io("mode"))?;
+		let owner = owners.map(|m| {
+			let id = |v: std::io::Result<u64>| {
+				m.host_or_nobody(v.ok().and_then(|v| u32::try_from(v).ok()).unwrap_or(u32::MAX))
+			};
+			(id(entry.header().uid()), id(entry.header().gid()))
+		});
+		let chown = |fd: &dyn std::os::fd::AsFd, p: &Path| match owner {
+			Some((uid, gid)) => chown_fd(fd.as_fd(), uid, gid).map_err(fs_error(layer, p)),
+			None => Ok(()),
+		};
 		let existing = match root.symlink_metadata(&rel) {
 			Ok(m) => Some(m),
 			Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -198,6 +227,9 @@ pub fn unpack_layer(
 				}
 				root.create_dir_all(&rel).map_err(err(&rel))?;
 				root.set_permissions(&rel, permissions(mode)).map_err(err(&rel))?;
+				if owner.is_some() {
+					chown(&root.open_dir(&rel).map_err(err(&rel))?, &rel)?;
+				}
 			},
 			tar::EntryType::Regular | tar::EntryType::Continuous => {
 				// Whatever was there (a lower layer's file, directory or symlink) is
@@ -210,6 +242,7 @@ pub fn unpack_layer(
 					.map_err(err(&rel))?;
 				std::io::copy(&mut entry, &mut out).map_err(err(&rel))?;
 				out.set_permissions(permissions(mode)).map_err(err(&rel))?;
+				chown(&out, &rel)?;
 			},
 			tar::EntryType::Symlink => {
 				let target = entry.link_name().map_err(io("link name"))?.ok_or_else(|| {
@@ -262,6 +295,7 @@ pub fn unpack_layer(
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use std::os::unix::fs::MetadataExt;
 
 	fn layer(entries: &[(&str, Option<&[u8]>)]) -> tempfile::NamedTempFile {
 		let f = tempfile::NamedTempFile::new().unwrap();
@@ -295,6 +329,47 @@ mod tests {
 		f
 	}
 
+	/// Unpacked for the jobs' user namespace, an image's files belong to the mapped range
+	/// (its root owns them inside the container), never to a host account.
+	#[test]
+	fn owners_are_shifted_into_the_jobs_id_range() {
+		// SAFETY: geteuid has no preconditions.
+		if unsafe { libc::geteuid() } != 0 {
+			eprintln!("skipped: changing owners needs root");
+			return;
+		}
+		let root = tempfile::tempdir().unwrap();
+		let l = tempfile::NamedTempFile::new().unwrap();
+		let mut b = tar::Builder::new(flate2::write::GzEncoder::new(
+			l.reopen().unwrap(),
+			flate2::Compression::fast(),
+		));
+		for (path, uid, dir) in
+			[("etc/", 0u64, true), ("etc/a", 1000, false), ("etc/b", 1 << 20, false)]
+		{
+			let mut h = tar::Header::new_gnu();
+			h.set_entry_type(if dir { tar::EntryType::Directory } else { tar::EntryType::Regular });
+			h.set_size(0);
+			h.set_mode(0o755);
+			h.set_uid(uid);
+			h.set_gid(uid);
+			h.set_path(path).unwrap();
+			h.set_cksum();
+			b.append(&h, std::io::empty()).unwrap();
+		}
+		b.into_inner().unwrap().finish().unwrap();
+		let ids = IdMap::default();
+		let mut budget = UnpackBudget::IMAGE;
+		unpack_layer(l.path(), Compression::Gzip, root.path(), "l", &mut budget, Some(ids))
+			.unwrap();
+		// Ids the namespace does not map become its `nobody`, never a host account.
+		for (p, id) in [("etc", ids.base), ("etc/a", ids.base + 1000), ("etc/b", ids.base + 65_534)]
+		{
+			let m = std::fs::metadata(root.path().join(p)).unwrap();
+			assert_eq!((m.uid(), m.gid()), (id, id), "{p}");
+		}
+	}
+
 	#[test]
 	fn layers_stack_with_whiteouts() {
 		let root = tempfile::tempdir().unwrap();
@@ -311,8 +386,8 @@ mod tests {
 			("opt/y", Some(b"y")),
 		]);
 		let mut budget = UnpackBudget::IMAGE;
-		unpack_layer(l1.path(), Compression::Gzip, root.path(), "l1", &mut budget).unwrap();
-		unpack_layer(l2.path(), Compression::Gzip, root.path(), "l2", &mut budget).unwrap();
+		unpack_layer(l1.path(), Compression::Gzip, root.path(), "l1", &mut budget, None).unwrap();
+		unpack_layer(l2.path(), Compression::Gzip, root.path(), "l2", &mut budget, None).unwrap();
 		assert_eq!(budget.entries, UnpackBudget::IMAGE.entries - 8);
 		assert_eq!(budget.bytes, UnpackBudget::IMAGE.bytes - 4);
 		assert!(!root.path().join("etc/a").exists());
@@ -332,6 +407,7 @@ mod tests {
 				root.path(),
 				"bad",
 				&mut UnpackBudget::IMAGE.clone(),
+				None,
 			)
 			.unwrap_err();
 			assert!(matches!(err, ImageError::PathTraversal { .. }), "{evil}: {err}");
@@ -448,6 +524,7 @@ mod tests {
 				root.path(),
 				&format!("l{i}"),
 				&mut budget,
+				None,
 			);
 			if last.is_err() {
 				break;
@@ -571,8 +648,9 @@ mod tests {
 		let bomb = crafted(&[file("zeros", &zeros, 0o644)]);
 		assert!(fs::metadata(bomb.path()).unwrap().len() < 1 << 20);
 		let mut budget = UnpackBudget { entries: 10, bytes: 32 << 20 };
-		let err = unpack_layer(bomb.path(), Compression::Gzip, root.path(), "bomb", &mut budget)
-			.unwrap_err();
+		let err =
+			unpack_layer(bomb.path(), Compression::Gzip, root.path(), "bomb", &mut budget, None)
+				.unwrap_err();
 		assert!(matches!(err, ImageError::TooLarge { ref what, .. } if what == "bytes"), "{err}");
 		assert!(!root.path().join("zeros").exists(), "nothing written");
 		let many: Vec<E> = (0..20).map(|i| file(&format!("f{i}"), b"x", 0o644)).collect();
@@ -583,6 +661,7 @@ mod tests {
 			root.path(),
 			"many",
 			&mut budget,
+			None,
 		)
 		.unwrap_err();
 		assert!(matches!(err, ImageError::TooLarge { ref what, .. } if what == "entries"), "{err}");

@@ -327,6 +327,17 @@ impl JobManager {
 		self.jobs.lock().await.insert(lease, rec.clone());
 		let scratch = volume::create(&dir, rec.request.limits.disk_bytes).await?;
 		rec.scratch = Some(scratch.clone());
+		// The job's user owns its scratch volume (as seen from the host: its mapped id).
+		let ids = self.cfg.id_map;
+		std::os::unix::fs::chown(
+			&scratch.mount,
+			Some(ids.host_or_nobody(prepared.config.uid)),
+			Some(ids.host_or_nobody(prepared.config.gid)),
+		)
+		.map_err(|err| RuntimeError::Io {
+			context: format!("own {}", scratch.mount.display()),
+			err,
+		})?;
 		// Keep the map in step so a failure below releases everything allocated so far.
 		self.jobs.lock().await.insert(lease, rec.clone());
 
@@ -345,6 +356,7 @@ impl JobManager {
 			scratch: &scratch.mount,
 			netns: Some(&alloc.netns_path()),
 			cgroups_path: &rel,
+			ids,
 		})?;
 		spec::save(&spec, &bundle)?;
 		rec.cgroup = Some(nested_location(self.cgroup_mode, &self.cfg.cgroup_root, &rel)?);

@@ -11,6 +11,7 @@
 
 pub mod network;
 pub mod oci_cli;
+pub mod seccomp;
 pub mod shim;
 pub mod spec;
 pub mod volume;

@@ -53,22 +53,14 @@ pub fn host_side_exists(sys_class_net: &std::path::Path, alloc: &NetAlloc) -> bo
 
 /// Creates the namespace and veth pair of `alloc`. A leftover namespace of the same lease is
 /// replaced; an existing host interface of the same name is never touched (the call fails and
-/// the caller picks another index). On failure nothing of this call is left behind.
+/// the caller picks another index). On failure nothing of this call is left behind, and
+/// nothing of anyone else's is removed: the veth pair is deleted only once this call made it
+/// (another agent on the host may have made one of the same name a moment earlier).
 pub async fn create(alloc: &NetAlloc) -> Result<(), RuntimeError> {
-	let _ = run_command("ip", &["netns", "del", &alloc.netns]).await;
-	let result = create_inner(alloc).await;
-	if result.is_err() {
-		destroy(alloc).await;
-	}
-	result
-}
-
-async fn create_inner(alloc: &NetAlloc) -> Result<(), RuntimeError> {
-	let peer = format!("urc{}", alloc.index);
 	let ns = alloc.netns.as_str();
-	let host_cidr = format!("{}/30", alloc.host_ip);
-	let job_cidr = format!("{}/30", alloc.job_ip);
+	let _ = run_command("ip", &["netns", "del", ns]).await;
 	run_command("ip", &["netns", "add", ns]).await?;
+	let peer = format!("urc{}", alloc.index);
 	// Fails with "File exists" if the index is taken: nothing of anyone else is touched.
 	if let Err(e) =
 		run_command("ip", &["link", "add", &alloc.host_if, "type", "veth", "peer", "name", &peer])
@@ -77,9 +69,21 @@ async fn create_inner(alloc: &NetAlloc) -> Result<(), RuntimeError> {
 		let _ = run_command("ip", &["netns", "del", ns]).await;
 		return Err(e);
 	}
+	let result = configure(alloc, &peer).await;
+	if result.is_err() {
+		destroy(alloc).await;
+	}
+	result
+}
+
+/// Moves the job's end of the veth pair into its namespace and addresses both ends.
+async fn configure(alloc: &NetAlloc, peer: &str) -> Result<(), RuntimeError> {
+	let ns = alloc.netns.as_str();
+	let host_cidr = format!("{}/30", alloc.host_ip);
+	let job_cidr = format!("{}/30", alloc.job_ip);
 	for args in [
-		vec!["link", "set", peer.as_str(), "netns", ns],
-		vec!["-n", ns, "link", "set", peer.as_str(), "name", "eth0"],
+		vec!["link", "set", peer, "netns", ns],
+		vec!["-n", ns, "link", "set", peer, "name", "eth0"],
 	] {
 		run_command("ip", &args).await?;
 	}

@@ -2,15 +2,18 @@
 //! masked and read-only paths, the minimal capability set) and tightened:
 //!
 //! - read-only root filesystem (the shared image cache), writable `/scratch` volume and a
-//!   small `/tmp`;
+//!   small `/tmp`; an empty read-only `/sys`;
 //! - CPU quota, memory limit (no swap), pids limit;
 //! - the job's network namespace (a veth pair to the host, nothing else);
+//! - a user namespace: the container's ids map to the agent's unprivileged host range
+//!   ([`crate::userns`]); the job runs as its image's `User`;
 //! - `no_new_privileges`, capabilities limited to `KILL`, `NET_BIND_SERVICE`, `AUDIT_WRITE`;
-//! - a seccomp profile refusing the syscalls a tenant never needs (kernel modules, mounts,
-//!   namespaces, tracing, keyrings, clocks, reboot, …).
+//! - the seccomp allow-list of [`super::seccomp`];
+//! - runc's masked paths (`/proc/kcore`, `/proc/keys`, `/sys/firmware`, …) and read-only
+//!   paths (`/proc/sys`, `/proc/sysrq-trigger`, …); only the OCI default devices.
 
 use super::RuntimeError;
-use crate::image::store::ImageRunConfig;
+use crate::{image::store::ImageRunConfig, userns::IdMap};
 use oci_spec::runtime::Spec;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -18,67 +21,6 @@ use uranus_primitives::agent::ResourceLimits;
 
 /// CFS period used for CPU quotas, in microseconds.
 pub const CPU_PERIOD_US: u64 = 100_000;
-
-/// Syscalls refused with `EPERM` by the default seccomp profile.
-pub const DENIED_SYSCALLS: &[&str] = &[
-	"acct",
-	"add_key",
-	"bpf",
-	"clock_adjtime",
-	"clock_settime",
-	"create_module",
-	"delete_module",
-	"finit_module",
-	"fsconfig",
-	"fsmount",
-	"fsopen",
-	"fspick",
-	"get_kernel_syms",
-	"init_module",
-	"ioperm",
-	"iopl",
-	"kcmp",
-	"kexec_file_load",
-	"kexec_load",
-	"keyctl",
-	"lookup_dcookie",
-	"mount",
-	"mount_setattr",
-	"move_mount",
-	"name_to_handle_at",
-	"nfsservctl",
-	"open_by_handle_at",
-	"open_tree",
-	"perf_event_open",
-	"pivot_root",
-	"process_vm_readv",
-	"process_vm_writev",
-	"ptrace",
-	"query_module",
-	"quotactl",
-	"reboot",
-	"request_key",
-	"setns",
-	"settimeofday",
-	"swapoff",
-	"swapon",
-	"sysfs",
-	"umount",
-	"umount2",
-	"unshare",
-	"uselib",
-	"userfaultfd",
-	"ustat",
-	"vhangup",
-];
-
-fn seccomp_architectures() -> Vec<&'static str> {
-	match std::env::consts::ARCH {
-		"x86_64" => vec!["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
-		"aarch64" => vec!["SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"],
-		_ => vec![],
-	}
-}
 
 /// Everything the spec of one job depends on.
 pub struct JobSpecInput<'a> {
@@ -100,6 +42,8 @@ pub struct JobSpecInput<'a> {
 	pub netns: Option<&'a Path>,
 	/// cgroup path (relative: nested under the agent's own cgroup).
 	pub cgroups_path: &'a str,
+	/// The user namespace's id mapping.
+	pub ids: IdMap,
 }
 
 /// Builds the spec for a job.
@@ -127,6 +71,7 @@ pub fn build(input: &JobSpecInput) -> Result<Spec, RuntimeError> {
 	v["process"]["env"] = json!(env);
 	v["process"]["cwd"] = json!(input.image.working_dir.clone().unwrap_or_else(|| "/".into()));
 	v["process"]["noNewPrivileges"] = json!(true);
+	v["process"]["user"] = json!({ "uid": input.image.uid, "gid": input.image.gid });
 	v["process"]["capabilities"] = json!({
 		"bounding": caps, "effective": caps, "permitted": caps, "ambient": [], "inheritable": []
 	});
@@ -136,6 +81,16 @@ pub fn build(input: &JobSpecInput) -> Result<Spec, RuntimeError> {
 
 	let mounts =
 		v["mounts"].as_array_mut().ok_or_else(|| RuntimeError::Spec("no mounts".into()))?;
+	// sysfs belongs to the network namespace that mounts it, and the job's (made by the
+	// agent, owned by the host) is not its user namespace's, so the kernel refuses sysfs;
+	// binding the host's /sys would show the host. The job gets an empty read-only /sys.
+	mounts.retain(|m| !m["destination"].as_str().is_some_and(|d| d.starts_with("/sys/")));
+	for m in mounts.iter_mut().filter(|m| m["destination"] == "/sys") {
+		*m = json!({
+			"destination": "/sys", "type": "tmpfs", "source": "tmpfs",
+			"options": ["nosuid", "noexec", "nodev", "ro", "size=4k"]
+		});
+	}
 	mounts.push(json!({
 		"destination": "/scratch", "type": "bind", "source": input.scratch.display().to_string(),
 		"options": ["rbind", "rw", "nosuid", "nodev"]
@@ -175,15 +130,14 @@ pub fn build(input: &JobSpecInput) -> Result<Spec, RuntimeError> {
 		net["path"] = json!(path.display().to_string());
 	}
 	namespaces.push(net);
+	namespaces.retain(|n| n["type"] != "user");
+	namespaces.push(json!({ "type": "user" }));
 	linux.insert("namespaces".into(), json!(namespaces));
-	linux.insert(
-		"seccomp".into(),
-		json!({
-			"defaultAction": "SCMP_ACT_ALLOW",
-			"architectures": seccomp_architectures(),
-			"syscalls": [{ "names": DENIED_SYSCALLS, "action": "SCMP_ACT_ERRNO", "errnoRet": 1 }]
-		}),
-	);
+	let mapping =
+		json!([{ "containerID": 0, "hostID": input.ids.base, "size": crate::userns::SIZE }]);
+	linux.insert("uidMappings".into(), mapping.clone());
+	linux.insert("gidMappings".into(), mapping);
+	linux.insert("seccomp".into(), super::seccomp::profile());
 
 	serde_json::from_value(v).map_err(|e| RuntimeError::Spec(e.to_string()))
 }
@@ -212,6 +166,7 @@ mod tests {
 			scratch: Path::new("/data/jobs/1/scratch"),
 			netns: Some(Path::new("/var/run/netns/ura-1")),
 			cgroups_path: "uranus-agent/ura-1",
+			ids: IdMap::default(),
 		}
 	}
 
@@ -222,6 +177,8 @@ mod tests {
 			cmd: vec!["-c".into(), "echo hi".into()],
 			env: vec!["PATH=/bin".into()],
 			working_dir: None,
+			uid: 1000,
+			gid: 1001,
 		};
 		let limits = ResourceLimits {
 			cpu_millicores: 500,
@@ -243,8 +200,19 @@ mod tests {
 		assert!(ns.iter().any(|n| n["type"] == "pid"));
 		let caps = v["process"]["capabilities"]["bounding"].as_array().unwrap();
 		assert!(!caps.iter().any(|c| c == "CAP_SYS_ADMIN" || c == "CAP_NET_RAW"));
-		let denied = v["linux"]["seccomp"]["syscalls"][0]["names"].as_array().unwrap();
-		assert!(denied.iter().any(|s| s == "mount") && denied.iter().any(|s| s == "ptrace"));
+		let allowed = v["linux"]["seccomp"]["syscalls"][0]["names"].as_array().unwrap();
+		assert_eq!(v["linux"]["seccomp"]["defaultAction"], "SCMP_ACT_ERRNO");
+		assert!(!allowed.iter().any(|s| s == "mount" || s == "ptrace"));
+		assert!(ns.iter().any(|n| n["type"] == "user"));
+		assert_eq!(v["linux"]["uidMappings"][0]["hostID"], json!(1u64 << 31));
+		assert_eq!(v["linux"]["gidMappings"][0]["size"], json!(65_536));
+		assert_eq!(v["process"]["user"], json!({ "uid": 1000, "gid": 1001 }));
+		let ro = v["linux"]["readonlyPaths"].as_array().unwrap();
+		assert!(
+			ro.iter().any(|p| p == "/proc/sys") && ro.iter().any(|p| p == "/proc/sysrq-trigger")
+		);
+		let masked = v["linux"]["maskedPaths"].as_array().unwrap();
+		assert!(masked.iter().any(|p| p == "/proc/kcore"));
 		assert!(v["mounts"].as_array().unwrap().iter().any(|m| m["destination"] == "/scratch"));
 	}
 

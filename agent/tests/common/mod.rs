@@ -31,7 +31,7 @@ pub fn require_environment() {
 		0,
 		"agent integration tests need root (runc, netns, mounts)"
 	);
-	for tool in ["runc", "docker-registry", "umoci", "skopeo", "ip", "mkfs.ext4", "busybox"] {
+	for tool in ["runc", "docker-registry", "umoci", "skopeo", "ip", "mkfs.ext4", "busybox", "cc"] {
 		assert!(
 			Command::new("sh")
 				.arg("-c")
@@ -60,6 +60,8 @@ pub struct Fixtures {
 	pub busybox: String,
 	/// An image whose layer contains `../evil`.
 	pub traversal: String,
+	/// The busybox image with `User` = `1234:1234` in its config.
+	pub busybox_user: String,
 }
 
 static FIXTURES: OnceLock<Fixtures> = OnceLock::new();
@@ -69,9 +71,9 @@ pub fn fixtures() -> &'static Fixtures {
 	FIXTURES.get_or_init(|| {
 		require_environment();
 		let registry = start_registry();
-		let busybox = push_busybox(&registry.addr);
+		let (busybox, busybox_user) = push_busybox(&registry.addr);
 		let traversal = push_traversal_image(&registry.addr);
-		Fixtures { registry, busybox, traversal }
+		Fixtures { registry, busybox, traversal, busybox_user }
 	})
 }
 
@@ -117,7 +119,9 @@ fn skopeo_push_and_digest(layout: &Path, tag: &str, registry: &str, repo: &str) 
 	format!("{registry}/{repo}@{}", v["Digest"].as_str().unwrap())
 }
 
-fn push_busybox(registry: &str) -> String {
+/// Pushes busybox with the sandbox probe (`/bin/probe`, `tests/probe/probe.c` built static):
+/// `(image, image whose config sets User 1234:1234)`.
+fn push_busybox(registry: &str) -> (String, String) {
 	let dir = tempfile::tempdir().unwrap();
 	let layout = dir.path().join("oci");
 	let image = format!("{}:bb", layout.display());
@@ -134,6 +138,11 @@ fn push_busybox(registry: &str) -> String {
 	)
 	.unwrap();
 	std::fs::copy(busybox.trim(), rootfs.join("bin/busybox")).unwrap();
+	let probe = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/probe/probe.c");
+	run(Command::new("cc")
+		.args(["-static", "-O2", "-o"])
+		.arg(rootfs.join("bin/probe"))
+		.arg(&probe));
 	let applets = run(Command::new(busybox.trim()).arg("--list"));
 	for a in applets.lines().filter(|a| !a.is_empty() && *a != "busybox") {
 		let _ = std::os::unix::fs::symlink("busybox", rootfs.join("bin").join(a));
@@ -149,7 +158,17 @@ fn push_busybox(registry: &str) -> String {
 		"--config.env=PATH=/bin",
 		"--tag=1.0",
 	]));
-	skopeo_push_and_digest(&layout, "1.0", registry, "test/busybox")
+	run(Command::new("umoci").args([
+		"config",
+		"--image",
+		&format!("{}:1.0", layout.display()),
+		"--config.user=1234:1234",
+		"--tag=user",
+	]));
+	(
+		skopeo_push_and_digest(&layout, "1.0", registry, "test/busybox"),
+		skopeo_push_and_digest(&layout, "user", registry, "test/busybox"),
+	)
 }
 
 fn sha256_hex(b: &[u8]) -> String {
@@ -388,3 +407,12 @@ pub fn lease() -> u64 {
 
 /// Serializes CPU-sensitive tests so they do not steal each other's cycles.
 pub static CPU_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A temporary directory for an agent's data that a container's root (an unprivileged host
+/// user under user namespaces) can traverse, as `/var/lib` can in production.
+pub fn test_dir() -> tempfile::TempDir {
+	use std::os::unix::fs::PermissionsExt;
+	let dir = tempfile::tempdir().unwrap();
+	std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
+	dir
+}
