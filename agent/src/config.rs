@@ -29,6 +29,8 @@ pub struct AgentConfig {
 	pub max_disk_bytes: u64,
 	/// The user namespace of every job (container ids → an unprivileged host range).
 	pub id_map: crate::userns::IdMap,
+	/// What jobs may reach outside their namespace (the provider's policy).
+	pub egress: crate::runtime::firewall::Egress,
 }
 
 impl AgentConfig {
@@ -47,6 +49,7 @@ impl AgentConfig {
 			cgroup_parent: "uranus-agent".into(),
 			max_disk_bytes: 64 << 30,
 			id_map: crate::userns::IdMap::default(),
+			egress: crate::runtime::firewall::Egress::Off,
 		}
 	}
 

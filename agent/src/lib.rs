@@ -61,6 +61,7 @@ impl Agent {
 		std::fs::create_dir_all(&config.data_dir)
 			.with_context(|| format!("create {}", config.data_dir.display()))?;
 		open_to_jobs(&config.data_dir)?;
+		runtime::firewall::setup(config.egress).await.context("job firewall")?;
 		let config = Arc::new(config);
 		let token = api::auth::load_or_create_token(&config.token_path()).context("API token")?;
 		let images = image::ImageStore::open(

@@ -43,6 +43,11 @@ enum Command {
 		/// cached images.
 		#[arg(long, default_value_t = uranus_agent::userns::IdMap::DEFAULT_BASE)]
 		userns_base: u32,
+		/// Let jobs open connections to public addresses (masqueraded as this host; private,
+		/// link-local and reserved ranges stay closed). Turns on IPv4 forwarding. Off by
+		/// default: jobs reach nothing beyond their own network namespace.
+		#[arg(long)]
+		job_egress: bool,
 	},
 	/// Print this machine's hardware as JSON.
 	Hardware {
@@ -132,6 +137,7 @@ fn main() -> anyhow::Result<()> {
 			uplink_test_bytes,
 			sample_interval_ms,
 			userns_base,
+			job_egress,
 		} => {
 			init_tracing();
 			let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -142,6 +148,11 @@ fn main() -> anyhow::Result<()> {
 				cfg.uplink_endpoint = uplink_endpoint;
 				cfg.uplink_test_bytes = uplink_test_bytes;
 				cfg.sample_interval = Duration::from_millis(sample_interval_ms.max(100));
+				cfg.egress = if job_egress {
+					uranus_agent::runtime::firewall::Egress::Public
+				} else {
+					uranus_agent::runtime::firewall::Egress::Off
+				};
 				cfg.id_map = uranus_agent::userns::IdMap::new(userns_base).with_context(|| {
 					format!("--userns-base {userns_base}: the 65,536 ids from it must fit below 2^32 - 1 and exclude 0")
 				})?;

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use reqwest::Method;
-use std::{io::Read, time::Duration};
+use std::time::Duration;
 use uranus_primitives::agent::{HardwareInfo, JobState, JobStatus};
 
 const CLK_TCK_MICROS: u64 = 10_000; // USER_HZ = 100
@@ -76,22 +76,19 @@ async fn metering_matches_what_the_job_burned_allocated_and_sent() {
 	let fx = fixtures();
 	let _cpu = CPU_LOCK.lock().await;
 	let dir = test_dir();
-	let agent = AgentProcess::start(&dir.path().join("agent"));
+	let agent = AgentProcess::start_with(&dir.path().join("agent"), free_port(), &["--job-egress"]);
 
-	// A sink on the host; the job reaches it through its gateway (the host end of its veth).
-	let sink = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
-	let port = sink.local_addr().unwrap().port();
+	// A sink outside (a namespace standing in for the internet), reached with egress on.
+	let (outside, _serial) = OutsideNet::create();
+	let sink = outside.listen(9001);
 	let received = std::thread::spawn(move || {
-		let (mut s, _) = sink.accept().unwrap();
-		let mut buf = Vec::new();
-		s.read_to_end(&mut buf).unwrap();
-		buf.len()
+		sink.recv_timeout(Duration::from_secs(60)).map(|(_, n)| n).unwrap_or(0)
 	});
 
 	let script = format!(
 		"set -e
 		dd if=/dev/zero of=/scratch/out bs=1048576 count=1 2>/dev/null; sync
-		head -c 3000000 /dev/zero | nc $URANUS_GATEWAY {port}
+		head -c 3000000 /dev/zero | nc {OUTSIDE_PUBLIC} 9001
 		end=$(( $(date +%s) + 3 ))
 		while [ $(date +%s) -lt $end ]; do :; done
 		head -c 40000000 /dev/zero > /dev/shm/m

@@ -93,3 +93,85 @@ async fn the_images_user_runs_the_job() {
 	let meta = std::fs::metadata(scratch.join("mine")).unwrap();
 	assert!(meta.uid() >= 1 << 31 && meta.uid() % 65_536 == 1234, "host uid {}", meta.uid());
 }
+
+/// Waits until job `id`'s log holds a line with `needle`; returns that line.
+async fn log_line(agent: &AgentProcess, id: u64, needle: &str) -> String {
+	let start = std::time::Instant::now();
+	loop {
+		if let Some(l) = agent.logs(id).await.lines().find(|l| l.contains(needle)) {
+			return l.to_string();
+		}
+		assert!(start.elapsed() < Duration::from_secs(30), "job {id} never logged {needle:?}");
+		tokio::time::sleep(Duration::from_millis(100)).await;
+	}
+}
+
+/// Jobs are strangers to the host and to each other: a host service listening on every
+/// address does not answer a job (through its gateway, the host end of its veth), nor does
+/// another job's listener. Tested with egress on, when the host forwards for jobs.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_reaches_neither_host_services_nor_other_jobs() {
+	let fx = fixtures();
+	let dir = test_dir();
+	let agent = AgentProcess::start_with(&dir.path().join("agent"), free_port(), &["--job-egress"]);
+	let host = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+	let host_port = host.local_addr().unwrap().port();
+	host.set_nonblocking(true).unwrap();
+
+	let b = lease();
+	let listen = "ip -o -4 addr show dev eth0; nc -l -p 7000 && echo B_WAS_REACHED";
+	let (code, body) = agent.submit(&shell_job(b, &fx.busybox, listen, limits(500, 64))).await;
+	assert_eq!(code, 201, "{body}");
+	let line = log_line(&agent, b, "inet ").await;
+	let b_ip = line
+		.split_whitespace()
+		.skip_while(|w| *w != "inet")
+		.nth(1)
+		.and_then(|a| a.split('/').next())
+		.unwrap()
+		.to_string();
+
+	let probe = format!(
+		"nc -w 3 $URANUS_GATEWAY {host_port} -e /bin/true && echo REACHED_HOST
+		nc -w 3 {b_ip} 7000 -e /bin/true && echo REACHED_JOB
+		true"
+	);
+	let (status, logs, _) = run_to_end(&agent, &fx.busybox, &probe).await;
+	assert_eq!(status.state, JobState::Exited, "{status:?}\n{logs}");
+	assert!(!logs.contains("REACHED_HOST"), "a host service answered a job:\n{logs}");
+	assert!(host.accept().is_err(), "the host service saw a connection from a job");
+	assert!(!logs.contains("REACHED_JOB"), "job {b} at {b_ip} answered another job:\n{logs}");
+	assert!(!agent.logs(b).await.contains("B_WAS_REACHED"));
+	let r = agent.req(reqwest::Method::DELETE, &format!("/v1/jobs/{b}")).send().await.unwrap();
+	assert_eq!(r.status(), 200);
+}
+
+/// Outbound traffic is a provider's policy: off by default; when on, a job reaches public
+/// addresses (as the host, masqueraded) but never private ranges.
+#[tokio::test(flavor = "multi_thread")]
+async fn egress_is_off_by_default_and_never_reaches_private_ranges() {
+	let fx = fixtures();
+	let (outside, _serial) = OutsideNet::create();
+	let got = outside.listen(9000);
+	let dir = test_dir();
+	let send = format!(
+		"echo hi | nc -w 3 {OUTSIDE_PUBLIC} 9000 && echo REACHED_PUBLIC
+		echo hi | nc -w 3 {OUTSIDE_PRIVATE} 9000 && echo REACHED_PRIVATE
+		true"
+	);
+
+	let off = AgentProcess::start(&dir.path().join("off"));
+	let (status, logs, _) = run_to_end(&off, &fx.busybox, &send).await;
+	assert_eq!(status.state, JobState::Exited, "{status:?}\n{logs}");
+	assert!(!logs.contains("REACHED"), "egress is off by default:\n{logs}");
+	drop(off);
+
+	let on = AgentProcess::start_with(&dir.path().join("on"), free_port(), &["--job-egress"]);
+	let (status, logs, _) = run_to_end(&on, &fx.busybox, &send).await;
+	assert_eq!(status.state, JobState::Exited, "{status:?}\n{logs}");
+	assert!(logs.contains("REACHED_PUBLIC"), "egress on reaches public addresses:\n{logs}");
+	assert!(!logs.contains("REACHED_PRIVATE"), "private ranges stay closed:\n{logs}");
+	let (peer, bytes) = got.recv_timeout(Duration::from_secs(5)).unwrap();
+	assert_eq!((peer.as_str(), bytes), ("203.0.113.1", 3), "masqueraded as the host");
+	assert!(got.try_recv().is_err(), "only the public address was reached");
+}

@@ -12,6 +12,7 @@ use crate::{
 	meter::{self, cgroup, CgroupLocation, CgroupMode, RawSample},
 	now_ms,
 	runtime::{
+		firewall,
 		network::{self, NetAlloc, MAX_INDEX},
 		shim, spec,
 		volume::{self},
@@ -305,6 +306,11 @@ impl JobManager {
 			}
 			match network::create(&candidate).await {
 				Ok(()) => {
+					// The job's network exists only behind its rules.
+					if let Err(e) = firewall::add_job(&candidate, self.cfg.egress).await {
+						network::destroy(&candidate).await;
+						return Err(e.into());
+					}
 					alloc = Some(candidate);
 					break;
 				},
@@ -511,6 +517,7 @@ impl JobManager {
 	async fn release(&self, rec: &mut JobRecord, scratch: bool) {
 		let _ = self.runtime.delete(&rec.container_id()).await;
 		if let Some(net) = &rec.network {
+			firewall::remove_job(net).await;
 			network::destroy(net).await;
 		}
 		if scratch {

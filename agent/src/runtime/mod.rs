@@ -9,6 +9,7 @@
 //!   network namespace, seccomp, capabilities).
 //! - [`network`] and [`volume`]: the per-job veth pair and the size-limited scratch volume.
 
+pub mod firewall;
 pub mod network;
 pub mod oci_cli;
 pub mod seccomp;

@@ -280,8 +280,11 @@ impl AgentProcess {
 			.expect("agent starts");
 		let base = format!("http://127.0.0.1:{port}");
 		let start = Instant::now();
+		// The API answers once the agent has started (it binds its port first).
 		loop {
-			if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+			if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+				&& data_dir.join("agent.token").exists()
+			{
 				break;
 			}
 			assert!(start.elapsed() < Duration::from_secs(30), "agent did not come up");
@@ -415,4 +418,86 @@ pub fn test_dir() -> tempfile::TempDir {
 	let dir = tempfile::tempdir().unwrap();
 	std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
 	dir
+}
+
+/// "The outside world" for egress tests: a network namespace this test creates, joined to
+/// the host by a veth pair, holding a public-looking address (203.0.113.2, TEST-NET-3) and
+/// a private one (192.168.251.2). The host side has .1 of each. Listeners run inside it, so
+/// no test traffic ever leaves namespaces the test made. Removed on drop.
+pub struct OutsideNet {
+	/// The namespace's name.
+	pub netns: String,
+	host_if: String,
+}
+
+/// The outside namespace's public-looking address.
+pub const OUTSIDE_PUBLIC: &str = "203.0.113.2";
+/// The outside namespace's private address.
+pub const OUTSIDE_PRIVATE: &str = "192.168.251.2";
+
+impl OutsideNet {
+	/// Creates the namespace and its link (serialized: the addresses are fixed).
+	pub fn create() -> (OutsideNet, std::sync::MutexGuard<'static, ()>) {
+		static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+		let guard = ONE.lock().unwrap_or_else(|e| e.into_inner());
+		let netns = "uranus-test-outside".to_string();
+		let host_if = "uto0".to_string();
+		let quiet = |args: &[&str]| {
+			let _ = Command::new("ip").args(args).stderr(Stdio::null()).status();
+		};
+		quiet(&["netns", "del", &netns]);
+		quiet(&["link", "del", &host_if]);
+		for args in [
+			vec!["netns", "add", &netns],
+			vec!["link", "add", &host_if, "type", "veth", "peer", "name", "uto1"],
+			vec!["link", "set", "uto1", "netns", &netns],
+			vec!["addr", "add", "203.0.113.1/24", "dev", &host_if],
+			vec!["addr", "add", "192.168.251.1/24", "dev", &host_if],
+			vec!["link", "set", &host_if, "up"],
+			vec!["-n", &netns, "addr", "add", "203.0.113.2/24", "dev", "uto1"],
+			vec!["-n", &netns, "addr", "add", "192.168.251.2/24", "dev", "uto1"],
+			vec!["-n", &netns, "link", "set", "uto1", "up"],
+			vec!["-n", &netns, "link", "set", "lo", "up"],
+		] {
+			run(Command::new("ip").args(&args));
+		}
+		(OutsideNet { netns, host_if }, guard)
+	}
+
+	/// A TCP listener on `port` inside the namespace: every connection's peer address and
+	/// byte count go to the returned channel.
+	pub fn listen(&self, port: u16) -> std::sync::mpsc::Receiver<(String, usize)> {
+		use std::io::Read;
+		let (tx, rx) = std::sync::mpsc::channel();
+		let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+		let path = format!("/var/run/netns/{}", self.netns);
+		std::thread::spawn(move || {
+			let ns = std::fs::File::open(&path).unwrap();
+			// SAFETY: `ns` is an open namespace file; setns changes only this thread's
+			// network namespace.
+			let rc =
+				unsafe { libc::setns(std::os::fd::AsRawFd::as_raw_fd(&ns), libc::CLONE_NEWNET) };
+			assert_eq!(rc, 0, "setns: {}", std::io::Error::last_os_error());
+			let listener = TcpListener::bind(("0.0.0.0", port)).unwrap();
+			ready_tx.send(()).unwrap();
+			for conn in listener.incoming() {
+				let Ok(mut conn) = conn else { continue };
+				let peer = conn.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+				let mut buf = Vec::new();
+				let _ = conn.read_to_end(&mut buf);
+				if tx.send((peer, buf.len())).is_err() {
+					break;
+				}
+			}
+		});
+		ready_rx.recv().unwrap();
+		rx
+	}
+}
+
+impl Drop for OutsideNet {
+	fn drop(&mut self) {
+		let _ = Command::new("ip").args(["netns", "del", &self.netns]).status();
+		let _ = Command::new("ip").args(["link", "del", &self.host_if]).status();
+	}
 }
