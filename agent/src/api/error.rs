@@ -102,6 +102,7 @@ impl From<JobError> for ApiError {
 				| ImageError::PathTraversal { .. }
 				| ImageError::UnsafeEntry { .. }
 				| ImageError::TooLarge { .. }
+				| ImageError::BlobSize { .. }
 				| ImageError::UnsupportedMediaType(_)
 				| ImageError::InvalidConfig(_) => ApiError::Unprocessable(img.to_string()),
 				ImageError::Io { .. } => ApiError::Internal(img.to_string()),

@@ -70,6 +70,14 @@ pub enum ImageError {
 		/// The budget.
 		limit: u64,
 	},
+	/// A registry sent (or announced) a blob of another size than its descriptor declares.
+	#[error("blob {digest} is not the {declared} bytes its descriptor declares")]
+	BlobSize {
+		/// The blob's digest.
+		digest: String,
+		/// The size its descriptor declares.
+		declared: u64,
+	},
 	/// A layer has a media type we cannot unpack.
 	#[error("unsupported layer media type {0}")]
 	UnsupportedMediaType(String),

@@ -103,18 +103,51 @@ impl Puller {
 		Ok(FetchedManifest { layers: manifest.layers, config })
 	}
 
-	/// Downloads blob `desc` into `dest` (a temporary path; the caller verifies and moves it).
+	/// Downloads blob `desc` into `dest` (a temporary path; the caller verifies its digest and
+	/// moves it). The size is checked while streaming: a registry that sends more than the
+	/// descriptor declares (or announces it) is cut off at once, before it can fill the disk;
+	/// one that sends less is refused too.
 	pub async fn fetch_blob(
 		&self,
 		image: &ImageRef,
 		desc: &OciDescriptor,
 		dest: &Path,
 	) -> Result<(), ImageError> {
+		use futures_util::StreamExt;
+		use tokio::io::AsyncWriteExt;
+		let declared = u64::try_from(desc.size).map_err(|_| {
+			ImageError::InvalidConfig(format!("blob {} declares size {}", desc.digest, desc.size))
+		})?;
+		let too_large = || ImageError::BlobSize { digest: desc.digest.clone(), declared };
 		let client = self.client_for(image.reference.registry());
-		let file = tokio::fs::File::create(dest)
+		let mut blob = client
+			.pull_blob_stream(&image.reference, desc)
+			.await
+			.map_err(|e| classify(image, e))?;
+		if blob.content_length.is_some_and(|n| n != declared) {
+			return Err(too_large());
+		}
+		let mut file = tokio::fs::File::create(dest)
 			.await
 			.map_err(ImageError::io(format!("create {}", dest.display())))?;
-		client.pull_blob(&image.reference, desc, file).await.map_err(|e| classify(image, e))?;
+		let mut received = 0u64;
+		while let Some(chunk) = blob.stream.next().await {
+			let chunk = chunk.map_err(|e| ImageError::Registry {
+				reference: image.reference.whole(),
+				message: e.to_string(),
+			})?;
+			received = received.saturating_add(chunk.len() as u64);
+			if received > declared {
+				return Err(too_large());
+			}
+			file.write_all(&chunk)
+				.await
+				.map_err(ImageError::io(format!("write {}", dest.display())))?;
+		}
+		if received != declared {
+			return Err(too_large());
+		}
+		file.flush().await.map_err(ImageError::io(format!("write {}", dest.display())))?;
 		Ok(())
 	}
 }
@@ -138,6 +171,88 @@ fn classify(image: &ImageRef, e: oci_client::errors::OciDistributionError) -> Im
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	/// A hostile registry on loopback: answers `/v2/` and serves every blob as `body_len`
+	/// bytes, announcing `announced` as its length (`None`: chunked, no length).
+	fn evil_registry(body_len: usize, announced: Option<usize>) -> String {
+		use std::io::{Read, Write};
+		let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+		let addr = listener.local_addr().unwrap().to_string();
+		std::thread::spawn(move || {
+			for conn in listener.incoming() {
+				let Ok(mut conn) = conn else { continue };
+				let mut req = [0u8; 4096];
+				let n = conn.read(&mut req).unwrap_or(0);
+				let path = String::from_utf8_lossy(&req[..n])
+					.split_whitespace()
+					.nth(1)
+					.unwrap_or("")
+					.to_string();
+				if !path.contains("/blobs/") {
+					let _ = conn.write_all(
+						b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}",
+					);
+					continue;
+				}
+				let head = match announced {
+					Some(n) => format!(
+						"HTTP/1.1 200 OK\r\ncontent-length: {n}\r\nconnection: close\r\n\r\n"
+					),
+					None => {
+						"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+							.into()
+					},
+				};
+				if conn.write_all(head.as_bytes()).is_err() {
+					continue;
+				}
+				let chunk = vec![b'z'; 64 << 10];
+				let mut left = body_len;
+				while left > 0 {
+					let n = left.min(chunk.len());
+					let ok = if announced.is_some() {
+						conn.write_all(&chunk[..n])
+					} else {
+						conn.write_all(format!("{n:x}\r\n").as_bytes())
+							.and_then(|_| conn.write_all(&chunk[..n]))
+							.and_then(|_| conn.write_all(b"\r\n"))
+					};
+					if ok.is_err() {
+						break; // the agent hung up: what it was meant to do
+					}
+					left -= n;
+				}
+				if announced.is_none() {
+					let _ = conn.write_all(b"0\r\n\r\n");
+				}
+			}
+		});
+		addr
+	}
+
+	/// Defect #19: a blob larger than its descriptor is refused while it streams, whether
+	/// the registry announces its length or not; nothing beyond the declared size is written.
+	#[tokio::test]
+	async fn a_blob_larger_than_its_descriptor_is_cut_off_while_streaming() {
+		let declared = 1_000usize;
+		for announced in [Some(64 << 20), None] {
+			let addr = evil_registry(64 << 20, announced);
+			let image =
+				ImageRef::parse(&format!("{addr}/evil/image@sha256:{}", "a".repeat(64))).unwrap();
+			let desc = OciDescriptor {
+				media_type: "application/vnd.oci.image.layer.v1.tar+gzip".into(),
+				digest: format!("sha256:{}", "b".repeat(64)),
+				size: declared as i64,
+				..Default::default()
+			};
+			let dir = tempfile::tempdir().unwrap();
+			let dest = dir.path().join("blob");
+			let err = Puller::new(vec![]).fetch_blob(&image, &desc, &dest).await.unwrap_err();
+			assert!(matches!(err, ImageError::BlobSize { .. }), "{announced:?}: {err}");
+			let written = std::fs::metadata(&dest).map(|m| m.len()).unwrap_or(0);
+			assert!(written <= declared as u64, "{announced:?}: {written} bytes written");
+		}
+	}
 
 	#[test]
 	fn only_digest_pinned_references_are_accepted() {

@@ -183,6 +183,19 @@ impl ImageStore {
 		};
 		let user = rc.user.unwrap_or_default();
 
+		// What the layers declare is all the registry may send (checked while streaming):
+		// an image declaring more than it may unpack to is refused before any download.
+		let declared = fetched
+			.layers
+			.iter()
+			.try_fold(0u64, |sum, l| u64::try_from(l.size).ok().and_then(|s| sum.checked_add(s)));
+		if declared.is_none_or(|d| d > UnpackBudget::IMAGE.bytes) {
+			return Err(ImageError::TooLarge {
+				layer: image.digest.clone(),
+				what: "bytes of layers".into(),
+				limit: UnpackBudget::IMAGE.bytes,
+			});
+		}
 		let total = fetched.layers.len();
 		let mut blobs = Vec::new();
 		for (i, layer) in fetched.layers.iter().enumerate() {
