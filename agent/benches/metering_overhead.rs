@@ -30,7 +30,7 @@ fn cpu_seconds(pid: u32) -> f64 {
 fn main() {
 	let fx = fixtures();
 	let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-	let dir = tempfile::tempdir().unwrap();
+	let dir = test_dir();
 	let agent = AgentProcess::start(&dir.path().join("agent"));
 	let pid = agent.child.id();
 

@@ -23,7 +23,7 @@ fn stats(mut v: Vec<Duration>) -> (f64, f64, f64) {
 fn main() {
 	let fx = fixtures();
 	let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-	let dir = tempfile::tempdir().unwrap();
+	let dir = test_dir();
 	let data = dir.path().join("agent");
 	let agent = AgentProcess::start(&data);
 
@@ -56,6 +56,8 @@ fn main() {
 			.unwrap();
 		let scratch = dir.path().join("raw-scratch");
 		std::fs::create_dir_all(&scratch).unwrap();
+		let root = uranus_agent::userns::IdMap::default().base;
+		std::os::unix::fs::chown(&scratch, Some(root), Some(root)).unwrap();
 		let image = uranus_agent::image::store::ImageRunConfig::default();
 		let cmd = vec!["/bin/sh".to_string(), "-c".to_string(), "true".to_string()];
 		let lim = limits(500, 32);
@@ -69,6 +71,7 @@ fn main() {
 			scratch: &scratch,
 			netns: None,
 			cgroups_path: "uranus-bench/raw",
+			ids: uranus_agent::userns::IdMap::default(),
 		})
 		.unwrap();
 		uranus_agent::runtime::spec::save(&spec, &bundle).unwrap();

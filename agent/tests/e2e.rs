@@ -402,3 +402,38 @@ async fn a_paused_job_burns_no_cpu_keeps_its_state_and_resumes() {
 	let r = agent.req(Method::POST, "/v1/jobs/999999999/pause").send().await.unwrap();
 	assert_eq!(r.status(), 404);
 }
+
+/// Defect #19: a job that floods its output cannot fill the provider's disk: its log is
+/// capped (an eighth of its disk allowance, rotated, the newest output kept), counted as the
+/// job's disk use, and served from its end as a stream.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_flooding_job_keeps_a_capped_log_counted_as_its_disk_use() {
+	let fx = fixtures();
+	let dir = test_dir();
+	let agent = AgentProcess::start(&dir.path().join("agent"));
+	let id = lease();
+	// 32 MiB of disk: a 4 MiB log cap. The job prints 20 MB, then a last line.
+	let script = "yes 0123456789abcdef | head -c 20000000; echo; echo THE-END";
+	let (code, body) = agent.submit(&shell_job(id, &fx.busybox, script, limits(1000, 64))).await;
+	assert_eq!(code, 201, "{body}");
+	let (status, m) = agent.wait_final(id, Duration::from_secs(120)).await;
+	assert_eq!(status.state, JobState::Exited, "{status:?}");
+	let job_dir = agent.data_dir.join("jobs").join(id.to_string());
+	let on_disk: u64 = ["output.log", "output.log.1"]
+		.iter()
+		.map(|f| std::fs::metadata(job_dir.join(f)).map(|m| m.len()).unwrap_or(0))
+		.sum();
+	assert!(on_disk <= 4 << 20, "the log holds {on_disk} bytes, over its 4 MiB cap");
+	assert!(on_disk >= 2 << 20, "the log keeps the newest output: {on_disk} bytes");
+	assert!(m.disk_used_bytes >= on_disk, "metered disk {} counts the log", m.disk_used_bytes);
+	let tail = agent
+		.req(Method::GET, &format!("/v1/jobs/{id}/logs?max_bytes=3000000"))
+		.send()
+		.await
+		.unwrap()
+		.text()
+		.await
+		.unwrap();
+	assert_eq!(tail.len(), 3_000_000, "the tail spans both halves of the log");
+	assert!(tail.ends_with("\nTHE-END\n"), "the newest output is kept");
+}

@@ -115,18 +115,31 @@ async fn metering(
 	Ok(Json(s.jobs.metering(parse_id(&id)?).await?))
 }
 
+/// `?max_bytes=`: how much of the log's end to send (default 64 KiB, at most a log's cap).
 #[derive(Deserialize)]
 struct LogQuery {
 	max_bytes: Option<u64>,
 }
 
+/// The end of a job's log, streamed from disk (`text/plain`).
 async fn logs(
 	State(s): State<AppState>,
 	Path(id): Path<String>,
 	Query(q): Query<LogQuery>,
-) -> Result<String, ApiError> {
-	let max = q.max_bytes.unwrap_or(64 * 1024).min(1 << 20);
-	Ok(s.jobs.logs(parse_id(&id)?, max).await?)
+) -> Result<axum::response::Response, ApiError> {
+	let max = q.max_bytes.unwrap_or(64 * 1024).min(crate::runtime::joblog::MAX_CAP);
+	let body = match s.jobs.logs(parse_id(&id)?).await? {
+		Some(path) => axum::body::Body::from_stream(
+			crate::runtime::joblog::tail(&path, max)
+				.await
+				.map_err(|e| ApiError::Internal(format!("read the job log: {e}")))?,
+		),
+		None => axum::body::Body::empty(),
+	};
+	Ok(axum::response::Response::builder()
+		.header(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")
+		.body(body)
+		.map_err(|e| ApiError::Internal(e.to_string()))?)
 }
 
 async fn sink(body: Bytes) -> Json<serde_json::Value> {

@@ -12,7 +12,7 @@ use crate::{
 	meter::{self, cgroup, CgroupLocation, CgroupMode, RawSample},
 	now_ms,
 	runtime::{
-		firewall,
+		firewall, joblog,
 		network::{self, NetAlloc, MAX_INDEX},
 		shim, spec,
 		volume::{self},
@@ -331,7 +331,10 @@ impl JobManager {
 		};
 		rec.network = Some(alloc.clone());
 		self.jobs.lock().await.insert(lease, rec.clone());
-		let scratch = volume::create(&dir, rec.request.limits.disk_bytes).await?;
+		// The log's cap comes out of the job's disk allowance (see `joblog`).
+		let disk = rec.request.limits.disk_bytes;
+		let log_cap = joblog::cap_for(disk);
+		let scratch = volume::create(&dir, disk.saturating_sub(log_cap)).await?;
 		rec.scratch = Some(scratch.clone());
 		// The job's user owns its scratch volume (as seen from the host: its mapped id).
 		let ids = self.cfg.id_map;
@@ -371,7 +374,7 @@ impl JobManager {
 
 		let id = rec.container_id();
 		let _ = self.runtime.delete(&id).await;
-		self.runtime.start(&id, &bundle, &log_file(&dir), &exit_file(&dir)).await?;
+		self.runtime.start(&id, &bundle, &log_file(&dir), log_cap, &exit_file(&dir)).await?;
 		// Wait until the runtime reports the container (or the shim its exit).
 		let mut seen = false;
 		for _ in 0..200 {
@@ -427,13 +430,10 @@ impl JobManager {
 			.ok_or(JobError::NotFound(lease))
 	}
 
-	/// The last `max` bytes of a job's output.
-	pub async fn logs(&self, lease: LeaseId, max: u64) -> Result<String, JobError> {
+	/// Where job `lease`'s output log is (`None` before its container was made).
+	pub async fn logs(&self, lease: LeaseId) -> Result<Option<PathBuf>, JobError> {
 		let dir = self.jobs.lock().await.get(&lease).ok_or(JobError::NotFound(lease))?.dir.clone();
-		let Some(dir) = dir else { return Ok(String::new()) };
-		let bytes = std::fs::read(log_file(&dir)).unwrap_or_default();
-		let start = bytes.len().saturating_sub(max as usize);
-		Ok(String::from_utf8_lossy(&bytes[start..]).to_string())
+		Ok(dir.map(|d| log_file(&d)))
 	}
 
 	/// Freezes (`paused`) or thaws a running job, keeping its processes' state; repeating
@@ -550,6 +550,10 @@ impl JobManager {
 		}
 		if let Some(sc) = &rec.scratch {
 			s.disk_used_bytes = volume::job_used_bytes(sc);
+		}
+		// The log is the job's storage too (its cap came out of the disk allowance).
+		if let Some(dir) = &rec.dir {
+			s.disk_used_bytes = s.disk_used_bytes.saturating_add(joblog::size(&log_file(dir)));
 		}
 		(s, oom)
 	}

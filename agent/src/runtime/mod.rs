@@ -10,6 +10,7 @@
 //! - [`network`] and [`volume`]: the per-job veth pair and the size-limited scratch volume.
 
 pub mod firewall;
+pub mod joblog;
 pub mod network;
 pub mod oci_cli;
 pub mod seccomp;
@@ -76,12 +77,14 @@ pub trait ContainerRuntime: Send + Sync {
 	/// The backend's name (`runc`, `crun`).
 	fn name(&self) -> &str;
 	/// Starts container `id` from `bundle` under a detached shim that writes the exit status
-	/// to `exit_file` and the container's output to `log_file`.
+	/// to `exit_file` and the container's output to `log_file`, capped at `log_max_bytes`
+	/// ([`joblog`]).
 	async fn start(
 		&self,
 		id: &str,
 		bundle: &Path,
 		log_file: &Path,
+		log_max_bytes: u64,
 		exit_file: &Path,
 	) -> Result<(), RuntimeError>;
 	/// The container's state, or `None` if the runtime does not know it.

@@ -33,6 +33,7 @@ impl ContainerRuntime for OciCliRuntime {
 		id: &str,
 		bundle: &Path,
 		log_file: &Path,
+		log_max_bytes: u64,
 		exit_file: &Path,
 	) -> Result<(), RuntimeError> {
 		std::fs::create_dir_all(&self.root)
@@ -45,6 +46,7 @@ impl ContainerRuntime for OciCliRuntime {
 				id: id.to_string(),
 				bundle: bundle.to_path_buf(),
 				log: log_file.to_path_buf(),
+				log_max_bytes,
 				exit_file: exit_file.to_path_buf(),
 			},
 		)

@@ -1,8 +1,9 @@
 //! The per-job shim: `uranus-agent shim …`.
 //!
 //! The agent starts one shim per container in a new session (so it survives the agent being
-//! killed). The shim runs `<runtime> run --keep <id>` in the foreground with the container's
-//! output going to the job log, then writes the exit status to the exit file atomically.
+//! killed). The shim runs `<runtime> run --keep <id>` in the foreground, copies the
+//! container's output from a pipe to the job log (capped and rotated, see
+//! [`super::joblog`]), then writes the exit status to the exit file atomically.
 //! `--keep` leaves the stopped container and its cgroup in place, so the agent can take the
 //! final metering sample before deleting it.
 
@@ -32,6 +33,9 @@ pub struct ShimArgs {
 	/// The container's output log.
 	#[arg(long)]
 	pub log: PathBuf,
+	/// The most the log may hold (both rotated halves).
+	#[arg(long, default_value_t = super::joblog::MAX_CAP)]
+	pub log_max_bytes: u64,
 	/// Where to record the exit status.
 	#[arg(long)]
 	pub exit_file: PathBuf,
@@ -65,6 +69,8 @@ pub fn spawn(agent_exe: &Path, args: &ShimArgs) -> Result<(), RuntimeError> {
 		.arg(&args.bundle)
 		.arg("--log")
 		.arg(&args.log)
+		.arg("--log-max-bytes")
+		.arg(args.log_max_bytes.to_string())
 		.arg("--exit-file")
 		.arg(&args.exit_file)
 		.stdin(Stdio::null())
@@ -93,8 +99,8 @@ pub fn spawn(agent_exe: &Path, args: &ShimArgs) -> Result<(), RuntimeError> {
 
 /// The shim's main: runs the container to completion and records how it ended.
 pub fn run(args: &ShimArgs) -> std::io::Result<i32> {
-	let log = std::fs::OpenOptions::new().create(true).append(true).open(&args.log)?;
-	let status = Command::new(&args.runtime)
+	let (output, writer) = std::io::pipe()?;
+	let mut child = Command::new(&args.runtime)
 		.arg("--root")
 		.arg(&args.root)
 		.arg("run")
@@ -103,9 +109,14 @@ pub fn run(args: &ShimArgs) -> std::io::Result<i32> {
 		.arg(&args.bundle)
 		.arg(&args.id)
 		.stdin(Stdio::null())
-		.stdout(log.try_clone()?)
-		.stderr(log)
-		.status()?;
+		.stdout(writer.try_clone()?)
+		.stderr(writer)
+		.spawn()?;
+	// The shim's copies of the pipe's write end went with the `Command`: the pump ends when
+	// the container and the runtime have closed theirs.
+	let pumped = super::joblog::pump(output, &args.log, args.log_max_bytes);
+	let status = child.wait()?;
+	pumped?;
 	let code = status.code().unwrap_or_else(|| 128 + status.signal().unwrap_or(0));
 	let record = ExitRecord { code, at_ms: crate::now_ms() };
 	let tmp = args.exit_file.with_extension("tmp");
