@@ -255,6 +255,8 @@ impl JobManager {
 			}
 			let mut rec = JobRecord::new(req.clone(), now_ms());
 			rec.state = JobState::Pulling;
+			// Journaled at once: a crash from here on leaves a record the next start reports.
+			self.journal.put(&rec)?;
 			jobs.insert(lease, rec);
 		}
 		match self.create(&image, lease).await {
@@ -304,11 +306,17 @@ impl JobManager {
 			if network::host_side_exists(&self.cfg.sys_class_net, &candidate) {
 				continue;
 			}
+			// Journaled before it is made (see `JobRecord::network_made`).
+			rec.network = Some(candidate.clone());
+			rec.network_made = false;
+			self.journal.put(&rec)?;
 			match network::create(&candidate).await {
 				Ok(()) => {
 					// The job's network exists only behind its rules.
 					if let Err(e) = firewall::add_job(&candidate, self.cfg.egress).await {
 						network::destroy(&candidate).await;
+						rec.network = None;
+						self.journal.put(&rec)?;
 						return Err(e.into());
 					}
 					alloc = Some(candidate);
@@ -326,10 +334,17 @@ impl JobManager {
 		}
 		let alloc = match (alloc, last_err) {
 			(Some(a), _) => a,
-			(None, Some(e)) => return Err(e.into()),
-			(None, None) => return Err(JobError::Exhausted),
+			(None, e) => {
+				rec.network = None;
+				self.journal.put(&rec)?;
+				return Err(e.map(JobError::from).unwrap_or(JobError::Exhausted));
+			},
 		};
 		rec.network = Some(alloc.clone());
+		rec.network_made = true;
+		// The scratch volume is journaled before it is made too (its paths are the job's own).
+		rec.scratch = Some(volume::planned(&dir));
+		self.journal.put(&rec)?;
 		self.jobs.lock().await.insert(lease, rec.clone());
 		// The log's cap comes out of the job's disk allowance (see `joblog`).
 		let disk = rec.request.limits.disk_bytes;
@@ -516,9 +531,13 @@ impl JobManager {
 	/// Releases a job's container, network and (with `scratch`) its scratch volume.
 	async fn release(&self, rec: &mut JobRecord, scratch: bool) {
 		let _ = self.runtime.delete(&rec.container_id()).await;
-		if let Some(net) = &rec.network {
-			firewall::remove_job(net).await;
-			network::destroy(net).await;
+		match (&rec.network, rec.network_made) {
+			(Some(net), true) => {
+				firewall::remove_job(net).await;
+				network::destroy(net).await;
+			},
+			(Some(net), false) => network::destroy_namespace(net).await,
+			(None, _) => {},
 		}
 		if scratch {
 			if let Some(s) = &rec.scratch {

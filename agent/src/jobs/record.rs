@@ -11,6 +11,11 @@ use uranus_primitives::{
 	compute::EndCause,
 };
 
+/// Records of agents before `network_made` existed journaled a network only once made.
+fn made() -> bool {
+	true
+}
+
 /// Everything the agent knows about a job; written to the journal on every change.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct JobRecord {
@@ -33,8 +38,14 @@ pub struct JobRecord {
 	pub finished_at_ms: Option<u64>,
 	/// The job's directory (bundle, log, exit file, scratch).
 	pub dir: Option<PathBuf>,
-	/// Network allocation.
+	/// Network allocation. Journaled before the namespace and veth pair are made, so a crash
+	/// in between leaves nothing the next start does not know of.
 	pub network: Option<NetAlloc>,
+	/// Whether `network` was made whole (veth pair, addresses, firewall rules): until then
+	/// only the job's own namespace is removed, never an interface of that name (another
+	/// agent may have made it).
+	#[serde(default = "made")]
+	pub network_made: bool,
 	/// Scratch volume.
 	pub scratch: Option<Scratch>,
 	/// Where its counters live, once the container runs.
@@ -69,6 +80,7 @@ impl JobRecord {
 			finished_at_ms: None,
 			dir: None,
 			network: None,
+			network_made: false,
 			scratch: None,
 			cgroup: None,
 			meter: Accumulator::new(lease, now_ms),

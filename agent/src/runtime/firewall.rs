@@ -12,8 +12,9 @@
 //!   `DROP` for everything else.
 //!
 //! Every rule of a job names its host-side interface and carries the comment
-//! `uranus:<interface>`; [`add_job`] replaces whatever an earlier job of the same interface
-//! left and [`remove_job`] deletes them all. The three chains are made once by [`setup`]
+//! `uranus:<interface>:<namespace>`; [`add_job`] replaces whatever an earlier job of the same
+//! interface left (the interface was just made, so they are stale) and [`remove_job`]
+//! deletes the job's own (never those of a later job that got the interface's name). The three chains are made once by [`setup`]
 //! and jumped to first from `INPUT`, `FORWARD` and `nat POSTROUTING`; agents sharing a host
 //! share them (each job's rules are its own).
 
@@ -81,7 +82,7 @@ pub async fn setup(egress: Egress) -> Result<(), RuntimeError> {
 /// The rules of one job, as `iptables-restore` lines (`-A`), by table.
 pub fn job_rules(alloc: &NetAlloc, egress: Egress) -> Vec<(&'static str, String)> {
 	let dev = &alloc.host_if;
-	let tag = format!("-m comment --comment uranus:{dev}");
+	let tag = format!("-m comment --comment {}", tag(alloc));
 	let mut rules = vec![
 		(
 			"filter",
@@ -162,14 +163,25 @@ async fn restore(lines: &[(&str, String)]) -> Result<(), RuntimeError> {
 	Ok(())
 }
 
-/// The rules in place for `alloc`'s interface, as `-D` lines.
-async fn existing(alloc: &NetAlloc) -> Vec<(&'static str, String)> {
-	let tag = format!("uranus:{}", alloc.host_if);
+/// The comment on `alloc`'s rules.
+fn tag(alloc: &NetAlloc) -> String {
+	format!("uranus:{}:{}", alloc.host_if, alloc.netns)
+}
+
+/// The rules in place for `alloc`'s job (or, with `any_job`, for any job of its interface),
+/// as `-D` lines.
+async fn existing(alloc: &NetAlloc, any_job: bool) -> Vec<(&'static str, String)> {
+	let mine = tag(alloc);
+	let interface = format!("uranus:{}:", alloc.host_if);
+	let matches = |w: &str| {
+		let w = w.trim_matches('"');
+		w == mine || (any_job && w.starts_with(&interface))
+	};
 	let mut found = Vec::new();
 	for (table, chain) in [("filter", INPUT), ("filter", FORWARD), ("nat", POSTROUTING)] {
 		let Ok(listing) = iptables(&["-t", table, "-S", chain]).await else { continue };
 		for line in listing.lines() {
-			let tagged = line.split_whitespace().any(|w| w == tag || w == format!("\"{tag}\""));
+			let tagged = line.split_whitespace().any(matches);
 			if let (true, Some(rest)) = (tagged, line.strip_prefix("-A ")) {
 				found.push((table, format!("-D {rest}")));
 			}
@@ -181,14 +193,14 @@ async fn existing(alloc: &NetAlloc) -> Vec<(&'static str, String)> {
 /// Puts `alloc`'s job behind its rules (replacing any an earlier job of the same interface
 /// left), in one transaction.
 pub async fn add_job(alloc: &NetAlloc, egress: Egress) -> Result<(), RuntimeError> {
-	let mut lines = existing(alloc).await;
+	let mut lines = existing(alloc, true).await;
 	lines.extend(job_rules(alloc, egress));
 	restore(&lines).await
 }
 
-/// Removes every rule of `alloc`'s interface; missing ones are fine.
+/// Removes every rule of `alloc`'s job; missing ones are fine.
 pub async fn remove_job(alloc: &NetAlloc) {
-	let lines = existing(alloc).await;
+	let lines = existing(alloc, false).await;
 	if let Err(e) = restore(&lines).await {
 		tracing::warn!(interface = %alloc.host_if, "removing the job's firewall rules: {e}");
 	}
@@ -206,7 +218,7 @@ mod tests {
 		assert!(off
 			.iter()
 			.any(|(_, r)| r
-				== &format!("-A {INPUT} -i urh5 -m comment --comment uranus:urh5 -j DROP")));
+				== &format!("-A {INPUT} -i urh5 -m comment --comment uranus:urh5:ura-42 -j DROP")));
 		assert!(off.iter().any(
 			|(_, r)| r.starts_with(&format!("-A {FORWARD} -i urh5")) && r.ends_with("-j DROP")
 		));

@@ -71,6 +71,7 @@ pub async fn create(alloc: &NetAlloc) -> Result<(), RuntimeError> {
 	}
 	let result = configure(alloc, &peer).await;
 	if result.is_err() {
+		// This call made the pair: it may remove it.
 		destroy(alloc).await;
 	}
 	result
@@ -102,10 +103,18 @@ async fn configure(alloc: &NetAlloc, peer: &str) -> Result<(), RuntimeError> {
 	Ok(())
 }
 
-/// Removes the namespace and the veth pair; missing pieces are fine.
+/// Removes the namespace and the veth pair (which must be this job's: see
+/// [`destroy_namespace`]); missing pieces are fine.
 pub async fn destroy(alloc: &NetAlloc) {
 	let _ = run_command("ip", &["netns", "del", &alloc.netns]).await;
 	let _ = run_command("ip", &["link", "del", &alloc.host_if]).await;
+}
+
+/// Removes only the job's namespace (named after its lease: nobody else's). A veth pair
+/// whose job end was moved into it goes with it; an interface of the allocation's name in
+/// the host namespace is left alone, as it may be another agent's.
+pub async fn destroy_namespace(alloc: &NetAlloc) {
+	let _ = run_command("ip", &["netns", "del", &alloc.netns]).await;
 }
 
 #[cfg(test)]

@@ -54,10 +54,14 @@ fn is_mounted(mount: &Path) -> bool {
 		.unwrap_or(false)
 }
 
+/// The scratch volume `create` makes in `dir`, before it exists (for the journal).
+pub fn planned(dir: &Path) -> Scratch {
+	Scratch { image: dir.join("scratch.ext4"), mount: dir.join("scratch"), baseline_used: 0 }
+}
+
 /// Creates and mounts a scratch volume of `bytes` in `dir`.
 pub async fn create(dir: &Path, bytes: u64) -> Result<Scratch, RuntimeError> {
-	let image = dir.join("scratch.ext4");
-	let mount = dir.join("scratch");
+	let Scratch { image, mount, .. } = planned(dir);
 	std::fs::create_dir_all(&mount)
 		.map_err(|err| RuntimeError::Io { context: format!("create {}", mount.display()), err })?;
 	if is_mounted(&mount) {
