@@ -151,6 +151,16 @@ async fn metering_matches_what_the_job_burned_allocated_and_sent() {
 	let r = agent.req(Method::DELETE, &format!("/v1/jobs/{id}")).send().await.unwrap();
 	assert_eq!(r.status(), 200);
 	assert_eq!(agent.metering(id).await, m);
+	let job_dir = agent.data_dir.join("jobs").join(id.to_string());
+	assert!(!job_dir.join("scratch.ext4").exists(), "the scratch volume is freed");
+	// A second DELETE (the worker's, once the lease ended on chain) forgets it.
+	let r = agent.req(Method::DELETE, &format!("/v1/jobs/{id}")).send().await.unwrap();
+	assert_eq!(r.status(), 200);
+	let r = agent.req(Method::GET, &format!("/v1/jobs/{id}")).send().await.unwrap();
+	assert_eq!(r.status(), 404);
+	assert!(!job_dir.exists(), "its directory and log are gone");
+	let listed: Vec<serde_json::Value> = agent.get_json("/v1/jobs").await;
+	assert!(listed.iter().all(|j| j["lease_id"] != id), "no longer listed");
 }
 
 #[tokio::test(flavor = "multi_thread")]

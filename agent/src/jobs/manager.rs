@@ -490,13 +490,25 @@ impl JobManager {
 		Ok(status)
 	}
 
-	/// Stops a job (if running), waits for its final sample and releases its resources.
+	/// Stops a job (if running), waits for its final sample and releases its resources; its
+	/// record stays (the final metering remains readable). Stopping a job that was released
+	/// already forgets it: its record, log and directory go, and it is listed no more.
 	pub async fn stop(&self, lease: LeaseId) -> Result<JobStatus, JobError> {
 		let running = {
 			let mut jobs = self.jobs.lock().await;
 			let rec = jobs.get_mut(&lease).ok_or(JobError::NotFound(lease))?;
 			if rec.state == JobState::Pulling {
 				return Err(JobError::InvalidRequest("job is still pulling its image".into()));
+			}
+			if rec.state.is_final() && rec.released {
+				let status = rec.status();
+				self.journal.remove(lease)?;
+				if let Some(dir) = &rec.dir {
+					let _ = std::fs::remove_dir_all(dir);
+				}
+				jobs.remove(&lease);
+				tracing::info!(lease, "job forgotten");
+				return Ok(status);
 			}
 			if !rec.state.is_final() {
 				rec.stop_requested = true;

@@ -215,10 +215,8 @@ mod tests {
 		let alloc = NetAlloc::new(5, 42);
 		let off = job_rules(&alloc, Egress::Off);
 		assert!(off.iter().all(|(_, r)| r.contains("-i urh5") || r.contains("-o urh5")));
-		assert!(off
-			.iter()
-			.any(|(_, r)| r
-				== &format!("-A {INPUT} -i urh5 -m comment --comment uranus:urh5:ura-42 -j DROP")));
+		assert!(off.iter().any(|(_, r)| r
+			== &format!("-A {INPUT} -i urh5 -m comment --comment uranus:urh5:ura-42 -j DROP")));
 		assert!(off.iter().any(
 			|(_, r)| r.starts_with(&format!("-A {FORWARD} -i urh5")) && r.ends_with("-j DROP")
 		));

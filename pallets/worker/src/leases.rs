@@ -180,19 +180,21 @@ impl<T: Config> Pallet<T> {
 		work
 	}
 
-	/// Stops the agent jobs of `machine` whose lease is no longer active there.
+	/// Stops the agent jobs of `machine` whose lease is no longer active there, and frees
+	/// those that finished: `DELETE` stops a job and releases its scratch volume, a `DELETE`
+	/// of a released job has the agent forget it (record, log, directory). Each run moves an
+	/// ended job one step until the agent no longer lists it.
 	fn stop_ended_jobs(machine: u64, agent: &AgentClient, active: bool) -> Result<(), AgentError> {
-		let mut running = 0;
+		let mut left = 0;
 		for job in agent.jobs()? {
 			let ended = pallet_market::Leases::<T>::get(job.lease_id)
 				.map_or(true, |l| !l.state.is_active() || l.machine != machine);
-			if ended && !job.state.is_final() {
+			if ended {
 				agent.stop_job(job.lease_id)?;
-			} else if !job.state.is_final() {
-				running += 1;
 			}
+			left += 1;
 		}
-		crate::local::set_had_leases(active || running > 0);
+		crate::local::set_had_leases(active || left > 0);
 		Ok(())
 	}
 

@@ -485,9 +485,43 @@ mod leases {
 				)] => {
 					assert_eq!(usage.cpu_micros, 5_000_000);
 					assert_eq!(&result[..], b"exit 0");
+					assert_ok!(Market::complete_lease(p.clone(), 0, 5, *usage, 0, result.clone()));
 				},
 				other => panic!("unexpected {other:?}"),
 			}
+			include();
+
+			// Runs 4 and 5: the lease ended on chain, so its finished job is freed: a first
+			// DELETE releases its volume, a second has the agent forget it. (The machine has
+			// just heartbeaten: no heartbeat is due meanwhile.)
+			pallet_registry::Machines::<Test>::mutate(0, |m| {
+				let m = m.as_mut().unwrap();
+				m.online = true;
+				m.last_heartbeat = 4;
+			});
+			let released = status(JobState::Exited, Some(0));
+			for run in [4u64, 5] {
+				expect(
+					&env,
+					"GET",
+					"/v1/jobs",
+					vec![],
+					serde_json::to_vec(&vec![exited.clone()]).unwrap(),
+				);
+				expect(
+					&env,
+					"DELETE",
+					"/v1/jobs/0",
+					vec![],
+					serde_json::to_vec(&released).unwrap(),
+				);
+				System::set_block_number(run);
+				let _ = ocw(run);
+				assert!(env.submitted().is_empty(), "nothing to send for an ended lease");
+			}
+			expect(&env, "GET", "/v1/jobs", vec![], b"[]".to_vec());
+			System::set_block_number(6);
+			let _ = ocw(6);
 		});
 	}
 
