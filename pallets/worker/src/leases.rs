@@ -209,11 +209,24 @@ impl<T: Config> Pallet<T> {
 			match lease.state {
 				LeaseState::Assigned => {
 					let Some(job) = Self::job_request(id) else { return Ok(()) };
+					// Idempotent: the first call starts the job (the agent pulls its image in
+					// the background), later ones answer how it is doing.
 					match agent.start_job(&job) {
-						Ok(_) => calls.push((
+						// Acknowledged once the job started (it may have ended since).
+						Ok(s) if s.started_at_ms.is_some() => calls.push((
 							LeaseAction::Ack(id),
 							pallet_market::Call::ack_lease { lease: id },
 						)),
+						// It never started: the pull or the container's creation failed.
+						Ok(s) if s.state.is_final() => {
+							let cause = s.cause.unwrap_or(EndCause::Lost);
+							calls.push((
+								LeaseAction::Fail(id, cause),
+								pallet_market::Call::fail_lease { lease: id, cause },
+							))
+						},
+						// Still pulling: asked again next run.
+						Ok(_) => {},
 						Err(AgentError::Status(code)) if refusal_cause(code).is_some() => {
 							let cause = refusal_cause(code).unwrap_or(EndCause::SpecRejected);
 							calls.push((

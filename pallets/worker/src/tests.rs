@@ -635,6 +635,80 @@ mod leases {
 		assert_eq!(crate::leases::refusal_cause(502), None, "a registry outage is retried");
 	}
 
+	/// Places a one-replica order of the busybox image on the registered machine (lease 0)
+	/// and expects the worker's `POST /v1/jobs` for it, answered with `answer`, then its job
+	/// list.
+	fn order_and_expect_post(env: &Env, answer: &JobStatus) {
+		let p = RuntimeOrigin::signed(provider());
+		publish_verified_image(p.clone());
+		assert_ok!(Market::place_order(
+			p,
+			IMAGE,
+			job_spec(),
+			BoundedVec::new(),
+			1,
+			100,
+			100,
+			Prices { cpu_core_second: 1, ..Default::default() },
+			BoundedVec::new(),
+			false
+		));
+		expect_post(env, answer);
+	}
+
+	fn expect_post(env: &Env, answer: &JobStatus) {
+		let job = Worker::job_request(0).unwrap();
+		expect(
+			env,
+			"POST",
+			"/v1/jobs",
+			serde_json::to_vec(&job).unwrap(),
+			serde_json::to_vec(answer).unwrap(),
+		);
+		expect(env, "GET", "/v1/jobs", vec![], serde_json::to_vec(&vec![answer]).unwrap());
+	}
+
+	/// Defect #19 (lifecycle): the agent pulls in the background, so a slow pull never trips
+	/// the worker's timeout: a job still pulling is not acknowledged (asked again next run),
+	/// and it is once it runs.
+	#[test]
+	fn a_pulling_job_is_acknowledged_once_it_runs() {
+		let (mut ext, env) = env(true);
+		let mut pulling = status(JobState::Pulling, None);
+		pulling.started_at_ms = None;
+		ext.execute_with(|| {
+			configure(&token_config());
+			registered_with_one_slice(&env);
+			local::set_machine(0);
+			order_and_expect_post(&env, &pulling);
+			assert_eq!(ocw(1), Ok(Outcome::Idle), "nothing to send while the image is pulled");
+			assert!(env.submitted().is_empty());
+			expect_post(&env, &status(JobState::Running, None));
+			System::set_block_number(2);
+			assert_eq!(ocw(2), Ok(Outcome::SentLeases(vec![LeaseAction::Ack(0)])));
+		});
+	}
+
+	/// A pull that failed in the background fails the lease with the agent's cause.
+	#[test]
+	fn a_failed_pull_fails_the_lease_with_its_cause() {
+		use uranus_primitives::compute::EndCause;
+		let (mut ext, env) = env(true);
+		let mut failed = status(JobState::Failed, None);
+		failed.started_at_ms = None;
+		failed.cause = Some(EndCause::ImagePull);
+		ext.execute_with(|| {
+			configure(&token_config());
+			registered_with_one_slice(&env);
+			local::set_machine(0);
+			order_and_expect_post(&env, &failed);
+			assert_eq!(
+				ocw(1),
+				Ok(Outcome::SentLeases(vec![LeaseAction::Fail(0, EndCause::ImagePull)]))
+			);
+		});
+	}
+
 	/// Defect #19 (lifecycle): one lease whose agent requests fail must not stop the others:
 	/// its calls are retried next run, the other lease is acknowledged now.
 	#[test]
