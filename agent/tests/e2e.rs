@@ -6,7 +6,10 @@ mod common;
 use common::*;
 use reqwest::Method;
 use std::time::Duration;
-use uranus_primitives::agent::{HardwareInfo, JobState, JobStatus};
+use uranus_primitives::{
+	agent::{HardwareInfo, JobState, JobStatus},
+	compute::EndCause,
+};
 
 const CLK_TCK_MICROS: u64 = 10_000; // USER_HZ = 100
 
@@ -100,7 +103,8 @@ async fn metering_matches_what_the_job_burned_allocated_and_sent() {
 	let id = lease();
 	let (code, body) = agent.submit(&shell_job(id, &fx.busybox, &script, limits(1000, 128))).await;
 	assert_eq!(code, 201, "{body}");
-	assert_eq!(body["state"], "running");
+	// The image is pulled in the background: POST answers at once.
+	assert_eq!(body["state"], "pulling");
 
 	let (status, m) = agent.wait_final(id, Duration::from_secs(60)).await;
 	let logs = agent.logs(id).await;
@@ -331,30 +335,38 @@ async fn bad_input_gets_clear_errors_and_leaves_nothing_behind() {
 	let (code, b) = agent.submit(&shell_job(lease(), &fx.busybox, "true", limits(0, 16))).await;
 	assert_eq!(code, 400, "{b}");
 
-	// An unknown digest.
+	// An unknown digest and a layer escaping the rootfs: accepted (the image is pulled in the
+	// background), then failed with a typed cause that puts the fault on the image.
 	let unknown = format!("{}/test/busybox@sha256:{}", fx.registry.addr, "0".repeat(64));
-	let (code, b) = agent.submit(&shell_job(lease(), &unknown, "true", limits(100, 16))).await;
-	assert_eq!(code, 404, "{b}");
-	assert_eq!(b["error"], "not_found");
-
-	// A layer escaping the rootfs.
+	let unknown_lease = lease();
+	let (code, b) =
+		agent.submit(&shell_job(unknown_lease, &unknown, "true", limits(100, 16))).await;
+	assert_eq!(code, 201, "{b}");
+	assert_eq!(b["state"], "pulling");
 	let evil_lease = lease();
 	let (code, b) =
 		agent.submit(&shell_job(evil_lease, &fx.traversal, "true", limits(100, 16))).await;
-	assert_eq!(code, 422, "{b}");
-	assert!(b["message"].as_str().unwrap().contains("escaping"), "{b}");
+	assert_eq!(code, 201, "{b}");
+	for (id, says) in [(unknown_lease, "not found"), (evil_lease, "escaping")] {
+		let (status, _) = agent.wait_final(id, Duration::from_secs(30)).await;
+		assert_eq!(status.state, JobState::Failed, "{status:?}");
+		assert_eq!(status.cause, Some(EndCause::ImageUnusable), "{status:?}");
+		assert_eq!(status.started_at_ms, None, "it never started");
+		assert!(status.reason.as_deref().unwrap_or("").contains(says), "{status:?}");
+	}
 	assert!(!data.join("images").join("evil").exists() && !data.join("evil").exists());
 
-	// Nothing was left behind: no jobs, no rootfs, no stray blobs, no temporary files.
-	let jobs: Vec<serde_json::Value> =
+	// Nothing was left behind but the two records: no rootfs, no stray blobs, no temporary
+	// files, no job directories.
+	let jobs: Vec<JobStatus> =
 		agent.req(Method::GET, "/v1/jobs").send().await.unwrap().json().await.unwrap();
-	assert!(jobs.is_empty(), "{jobs:?}");
+	assert_eq!(jobs.len(), 2, "{jobs:?}");
 	let count = |p: &str| std::fs::read_dir(data.join(p)).map(|d| d.count()).unwrap_or(0);
 	assert_eq!(count("images/rootfs"), 0);
 	assert_eq!(count("images/blobs/sha256"), 0);
 	assert_eq!(count("images/tmp"), 0);
 	assert_eq!(count("jobs"), 0);
-	let r = agent.req(Method::GET, &format!("/v1/jobs/{evil_lease}")).send().await.unwrap();
+	let r = agent.req(Method::GET, "/v1/jobs/999999999").send().await.unwrap();
 	assert_eq!(r.status(), 404);
 	let r = agent.req(Method::GET, "/v1/jobs/not-a-number").send().await.unwrap();
 	assert_eq!(r.status(), 400);

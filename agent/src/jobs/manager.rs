@@ -100,6 +100,18 @@ pub struct JobManager {
 	lifecycle: Mutex<()>,
 }
 
+/// The typed cause of a job whose creation failed with `e`: an image its registry does not
+/// have or that cannot be used is the publisher's doing; a registry or disk failure while
+/// pulling, and anything failing on this host, are the provider's side.
+pub fn creation_failure(e: &JobError) -> EndCause {
+	match e {
+		JobError::Image(ImageError::Registry { .. } | ImageError::Io { .. }) => EndCause::ImagePull,
+		JobError::Image(_) => EndCause::ImageUnusable,
+		JobError::InvalidRequest(_) => EndCause::SpecRejected,
+		_ => EndCause::Lost,
+	}
+}
+
 fn job_dir(cfg: &AgentConfig, lease: LeaseId) -> PathBuf {
 	cfg.data_dir.join("jobs").join(lease.to_string())
 }
@@ -244,11 +256,14 @@ impl JobManager {
 	}
 
 	/// Runs a job for `req`. Idempotent by lease id: if the lease already has a job, its status
-	/// is returned and nothing is started (`false`); otherwise the new job's status (`true`).
-	pub async fn submit(&self, req: JobRequest) -> Result<(JobStatus, bool), JobError> {
+	/// is returned and nothing is started (`false`); otherwise the new job's status (`true`),
+	/// at once: the job is `pulling` while its image is pulled and its container made in the
+	/// background (a slow registry never holds up the caller). A failure there ends the job
+	/// `failed` with a typed cause ([`creation_failure`]) and releases what it had.
+	pub async fn submit(self: &Arc<Self>, req: JobRequest) -> Result<(JobStatus, bool), JobError> {
 		let image = self.validate(&req)?;
 		let lease = req.lease_id;
-		{
+		let status = {
 			let mut jobs = self.jobs.lock().await;
 			if let Some(existing) = jobs.get(&lease) {
 				return Ok((existing.status(), false));
@@ -257,22 +272,39 @@ impl JobManager {
 			rec.state = JobState::Pulling;
 			// Journaled at once: a crash from here on leaves a record the next start reports.
 			self.journal.put(&rec)?;
+			let status = rec.status();
 			jobs.insert(lease, rec);
+			status
+		};
+		let mgr = self.clone();
+		tokio::spawn(async move {
+			if let Err(e) = mgr.create(&image, lease).await {
+				mgr.creation_failed(lease, e).await;
+			}
+		});
+		Ok((status, true))
+	}
+
+	/// Ends job `lease`, whose creation failed with `e`, and releases what it had.
+	async fn creation_failed(&self, lease: LeaseId, e: JobError) {
+		let _lc = self.lifecycle.lock().await;
+		let Some(mut rec) = self.jobs.lock().await.get(&lease).cloned() else { return };
+		self.release(&mut rec, true).await;
+		let (state, cause) = if rec.stop_requested {
+			(JobState::Killed, EndCause::Killed)
+		} else {
+			(JobState::Failed, creation_failure(&e))
+		};
+		tracing::warn!(lease, ?cause, "job could not be started: {e}");
+		let now = now_ms();
+		// It used nothing: its metering ends at zero.
+		rec.meter.record(RawSample::default(), now, true);
+		rec.end(state, Some(cause), Some(e.to_string()));
+		rec.finished_at_ms = Some(now);
+		if let Err(e) = self.journal.put(&rec) {
+			tracing::error!(lease, "journal write failed: {e}");
 		}
-		match self.create(&image, lease).await {
-			Ok(status) => Ok((status, true)),
-			Err(e) => {
-				// Nothing of a failed creation stays behind.
-				if let Some(mut rec) = self.jobs.lock().await.remove(&lease) {
-					self.release(&mut rec, true).await;
-					if let Some(dir) = &rec.dir {
-						let _ = std::fs::remove_dir_all(dir);
-					}
-				}
-				let _ = self.journal.remove(lease);
-				Err(e)
-			},
-		}
+		self.jobs.lock().await.insert(lease, rec);
 	}
 
 	async fn create(&self, image: &ImageRef, lease: LeaseId) -> Result<JobStatus, JobError> {
@@ -281,6 +313,9 @@ impl JobManager {
 		let _lc = self.lifecycle.lock().await;
 		let mut rec =
 			self.jobs.lock().await.get(&lease).cloned().ok_or(JobError::NotFound(lease))?;
+		if rec.stop_requested {
+			return Err(JobError::Conflict("stopped while its image was pulled".into()));
+		}
 		let dir = job_dir(&self.cfg, lease);
 		let bundle = dir.join("bundle");
 		std::fs::create_dir_all(&bundle).map_err(|err| RuntimeError::Io {
@@ -498,7 +533,10 @@ impl JobManager {
 			let mut jobs = self.jobs.lock().await;
 			let rec = jobs.get_mut(&lease).ok_or(JobError::NotFound(lease))?;
 			if rec.state == JobState::Pulling {
-				return Err(JobError::InvalidRequest("job is still pulling its image".into()));
+				// Its creation sees the request before it starts the container.
+				rec.stop_requested = true;
+				self.journal.put(rec)?;
+				return Ok(rec.status());
 			}
 			if rec.state.is_final() && rec.released {
 				let status = rec.status();
