@@ -10,8 +10,9 @@ use crate::{
 	Config, Pallet,
 };
 use alloc::{format, string::String, vec, vec::Vec};
+use frame_support::traits::Get;
 use pallet_market::{LeaseId, LeaseState, Usage};
-use sp_runtime::offchain::http;
+use sp_runtime::{offchain::http, traits::Saturating};
 use uranus_primitives::{
 	agent::{JobRequest, JobState, JobStatus, MeteringReport, ResourceLimits},
 	compute::EndCause,
@@ -181,15 +182,23 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Stops the agent jobs of `machine` whose lease is no longer active there, and frees
-	/// those that finished: `DELETE` stops a job and releases its scratch volume, a `DELETE`
-	/// of a released job has the agent forget it (record, log, directory). Each run moves an
-	/// ended job one step until the agent no longer lists it.
+	/// those that finished once their lease's dispute window has passed (until then the user
+	/// and the provider may still want their log and final metering): `DELETE` stops a job and
+	/// releases its scratch volume, a `DELETE` of a released job has the agent forget it
+	/// (record, log, directory). Each run moves an ended job one step until the agent no
+	/// longer lists it.
 	fn stop_ended_jobs(machine: u64, agent: &AgentClient, active: bool) -> Result<(), AgentError> {
+		let now = frame_system::Pallet::<T>::block_number();
+		let window = <T as pallet_market::Config>::DisputeWindow::get();
 		let mut left = 0;
 		for job in agent.jobs()? {
-			let ended = pallet_market::Leases::<T>::get(job.lease_id)
-				.map_or(true, |l| !l.state.is_active() || l.machine != machine);
-			if ended {
+			let lease = pallet_market::Leases::<T>::get(job.lease_id);
+			let ended =
+				lease.as_ref().map_or(true, |l| !l.state.is_active() || l.machine != machine);
+			let settled = lease
+				.as_ref()
+				.map_or(true, |l| l.ended_at.is_some_and(|e| now >= e.saturating_add(window)));
+			if ended && (!job.state.is_final() || settled) {
 				agent.stop_job(job.lease_id)?;
 			}
 			left += 1;

@@ -491,37 +491,35 @@ mod leases {
 			}
 			include();
 
-			// Runs 4 and 5: the lease ended on chain, so its finished job is freed: a first
-			// DELETE releases its volume, a second has the agent forget it. (The machine has
-			// just heartbeaten: no heartbeat is due meanwhile.)
-			pallet_registry::Machines::<Test>::mutate(0, |m| {
-				let m = m.as_mut().unwrap();
-				m.online = true;
-				m.last_heartbeat = 4;
-			});
-			let released = status(JobState::Exited, Some(0));
-			for run in [4u64, 5] {
-				expect(
-					&env,
-					"GET",
-					"/v1/jobs",
-					vec![],
-					serde_json::to_vec(&vec![exited.clone()]).unwrap(),
-				);
-				expect(
-					&env,
-					"DELETE",
-					"/v1/jobs/0",
-					vec![],
-					serde_json::to_vec(&released).unwrap(),
-				);
+			// The lease ended on chain at block 3. Within its dispute window (50 blocks) the
+			// finished job is kept (its log and final metering may still be wanted); after it,
+			// the job is freed: a first DELETE releases its volume, a second has the agent
+			// forget it. (The machine heartbeats meanwhile: no heartbeat is due.)
+			let beat = |n: u64| {
+				pallet_registry::Machines::<Test>::mutate(0, |m| {
+					let m = m.as_mut().unwrap();
+					m.online = true;
+					m.last_heartbeat = n;
+				})
+			};
+			let jobs = serde_json::to_vec(&vec![exited.clone()]).unwrap();
+			beat(52);
+			expect(&env, "GET", "/v1/jobs", vec![], jobs.clone());
+			System::set_block_number(52);
+			let _ = ocw(52);
+			let released = serde_json::to_vec(&status(JobState::Exited, Some(0))).unwrap();
+			for run in [53u64, 54] {
+				beat(run);
+				expect(&env, "GET", "/v1/jobs", vec![], jobs.clone());
+				expect(&env, "DELETE", "/v1/jobs/0", vec![], released.clone());
 				System::set_block_number(run);
 				let _ = ocw(run);
 				assert!(env.submitted().is_empty(), "nothing to send for an ended lease");
 			}
+			beat(55);
 			expect(&env, "GET", "/v1/jobs", vec![], b"[]".to_vec());
-			System::set_block_number(6);
-			let _ = ocw(6);
+			System::set_block_number(55);
+			let _ = ocw(55);
 		});
 	}
 
