@@ -18,7 +18,7 @@
 //! and jumped to first from `INPUT`, `FORWARD` and `nat POSTROUTING`; agents sharing a host
 //! share them (each job's rules are its own).
 
-use super::{network::NetAlloc, run_command, RuntimeError};
+use super::{network::NetAlloc, run_command, run_command_with_input, RuntimeError};
 
 /// Destinations a job never reaches even with egress on (IANA special-purpose IPv4).
 pub const BLOCKED_RANGES: &[&str] = &[
@@ -134,33 +134,9 @@ async fn restore(lines: &[(&str, String)]) -> Result<(), RuntimeError> {
 	if input.is_empty() {
 		return Ok(());
 	}
-	let command = "iptables-restore -w --noflush".to_string();
-	let mut child = tokio::process::Command::new("iptables-restore")
-		.args(["-w", "--noflush"])
-		.stdin(std::process::Stdio::piped())
-		.stdout(std::process::Stdio::null())
-		.stderr(std::process::Stdio::piped())
-		.spawn()
-		.map_err(|err| RuntimeError::Spawn { command: command.clone(), err })?;
-	if let Some(mut stdin) = child.stdin.take() {
-		use tokio::io::AsyncWriteExt;
-		stdin
-			.write_all(input.as_bytes())
-			.await
-			.map_err(|err| RuntimeError::Io { context: command.clone(), err })?;
-	}
-	let out = child
-		.wait_with_output()
+	run_command_with_input("iptables-restore", &["-w", "--noflush"], Some(input.as_bytes()))
 		.await
-		.map_err(|err| RuntimeError::Io { context: command.clone(), err })?;
-	if !out.status.success() {
-		return Err(RuntimeError::Command {
-			command,
-			status: out.status.to_string(),
-			stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-		});
-	}
-	Ok(())
+		.map(|_| ())
 }
 
 /// The comment on `alloc`'s rules.

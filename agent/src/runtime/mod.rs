@@ -100,13 +100,35 @@ pub trait ContainerRuntime: Send + Sync {
 
 /// Runs `program args…` and returns its stdout, or a [`RuntimeError::Command`].
 pub(crate) async fn run_command(program: &str, args: &[&str]) -> Result<String, RuntimeError> {
+	run_command_with_input(program, args, None).await
+}
+
+/// [`run_command`] with `input` (if any) written to the program's stdin.
+pub(crate) async fn run_command_with_input(
+	program: &str,
+	args: &[&str],
+	input: Option<&[u8]>,
+) -> Result<String, RuntimeError> {
+	use std::process::Stdio;
+	use tokio::io::AsyncWriteExt;
 	let command = format!("{program} {}", args.join(" "));
-	let out = tokio::process::Command::new(program)
+	let mut child = tokio::process::Command::new(program)
 		.args(args)
-		.stdin(std::process::Stdio::null())
-		.output()
-		.await
+		.stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
+		.stdout(Stdio::piped())
+		.stderr(Stdio::piped())
+		.spawn()
 		.map_err(|err| RuntimeError::Spawn { command: command.clone(), err })?;
+	if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
+		stdin
+			.write_all(input)
+			.await
+			.map_err(|err| RuntimeError::Io { context: command.clone(), err })?;
+	}
+	let out = child
+		.wait_with_output()
+		.await
+		.map_err(|err| RuntimeError::Io { context: command.clone(), err })?;
 	if !out.status.success() {
 		return Err(RuntimeError::Command {
 			command,

@@ -639,6 +639,12 @@ mod leases {
 	fn order_and_expect_post(env: &Env, answer: &JobStatus) {
 		let p = RuntimeOrigin::signed(provider());
 		publish_verified_image(p.clone());
+		place_busybox_order(p);
+		expect_post(env, answer);
+	}
+
+	/// `p` orders one replica of the busybox image (default command, no labels).
+	fn place_busybox_order(p: RuntimeOrigin) {
 		assert_ok!(Market::place_order(
 			p,
 			IMAGE,
@@ -651,7 +657,6 @@ mod leases {
 			BoundedVec::new(),
 			false
 		));
-		expect_post(env, answer);
 	}
 
 	fn expect_post(env: &Env, answer: &JobStatus) {
@@ -728,18 +733,7 @@ mod leases {
 			let p = RuntimeOrigin::signed(provider());
 			publish_verified_image(p.clone());
 			for _ in 0..2 {
-				assert_ok!(Market::place_order(
-					p.clone(),
-					IMAGE,
-					job_spec(),
-					BoundedVec::new(),
-					1,
-					100,
-					100,
-					Prices { cpu_core_second: 1, ..Default::default() },
-					BoundedVec::new(),
-					false
-				));
+				place_busybox_order(p.clone());
 			}
 			// The worker visits the machine's leases in storage order: the first one's start
 			// answers garbage, the second one's starts.
