@@ -132,10 +132,18 @@ impl Puller {
 			.map_err(ImageError::io(format!("create {}", dest.display())))?;
 		let mut received = 0u64;
 		while let Some(chunk) = blob.stream.next().await {
-			let chunk = chunk.map_err(|e| ImageError::Registry {
-				reference: image.reference.whole(),
-				message: e.to_string(),
-			})?;
+			let chunk = match chunk {
+				Ok(c) => c,
+				// oci-client checks the digest at the stream's end: with every declared byte
+				// here, the store's own digest check decides (a mismatch is the image's fault).
+				Err(_) if received == declared => break,
+				Err(e) => {
+					return Err(ImageError::Registry {
+						reference: image.reference.whole(),
+						message: e.to_string(),
+					})
+				},
+			};
 			received = received.saturating_add(chunk.len() as u64);
 			if received > declared {
 				return Err(too_large());
@@ -152,7 +160,16 @@ impl Puller {
 	}
 }
 
+/// What a registry failure means for the job: content that does not hash to its digest is
+/// the image's (its registry serves something else than what was pinned), an unknown image
+/// too, anything else is the registry failing (retried; the provider's side).
 fn classify(image: &ImageRef, e: oci_client::errors::OciDistributionError) -> ImageError {
+	use oci_client::errors::{DigestError, OciDistributionError};
+	if let OciDistributionError::DigestError(DigestError::VerificationError { expected, actual }) =
+		&e
+	{
+		return ImageError::DigestMismatch { digest: expected.clone(), actual: actual.clone() };
+	}
 	let message = e.to_string();
 	let lower = message.to_lowercase();
 	if lower.contains("manifest_unknown")
@@ -228,6 +245,74 @@ mod tests {
 			}
 		});
 		addr
+	}
+
+	/// A registry answering every manifest request with `manifest` and every blob request
+	/// with `blob` (both `application/vnd.oci.image.manifest.v1+json`-typed JSON).
+	fn lying_registry(manifest: String, blob: String) -> String {
+		use std::io::{Read, Write};
+		let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+		let addr = listener.local_addr().unwrap().to_string();
+		std::thread::spawn(move || {
+			for conn in listener.incoming() {
+				let Ok(mut conn) = conn else { continue };
+				let mut req = [0u8; 4096];
+				let n = conn.read(&mut req).unwrap_or(0);
+				let path = String::from_utf8_lossy(&req[..n])
+					.split_whitespace()
+					.nth(1)
+					.unwrap_or("")
+					.to_string();
+				let (kind, body) = if path.contains("/manifests/") {
+					("application/vnd.oci.image.manifest.v1+json", manifest.as_str())
+				} else if path.contains("/blobs/") {
+					("application/octet-stream", blob.as_str())
+				} else {
+					("application/json", "{}")
+				};
+				let _ = conn.write_all(
+					format!(
+						"HTTP/1.1 200 OK\r\ncontent-type: {kind}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+						body.len()
+					)
+					.as_bytes(),
+				);
+			}
+		});
+		addr
+	}
+
+	fn sha256(s: &str) -> String {
+		use sha2::Digest as _;
+		format!("sha256:{}", hex::encode(sha2::Sha256::digest(s.as_bytes())))
+	}
+
+	/// A registry that serves another manifest than the pinned digest, or a config that does
+	/// not hash to the manifest's config digest, is refused as the image's fault
+	/// (`DigestMismatch`, 422), never taken for a registry outage to retry.
+	#[tokio::test]
+	async fn manifest_and_config_digest_mismatches_are_refused() {
+		let config =
+			r#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#;
+		let manifest = |config_digest: &str| {
+			format!(
+				r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config_digest}","size":{}}},"layers":[]}}"#,
+				config.len()
+			)
+		};
+		// The manifest is not the pinned one.
+		let served = manifest(&sha256(config));
+		let addr = lying_registry(served.clone(), config.to_string());
+		let pinned = format!("sha256:{}", "c".repeat(64));
+		let image = ImageRef::parse(&format!("{addr}/lying/image@{pinned}")).unwrap();
+		let err = Puller::new(vec![]).fetch_manifest(&image).await.err().unwrap();
+		assert!(matches!(err, ImageError::DigestMismatch { .. }), "manifest: {err}");
+		// The manifest is the pinned one, but its config is not what it names.
+		let served = manifest(&sha256("another config"));
+		let addr = lying_registry(served.clone(), config.to_string());
+		let image = ImageRef::parse(&format!("{addr}/lying/image@{}", sha256(&served))).unwrap();
+		let err = Puller::new(vec![]).fetch_manifest(&image).await.err().unwrap();
+		assert!(matches!(err, ImageError::DigestMismatch { .. }), "config: {err}");
 	}
 
 	/// Defect #19: a blob larger than its descriptor is refused while it streams, whether
