@@ -116,9 +116,7 @@ impl Usage {
 			&& self.net_bytes >= earlier.net_bytes
 			&& self.wall_millis >= earlier.wall_millis
 	}
-}
 
-impl Usage {
 	/// Each counter at most `bound`'s.
 	pub fn capped_by(&self, bound: &Usage) -> Usage {
 		Usage {
@@ -126,6 +124,18 @@ impl Usage {
 			memory_byte_seconds: self.memory_byte_seconds.min(bound.memory_byte_seconds),
 			net_bytes: self.net_bytes.min(bound.net_bytes),
 			wall_millis: self.wall_millis.min(bound.wall_millis),
+		}
+	}
+}
+
+/// What an agent's cumulative metering report charges for (network: received and sent).
+impl From<&uranus_primitives::agent::MeteringReport> for Usage {
+	fn from(m: &uranus_primitives::agent::MeteringReport) -> Usage {
+		Usage {
+			cpu_micros: m.cpu_micros,
+			memory_byte_seconds: m.memory_byte_seconds,
+			net_bytes: m.net_rx_bytes.saturating_add(m.net_tx_bytes),
+			wall_millis: m.wall_millis,
 		}
 	}
 }

@@ -1431,7 +1431,7 @@ mod fault_and_sla {
 /// #18.10: what hooks do is charged at its worst.
 mod hook_weights {
 	use super::*;
-	use frame_support::{traits::Hooks, weights::Weight};
+	use frame_support::traits::Hooks;
 
 	/// The sweep that takes a machine offline charges the market's re-scheduling of each of
 	/// its leases (before, the sweep's weight ignored the leases entirely).

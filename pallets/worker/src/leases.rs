@@ -94,16 +94,6 @@ pub enum LeaseAction {
 	Fail(LeaseId, EndCause),
 }
 
-/// The market's usage of an agent metering report.
-pub fn usage_of(m: &MeteringReport) -> Usage {
-	Usage {
-		cpu_micros: m.cpu_micros,
-		memory_byte_seconds: m.memory_byte_seconds,
-		net_bytes: m.net_rx_bytes.saturating_add(m.net_tx_bytes),
-		wall_millis: m.wall_millis,
-	}
-}
-
 /// Why an ended job fails its lease, when it does: a cause on the provider's side (the job
 /// was lost, the host rebooted, the image could not be fetched, or the job was killed while
 /// its lease is active). `None`: the job ended by its own doing (an exit, out of memory) and
@@ -285,7 +275,7 @@ impl<T: Config> Pallet<T> {
 								pallet_market::Call::complete_lease {
 									lease: id,
 									seq: report.seq.max(lease.last_seq),
-									usage: usage_of(&report),
+									usage: Usage::from(&report),
 									exit_code,
 									result: frame_support::BoundedVec::truncate_from(result),
 								},
@@ -297,7 +287,7 @@ impl<T: Config> Pallet<T> {
 							pallet_market::Call::report_metering {
 								lease: id,
 								seq: report.seq,
-								usage: usage_of(&report),
+								usage: Usage::from(&report),
 							},
 						));
 					}
