@@ -307,6 +307,15 @@ impl JobManager {
 		self.jobs.lock().await.insert(lease, rec);
 	}
 
+	/// Journals `rec` and keeps the in-memory map in step with it, so that a crash (the
+	/// journal) and a failure (the map, which `creation_failed` releases from) both know
+	/// everything allocated so far.
+	async fn keep(&self, rec: &JobRecord) -> Result<(), JobError> {
+		self.journal.put(rec)?;
+		self.jobs.lock().await.insert(rec.request.lease_id, rec.clone());
+		Ok(())
+	}
+
 	async fn create(&self, image: &ImageRef, lease: LeaseId) -> Result<JobStatus, JobError> {
 		tracing::info!(lease, image = %image.reference.whole(), "pulling image");
 		let prepared = self.images.prepare(image).await?;
@@ -323,6 +332,7 @@ impl JobManager {
 			err,
 		})?;
 		rec.dir = Some(dir.clone());
+		self.keep(&rec).await?;
 		let _ = std::fs::remove_file(exit_file(&dir));
 
 		// An index is free if none of our jobs holds it and no interface on the host uses it
@@ -344,14 +354,14 @@ impl JobManager {
 			// Journaled before it is made (see `JobRecord::network_made`).
 			rec.network = Some(candidate.clone());
 			rec.network_made = false;
-			self.journal.put(&rec)?;
+			self.keep(&rec).await?;
 			match network::create(&candidate).await {
 				Ok(()) => {
 					// The job's network exists only behind its rules.
 					if let Err(e) = firewall::add_job(&candidate, self.cfg.egress).await {
 						network::destroy(&candidate).await;
 						rec.network = None;
-						self.journal.put(&rec)?;
+						self.keep(&rec).await?;
 						return Err(e.into());
 					}
 					alloc = Some(candidate);
@@ -371,7 +381,7 @@ impl JobManager {
 			(Some(a), _) => a,
 			(None, e) => {
 				rec.network = None;
-				self.journal.put(&rec)?;
+				self.keep(&rec).await?;
 				return Err(e.map(JobError::from).unwrap_or(JobError::Exhausted));
 			},
 		};
@@ -379,8 +389,7 @@ impl JobManager {
 		rec.network_made = true;
 		// The scratch volume is journaled before it is made too (its paths are the job's own).
 		rec.scratch = Some(volume::planned(&dir));
-		self.journal.put(&rec)?;
-		self.jobs.lock().await.insert(lease, rec.clone());
+		self.keep(&rec).await?;
 		// The log's cap comes out of the job's disk allowance (see `joblog`).
 		let disk = rec.request.limits.disk_bytes;
 		let log_cap = joblog::cap_for(disk);
