@@ -31,6 +31,8 @@ pub struct AgentConfig {
 	pub id_map: crate::userns::IdMap,
 	/// What jobs may reach outside their namespace (the provider's policy).
 	pub egress: crate::runtime::firewall::Egress,
+	/// The image store's quota (blobs and unpacked images).
+	pub image_store_max_bytes: u64,
 }
 
 impl AgentConfig {
@@ -50,6 +52,7 @@ impl AgentConfig {
 			max_disk_bytes: 64 << 30,
 			id_map: crate::userns::IdMap::default(),
 			egress: crate::runtime::firewall::Egress::Off,
+			image_store_max_bytes: 64 << 30,
 		}
 	}
 

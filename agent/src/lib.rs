@@ -68,6 +68,7 @@ impl Agent {
 			config.data_dir.join("images"),
 			image::Puller::new(config.insecure_registries.clone()),
 			config.id_map,
+			config.image_store_max_bytes,
 		)
 		.context("image store")?;
 		let exe = std::env::current_exe().context("locate the agent binary")?;

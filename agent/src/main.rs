@@ -48,6 +48,10 @@ enum Command {
 		/// default: jobs reach nothing beyond their own network namespace.
 		#[arg(long)]
 		job_egress: bool,
+		/// The image store's quota in bytes (layer blobs and unpacked images); the least
+		/// recently used images no job runs are evicted to stay within it.
+		#[arg(long, default_value_t = 64 << 30)]
+		image_store_max_bytes: u64,
 	},
 	/// Print this machine's hardware as JSON.
 	Hardware {
@@ -138,6 +142,7 @@ fn main() -> anyhow::Result<()> {
 			sample_interval_ms,
 			userns_base,
 			job_egress,
+			image_store_max_bytes,
 		} => {
 			init_tracing();
 			let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -148,6 +153,7 @@ fn main() -> anyhow::Result<()> {
 				cfg.uplink_endpoint = uplink_endpoint;
 				cfg.uplink_test_bytes = uplink_test_bytes;
 				cfg.sample_interval = Duration::from_millis(sample_interval_ms.max(100));
+				cfg.image_store_max_bytes = image_store_max_bytes;
 				cfg.egress = if job_egress {
 					uranus_agent::runtime::firewall::Egress::Public
 				} else {

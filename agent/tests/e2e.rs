@@ -459,3 +459,67 @@ async fn a_flooding_job_keeps_a_capped_log_counted_as_its_disk_use() {
 	assert_eq!(tail.len(), 3_000_000, "the tail spans both halves of the log");
 	assert!(tail.ends_with("\nTHE-END\n"), "the newest output is kept");
 }
+
+/// Defect #19: the image store keeps within its quota by evicting the least recently used
+/// images no live job runs; when live jobs hold the rest, a new image is refused (the job
+/// fails with `image_pull`, the provider's side) instead of filling the disk.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_image_store_evicts_unused_images_to_stay_within_its_quota() {
+	let fx = fixtures();
+	let dir = test_dir();
+	let data = dir.path().join("agent");
+	let mut agent = AgentProcess::start(&data);
+	let first = lease();
+	let (code, body) = agent.submit(&shell_job(first, &fx.busybox, "true", limits(500, 64))).await;
+	assert_eq!(code, 201, "{body}");
+	agent.wait_final(first, Duration::from_secs(60)).await;
+	let cached = |data: &std::path::Path| -> Vec<(String, u64)> {
+		std::fs::read_dir(data.join("images/rootfs"))
+			.unwrap()
+			.flatten()
+			.filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+			.map(|e| {
+				let v: serde_json::Value =
+					serde_json::from_slice(&std::fs::read(e.path()).unwrap()).unwrap();
+				(e.file_name().to_string_lossy().to_string(), v["store_bytes"].as_u64().unwrap())
+			})
+			.collect()
+	};
+	let images = cached(&data);
+	assert_eq!(images.len(), 1, "{images:?}");
+	let one_image = images[0].1;
+	let blob: u64 = std::fs::read_dir(data.join("images/blobs/sha256"))
+		.unwrap()
+		.flatten()
+		.map(|e| e.metadata().unwrap().len())
+		.sum();
+	assert!(one_image > blob, "an image holds its blobs and its unpacked files: {one_image}");
+
+	// Room for one image only: the second one evicts the first (no job runs it).
+	agent.kill_9();
+	let quota = (one_image + blob / 2).to_string();
+	let agent = AgentProcess::start_with(&data, free_port(), &["--image-store-max-bytes", &quota]);
+	let sleeper = lease();
+	let (code, body) =
+		agent.submit(&shell_job(sleeper, &fx.busybox_user, "sleep 30", limits(500, 64))).await;
+	assert_eq!(code, 201, "{body}");
+	while agent.job(sleeper).await.started_at_ms.is_none() {
+		tokio::time::sleep(Duration::from_millis(100)).await;
+	}
+	let images = cached(&data);
+	assert_eq!(images.len(), 1, "the first image was evicted: {images:?}");
+	assert!(images[0].1 <= one_image + blob / 2);
+
+	// The running job holds the only room: the first image cannot come back now.
+	let refused = lease();
+	let (code, body) =
+		agent.submit(&shell_job(refused, &fx.busybox, "true", limits(500, 64))).await;
+	assert_eq!(code, 201, "{body}");
+	let (status, _) = agent.wait_final(refused, Duration::from_secs(60)).await;
+	assert_eq!(status.state, JobState::Failed, "{status:?}");
+	assert_eq!(status.cause, Some(EndCause::ImagePull), "{status:?}");
+	assert!(status.reason.as_deref().unwrap_or("").contains("quota"), "{status:?}");
+	assert_eq!(cached(&data).len(), 1, "the running job's image stays");
+	let r = agent.req(Method::DELETE, &format!("/v1/jobs/{sleeper}")).send().await.unwrap();
+	assert_eq!(r.status(), 200);
+}

@@ -105,6 +105,7 @@ impl From<JobError> for ApiError {
 				| ImageError::BlobSize { .. }
 				| ImageError::UnsupportedMediaType(_)
 				| ImageError::InvalidConfig(_) => ApiError::Unprocessable(img.to_string()),
+				ImageError::StoreFull { .. } => ApiError::Unavailable(img.to_string()),
 				ImageError::Io { .. } => ApiError::Internal(img.to_string()),
 			},
 			JobError::Runtime(r) => ApiError::Internal(r.to_string()),

@@ -78,6 +78,15 @@ pub enum ImageError {
 		/// The size its descriptor declares.
 		declared: u64,
 	},
+	/// The image store cannot make room for an image within its quota (live jobs use the
+	/// rest).
+	#[error("the image store cannot hold {needed} more bytes within its {max}-byte quota")]
+	StoreFull {
+		/// Bytes the image needs (what its layers declare).
+		needed: u64,
+		/// The quota.
+		max: u64,
+	},
 	/// A layer has a media type we cannot unpack.
 	#[error("unsupported layer media type {0}")]
 	UnsupportedMediaType(String),

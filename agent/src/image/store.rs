@@ -9,7 +9,7 @@ use crate::userns::IdMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::{
-	collections::HashMap,
+	collections::{HashMap, HashSet},
 	path::{Path, PathBuf},
 	sync::Arc,
 };
@@ -30,6 +30,12 @@ pub struct ImageRunConfig {
 	pub uid: u32,
 	/// The gid the job runs as.
 	pub gid: u32,
+	/// Bytes the image takes in the store (its layer blobs and its unpacked files).
+	#[serde(default)]
+	pub store_bytes: u64,
+	/// Its layers' digests (the blobs it holds in the store).
+	#[serde(default)]
+	pub layers: Vec<String>,
 }
 
 /// An image ready to run.
@@ -61,12 +67,48 @@ struct RawRunConfig {
 	user: Option<String>,
 }
 
+/// Layer digests of a pull in flight, registered for its lifetime.
+struct InFlight {
+	pulling: Arc<std::sync::Mutex<HashMap<String, usize>>>,
+	layers: Vec<String>,
+}
+
+impl InFlight {
+	fn new(pulling: &Arc<std::sync::Mutex<HashMap<String, usize>>>, layers: &[String]) -> InFlight {
+		let mut p = pulling.lock().unwrap_or_else(|e| e.into_inner());
+		for l in layers {
+			*p.entry(l.clone()).or_default() += 1;
+		}
+		InFlight { pulling: pulling.clone(), layers: layers.to_vec() }
+	}
+}
+
+impl Drop for InFlight {
+	fn drop(&mut self) {
+		let mut p = self.pulling.lock().unwrap_or_else(|e| e.into_inner());
+		for l in &self.layers {
+			if let Some(n) = p.get_mut(l) {
+				*n -= 1;
+				if *n == 0 {
+					p.remove(l);
+				}
+			}
+		}
+	}
+}
+
 /// The image store under `<data>/images`.
 #[derive(Clone)]
 pub struct ImageStore {
 	root: PathBuf,
 	puller: Puller,
 	owners: IdMap,
+	/// The store's quota (see [`ImageStore::make_room`]).
+	max_bytes: u64,
+	/// Serializes evictions.
+	evicting: Arc<std::sync::Mutex<()>>,
+	/// Layer digests of pulls in flight (never evicted under them), with their counts.
+	pulling: Arc<std::sync::Mutex<HashMap<String, usize>>>,
 	locks: Arc<Mutex<HashMap<String, Arc<Mutex<()>>>>>,
 }
 
@@ -94,9 +136,15 @@ fn digest_hex(digest: &str) -> Result<&str, ImageError> {
 }
 
 impl ImageStore {
-	/// A store rooted at `root`, pulling with `puller`; unpacked files are owned by the
-	/// jobs' user namespace range `owners`.
-	pub fn open(root: PathBuf, puller: Puller, owners: IdMap) -> Result<ImageStore, ImageError> {
+	/// A store rooted at `root`, pulling with `puller`, holding at most `max_bytes` (see
+	/// [`ImageStore::make_room`]); unpacked files are owned by the jobs' user namespace range
+	/// `owners`.
+	pub fn open(
+		root: PathBuf,
+		puller: Puller,
+		owners: IdMap,
+		max_bytes: u64,
+	) -> Result<ImageStore, ImageError> {
 		for d in ["blobs/sha256", "rootfs", "tmp"] {
 			std::fs::create_dir_all(root.join(d))
 				.map_err(ImageError::io(format!("create {}", root.join(d).display())))?;
@@ -108,7 +156,15 @@ impl ImageStore {
 					std::fs::remove_dir_all(e.path()).or_else(|_| std::fs::remove_file(e.path()));
 			}
 		}
-		Ok(ImageStore { root, puller, owners, locks: Default::default() })
+		Ok(ImageStore {
+			root,
+			puller,
+			owners,
+			max_bytes,
+			evicting: Default::default(),
+			pulling: Default::default(),
+			locks: Default::default(),
+		})
 	}
 
 	/// The unpacked rootfs of an image, for this store's owners' range.
@@ -123,11 +179,74 @@ impl ImageStore {
 		self.root.join("rootfs").join(format!("{hex}.ids-{}.json", self.owners.base))
 	}
 
-	/// The cached image, if it was unpacked before.
+	/// The cached image, if it was unpacked before (marked used now: eviction takes the
+	/// least recently used first).
 	pub fn cached(&self, image: &ImageRef) -> Option<PreparedImage> {
-		let config = std::fs::read(self.config_path(image.hex())).ok()?;
+		let path = self.config_path(image.hex());
+		let config = std::fs::read(&path).ok()?;
 		let config = serde_json::from_slice(&config).ok()?;
+		if let Ok(f) = std::fs::File::options().append(true).open(&path) {
+			let _ = f.set_modified(std::time::SystemTime::now());
+		}
 		Some(PreparedImage { rootfs: self.rootfs_dir(image.hex()), config })
+	}
+
+	/// Every cached image of this store's range: (manifest hex, config, last use).
+	fn cached_images(&self) -> Vec<(String, ImageRunConfig, std::time::SystemTime)> {
+		let suffix = format!(".ids-{}.json", self.owners.base);
+		let Ok(entries) = std::fs::read_dir(self.root.join("rootfs")) else { return Vec::new() };
+		entries
+			.flatten()
+			.filter_map(|e| {
+				let name = e.file_name().to_string_lossy().to_string();
+				let hex = name.strip_suffix(&suffix)?.to_string();
+				let config = serde_json::from_slice(&std::fs::read(e.path()).ok()?).ok()?;
+				let used = e.metadata().and_then(|m| m.modified()).ok()?;
+				Some((hex, config, used))
+			})
+			.collect()
+	}
+
+	/// Makes room for `needed` more bytes within the store's quota by evicting the least
+	/// recently used images that no live job uses (`in_use`: manifest hexes): their rootfs,
+	/// config and the blobs no other cached image or pull in flight holds. Refuses
+	/// ([`ImageError::StoreFull`]) when the quota cannot be met.
+	fn make_room(&self, needed: u64, in_use: &HashSet<String>) -> Result<(), ImageError> {
+		let _one = self.evicting.lock().unwrap_or_else(|e| e.into_inner());
+		let full = || ImageError::StoreFull { needed, max: self.max_bytes };
+		if needed > self.max_bytes {
+			return Err(full());
+		}
+		loop {
+			let images = self.cached_images();
+			let used: u64 =
+				images.iter().map(|(_, c, _)| c.store_bytes).fold(0, u64::saturating_add);
+			if used.saturating_add(needed) <= self.max_bytes {
+				return Ok(());
+			}
+			let Some((hex, victim, _)) = images
+				.iter()
+				.filter(|(hex, _, _)| !in_use.contains(hex))
+				.min_by_key(|(_, _, used)| *used)
+				.cloned()
+			else {
+				return Err(full());
+			};
+			tracing::info!(image = %hex, bytes = victim.store_bytes, "evicting an unused image");
+			// The config goes first: without it the image is not cached any more.
+			std::fs::remove_file(self.config_path(&hex)).map_err(ImageError::io("evict config"))?;
+			let _ = std::fs::remove_dir_all(self.rootfs_dir(&hex));
+			let pulling = self.pulling.lock().unwrap_or_else(|e| e.into_inner());
+			for layer in &victim.layers {
+				let shared = images.iter().any(|(h, c, _)| *h != hex && c.layers.contains(layer));
+				if shared || pulling.contains_key(layer) {
+					continue;
+				}
+				if let Ok(blob) = digest_hex(layer) {
+					let _ = std::fs::remove_file(self.root.join("blobs/sha256").join(blob));
+				}
+			}
+		}
 	}
 
 	/// Checks that the registry has the image (fetches and verifies its manifest).
@@ -138,8 +257,14 @@ impl ImageStore {
 		self.puller.fetch_manifest(image).await.map(|_| ())
 	}
 
-	/// Pulls (if needed) and unpacks `image`; on failure nothing of this pull is left behind.
-	pub async fn prepare(&self, image: &ImageRef) -> Result<PreparedImage, ImageError> {
+	/// Pulls (if needed) and unpacks `image`, first making room for it within the quota
+	/// (images of `in_use`, the manifest hexes of live jobs, are never evicted); on failure
+	/// nothing of this pull is left behind.
+	pub async fn prepare(
+		&self,
+		image: &ImageRef,
+		in_use: &HashSet<String>,
+	) -> Result<PreparedImage, ImageError> {
 		let lock = {
 			let mut locks = self.locks.lock().await;
 			locks.entry(image.digest.clone()).or_default().clone()
@@ -149,7 +274,7 @@ impl ImageStore {
 			return Ok(p);
 		}
 		let mut fresh_blobs = Vec::new();
-		let result = self.pull_and_unpack(image, &mut fresh_blobs).await;
+		let result = self.pull_and_unpack(image, in_use, &mut fresh_blobs).await;
 		if result.is_err() {
 			for b in fresh_blobs {
 				let _ = std::fs::remove_file(b);
@@ -161,6 +286,7 @@ impl ImageStore {
 	async fn pull_and_unpack(
 		&self,
 		image: &ImageRef,
+		in_use: &HashSet<String>,
 		fresh_blobs: &mut Vec<PathBuf>,
 	) -> Result<PreparedImage, ImageError> {
 		let fetched = self.puller.fetch_manifest(image).await?;
@@ -180,6 +306,8 @@ impl ImageStore {
 			working_dir: rc.working_dir.filter(|w| !w.is_empty()),
 			uid: 0,
 			gid: 0,
+			store_bytes: 0,
+			layers: fetched.layers.iter().map(|l| l.digest.clone()).collect(),
 		};
 		let user = rc.user.unwrap_or_default();
 
@@ -196,6 +324,10 @@ impl ImageStore {
 				limit: UnpackBudget::IMAGE.bytes,
 			});
 		}
+		// The layers are in flight from here (never evicted under this pull), and the quota
+		// must hold at least what they declare.
+		let _in_flight = InFlight::new(&self.pulling, &config.layers);
+		self.make_room(declared.unwrap_or(u64::MAX), in_use)?;
 		let total = fetched.layers.len();
 		let mut blobs = Vec::new();
 		for (i, layer) in fetched.layers.iter().enumerate() {
@@ -243,7 +375,8 @@ impl ImageStore {
 				let (root_uid, root_gid) = (owners.host_or_nobody(0), owners.host_or_nobody(0));
 				std::os::unix::fs::chown(&staging, Some(root_uid), Some(root_gid))
 					.map_err(ImageError::io("own the rootfs"))?;
-				super::user::resolve(&staging, &user)
+				let unpacked = UnpackBudget::IMAGE.bytes.saturating_sub(budget.bytes);
+				super::user::resolve(&staging, &user).map(|ids| (ids, unpacked))
 			}
 		})
 		.await
@@ -252,7 +385,10 @@ impl ImageStore {
 			err: std::io::Error::other(e),
 		})?;
 		match unpacked {
-			Ok((uid, gid)) => (config.uid, config.gid) = (uid, gid),
+			Ok(((uid, gid), unpacked)) => {
+				(config.uid, config.gid) = (uid, gid);
+				config.store_bytes = declared.unwrap_or(0).saturating_add(unpacked);
+			},
 			Err(e) => {
 				let _ = std::fs::remove_dir_all(&staging);
 				return Err(e);

@@ -105,7 +105,9 @@ pub struct JobManager {
 /// pulling, and anything failing on this host, are the provider's side.
 pub fn creation_failure(e: &JobError) -> EndCause {
 	match e {
-		JobError::Image(ImageError::Registry { .. } | ImageError::Io { .. }) => EndCause::ImagePull,
+		JobError::Image(
+			ImageError::Registry { .. } | ImageError::Io { .. } | ImageError::StoreFull { .. },
+		) => EndCause::ImagePull,
 		JobError::Image(_) => EndCause::ImageUnusable,
 		JobError::InvalidRequest(_) => EndCause::SpecRejected,
 		_ => EndCause::Lost,
@@ -318,7 +320,17 @@ impl JobManager {
 
 	async fn create(&self, image: &ImageRef, lease: LeaseId) -> Result<JobStatus, JobError> {
 		tracing::info!(lease, image = %image.reference.whole(), "pulling image");
-		let prepared = self.images.prepare(image).await?;
+		// Images live jobs run are never evicted to make room for this one.
+		let in_use: HashSet<String> = self
+			.jobs
+			.lock()
+			.await
+			.values()
+			.filter(|r| !r.state.is_final() && r.request.lease_id != lease)
+			.filter_map(|r| ImageRef::parse(&r.request.image).ok())
+			.map(|i| i.hex().to_string())
+			.collect();
+		let prepared = self.images.prepare(image, &in_use).await?;
 		let _lc = self.lifecycle.lock().await;
 		let mut rec =
 			self.jobs.lock().await.get(&lease).cloned().ok_or(JobError::NotFound(lease))?;

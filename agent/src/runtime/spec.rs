@@ -179,6 +179,7 @@ mod tests {
 			working_dir: None,
 			uid: 1000,
 			gid: 1001,
+			..Default::default()
 		};
 		let limits = ResourceLimits {
 			cpu_millicores: 500,
