@@ -189,10 +189,9 @@ fn classify(image: &ImageRef, e: oci_client::errors::OciDistributionError) -> Im
 mod tests {
 	use super::*;
 
-	/// A hostile registry on loopback: answers `/v2/` and serves every blob as `body_len`
-	/// bytes, announcing `announced` as its length (`None`: chunked, no length).
-	fn evil_registry(body_len: usize, announced: Option<usize>) -> String {
-		use std::io::{Read, Write};
+	/// A registry on loopback that hands each connection and its request path to `answer`.
+	fn serve(answer: impl Fn(&str, &mut std::net::TcpStream) + Send + 'static) -> String {
+		use std::io::Read;
 		let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
 		let addr = listener.local_addr().unwrap().to_string();
 		std::thread::spawn(move || {
@@ -205,81 +204,77 @@ mod tests {
 					.nth(1)
 					.unwrap_or("")
 					.to_string();
-				if !path.contains("/blobs/") {
-					let _ = conn.write_all(
-						b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}",
-					);
-					continue;
-				}
-				let head = match announced {
-					Some(n) => format!(
-						"HTTP/1.1 200 OK\r\ncontent-length: {n}\r\nconnection: close\r\n\r\n"
-					),
-					None => {
-						"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n"
-							.into()
-					},
-				};
-				if conn.write_all(head.as_bytes()).is_err() {
-					continue;
-				}
-				let chunk = vec![b'z'; 64 << 10];
-				let mut left = body_len;
-				while left > 0 {
-					let n = left.min(chunk.len());
-					let ok = if announced.is_some() {
-						conn.write_all(&chunk[..n])
-					} else {
-						conn.write_all(format!("{n:x}\r\n").as_bytes())
-							.and_then(|_| conn.write_all(&chunk[..n]))
-							.and_then(|_| conn.write_all(b"\r\n"))
-					};
-					if ok.is_err() {
-						break; // the agent hung up: what it was meant to do
-					}
-					left -= n;
-				}
-				if announced.is_none() {
-					let _ = conn.write_all(b"0\r\n\r\n");
-				}
+				answer(&path, &mut conn);
 			}
 		});
 		addr
 	}
 
-	/// A registry answering every manifest request with `manifest` and every blob request
-	/// with `blob` (both `application/vnd.oci.image.manifest.v1+json`-typed JSON).
-	fn lying_registry(manifest: String, blob: String) -> String {
-		use std::io::{Read, Write};
-		let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-		let addr = listener.local_addr().unwrap().to_string();
-		std::thread::spawn(move || {
-			for conn in listener.incoming() {
-				let Ok(mut conn) = conn else { continue };
-				let mut req = [0u8; 4096];
-				let n = conn.read(&mut req).unwrap_or(0);
-				let path = String::from_utf8_lossy(&req[..n])
-					.split_whitespace()
-					.nth(1)
-					.unwrap_or("")
-					.to_string();
-				let (kind, body) = if path.contains("/manifests/") {
-					("application/vnd.oci.image.manifest.v1+json", manifest.as_str())
-				} else if path.contains("/blobs/") {
-					("application/octet-stream", blob.as_str())
-				} else {
-					("application/json", "{}")
-				};
+	/// A hostile registry on loopback: answers `/v2/` and serves every blob as `body_len`
+	/// bytes, announcing `announced` as its length (`None`: chunked, no length).
+	fn evil_registry(body_len: usize, announced: Option<usize>) -> String {
+		use std::io::Write;
+		serve(move |path, conn| {
+			if !path.contains("/blobs/") {
 				let _ = conn.write_all(
-					format!(
-						"HTTP/1.1 200 OK\r\ncontent-type: {kind}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-						body.len()
-					)
-					.as_bytes(),
+					b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}",
 				);
+				return;
 			}
-		});
-		addr
+			let head = match announced {
+				Some(n) => {
+					format!("HTTP/1.1 200 OK\r\ncontent-length: {n}\r\nconnection: close\r\n\r\n")
+				},
+				None => {
+					"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+						.into()
+				},
+			};
+			if conn.write_all(head.as_bytes()).is_err() {
+				return;
+			}
+			let chunk = vec![b'z'; 64 << 10];
+			let mut left = body_len;
+			while left > 0 {
+				let n = left.min(chunk.len());
+				let ok = if announced.is_some() {
+					conn.write_all(&chunk[..n])
+				} else {
+					conn.write_all(format!("{n:x}\r\n").as_bytes())
+						.and_then(|_| conn.write_all(&chunk[..n]))
+						.and_then(|_| conn.write_all(b"\r\n"))
+				};
+				if ok.is_err() {
+					return; // the agent hung up: what it was meant to do
+				}
+				left -= n;
+			}
+			if announced.is_none() {
+				let _ = conn.write_all(b"0\r\n\r\n");
+			}
+		})
+	}
+
+	/// A registry answering every manifest request with `manifest` and every blob request
+	/// with `blob`.
+	fn lying_registry(manifest: String, blob: String) -> String {
+		use std::io::Write;
+		serve(move |path, conn| {
+			let (kind, body) = if path.contains("/manifests/") {
+				("application/vnd.oci.image.manifest.v1+json", manifest.as_str())
+			} else if path.contains("/blobs/") {
+				("application/octet-stream", blob.as_str())
+			} else {
+				("application/json", "{}")
+			};
+			let _ = conn.write_all(
+				format!(
+					"HTTP/1.1 200 OK\r\ncontent-type: {kind}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+					body.len()
+				)
+				.as_bytes(),
+			);
+		})
 	}
 
 	fn sha256(s: &str) -> String {
