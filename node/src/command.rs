@@ -110,7 +110,12 @@ pub fn run() -> sc_cli::Result<()> {
 				Ok((cmd.run(client, backend, Some(aux_revert)), task_manager))
 			})
 		},
+		#[cfg(feature = "runtime-benchmarks")]
 		Some(Subcommand::Benchmark(cmd)) => benchmark(&cli, cmd),
+		#[cfg(not(feature = "runtime-benchmarks"))]
+		Some(Subcommand::Benchmark { .. }) => Err("`uranus-node benchmark` needs a node built \
+			with `--features runtime-benchmarks` (`make bench` builds one)"
+			.into()),
 		Some(Subcommand::ChainInfo(cmd)) => {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| cmd.run::<Block>(&config))
@@ -138,6 +143,7 @@ pub fn run() -> sc_cli::Result<()> {
 }
 
 /// Runs `uranus-node benchmark <pallet|storage|overhead|extrinsic|block|machine>`.
+#[cfg(feature = "runtime-benchmarks")]
 fn benchmark(cli: &Cli, cmd: &frame_benchmarking_cli::BenchmarkCmd) -> sc_cli::Result<()> {
 	use crate::benchmarking::{inherent_benchmark_data, RemarkBuilder, TransferKeepAliveBuilder};
 	use frame_benchmarking_cli::{BenchmarkCmd, ExtrinsicFactory, SUBSTRATE_REFERENCE_HARDWARE};
@@ -146,22 +152,12 @@ fn benchmark(cli: &Cli, cmd: &frame_benchmarking_cli::BenchmarkCmd) -> sc_cli::R
 	let runner = cli.create_runner(cmd)?;
 	runner.sync_run(|config| match cmd {
 		BenchmarkCmd::Pallet(cmd) => {
-			if !cfg!(feature = "runtime-benchmarks") {
-				return Err("`benchmark pallet` needs a node built with \
-					`--features runtime-benchmarks` (see `make bench`)"
-					.into());
-			}
 			cmd.run_with_spec::<sp_runtime::traits::HashingFor<Block>, ()>(Some(config.chain_spec))
 		},
 		BenchmarkCmd::Block(cmd) => {
 			let PartialComponents { client, .. } = service::new_partial(&config)?;
 			cmd.run(client)
 		},
-		#[cfg(not(feature = "runtime-benchmarks"))]
-		BenchmarkCmd::Storage(_) => Err("`benchmark storage` needs a node built with \
-			`--features runtime-benchmarks` (see `make bench`)"
-			.into()),
-		#[cfg(feature = "runtime-benchmarks")]
 		BenchmarkCmd::Storage(cmd) => {
 			let PartialComponents { client, backend, .. } = service::new_partial(&config)?;
 			let db = backend.expose_db();

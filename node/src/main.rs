@@ -1,6 +1,7 @@
 //! `uranus-node`: the Uranus blockchain node.
 #![warn(missing_docs)]
 
+#[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod chain_spec;
 mod cli;
