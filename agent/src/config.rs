@@ -33,6 +33,8 @@ pub struct AgentConfig {
 	pub egress: crate::runtime::firewall::Egress,
 	/// The image store's quota (blobs and unpacked images).
 	pub image_store_max_bytes: u64,
+	/// Job networks and scratch volumes kept ready ahead of demand (0: none).
+	pub warm_pool: usize,
 }
 
 impl AgentConfig {
@@ -53,7 +55,17 @@ impl AgentConfig {
 			id_map: crate::userns::IdMap::default(),
 			egress: crate::runtime::firewall::Egress::Off,
 			image_store_max_bytes: 64 << 30,
+			warm_pool: 2,
 		}
+	}
+
+	/// A short tag unique to this agent's data directory (several agents may share a host):
+	/// in the names of what it makes on the host.
+	pub fn host_tag(&self) -> String {
+		use sha2::Digest;
+		use std::os::unix::ffi::OsStrExt;
+		let digest = sha2::Sha256::digest(self.data_dir.as_os_str().as_bytes());
+		hex::encode(&digest[..4])
 	}
 
 	/// The most CPU one job may ask for: every core of the machine.
@@ -70,6 +82,11 @@ impl AgentConfig {
 		use std::os::unix::ffi::OsStrExt;
 		let digest = sha2::Sha256::digest(self.data_dir.as_os_str().as_bytes());
 		PathBuf::from("/run/uranus-agent").join(format!("runc-{}", hex::encode(&digest[..8])))
+	}
+
+	/// Where the job resources made ahead live ([`crate::runtime::provision`]).
+	pub fn provision_dir(&self) -> PathBuf {
+		self.data_dir.join("provision")
 	}
 
 	/// The file holding the boot id of the host the agent last started on.

@@ -76,8 +76,18 @@ impl Agent {
 		let rt: Arc<dyn runtime::ContainerRuntime> = Arc::new(
 			runtime::oci_cli::OciCliRuntime::new(config.runtime.clone(), runtime_root, exe),
 		);
-		let jobs =
-			jobs::JobManager::open(config.clone(), rt, images).await.context("job manager")?;
+		let provisioner =
+			runtime::provision::HostProvisioner::open(runtime::provision::ProvisionConfig {
+				root: config.provision_dir(),
+				tag: config.host_tag(),
+				warm: config.warm_pool,
+				egress: config.egress,
+				sys_class_net: config.sys_class_net.clone(),
+			})
+			.context("job resource provisioner")?;
+		let jobs = jobs::JobManager::open(config.clone(), rt, Arc::new(provisioner), images)
+			.await
+			.context("job manager")?;
 		let hw = hardware::probe(
 			&config.data_dir,
 			jobs.cgroup_mode().as_str(),
@@ -104,7 +114,7 @@ impl Agent {
 		shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 	) -> anyhow::Result<()> {
 		let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-		let sampler = self.state.jobs.spawn_sampler(self.config.sample_interval, stop_rx);
+		let sampler = jobs::sampler::spawn(&self.state.jobs, self.config.sample_interval, stop_rx);
 		// The uplink self-test runs once the API is up (the endpoint may be this very agent).
 		if let Some(url) = self.config.uplink_endpoint.clone() {
 			let hardware = self.state.hardware.clone();

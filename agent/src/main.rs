@@ -52,6 +52,10 @@ enum Command {
 		/// recently used images no job runs are evicted to stay within it.
 		#[arg(long, default_value_t = 64 << 30)]
 		image_store_max_bytes: u64,
+		/// Job networks and scratch volumes (of the size jobs last asked for) kept ready, so
+		/// a job starts without waiting for them; 0 makes each on demand.
+		#[arg(long, default_value_t = 2)]
+		warm_pool: usize,
 	},
 	/// Print this machine's hardware as JSON.
 	Hardware {
@@ -143,6 +147,7 @@ fn main() -> anyhow::Result<()> {
 			userns_base,
 			job_egress,
 			image_store_max_bytes,
+			warm_pool,
 		} => {
 			init_tracing();
 			let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -154,6 +159,7 @@ fn main() -> anyhow::Result<()> {
 				cfg.uplink_test_bytes = uplink_test_bytes;
 				cfg.sample_interval = Duration::from_millis(sample_interval_ms.max(100));
 				cfg.image_store_max_bytes = image_store_max_bytes;
+				cfg.warm_pool = warm_pool;
 				cfg.egress = if job_egress {
 					uranus_agent::runtime::firewall::Egress::Public
 				} else {

@@ -22,7 +22,26 @@ async fn run_to_end(
 	assert_eq!(code, 201, "{body}\nagent log:\n{log}");
 	let (status, _) = agent.wait_final(id, Duration::from_secs(60)).await;
 	let logs = agent.logs(id).await;
-	(status, logs, agent.data_dir.join("jobs").join(id.to_string()).join("scratch"))
+	(status, logs, scratch_of(agent))
+}
+
+/// The scratch volume of the one job `agent` ran (volumes come from the provisioner's pool
+/// under `<data>/provision`; it stays mounted until the job is deleted).
+fn scratch_of(agent: &AgentProcess) -> PathBuf {
+	let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap();
+	let root = agent.data_dir.join("provision");
+	let held: Vec<PathBuf> = mounts
+		.lines()
+		.filter_map(|l| l.split_whitespace().nth(1).map(PathBuf::from))
+		.filter(|m| m.starts_with(&root))
+		.filter(|m| {
+			std::fs::read_dir(m)
+				.map(|d| d.flatten().any(|e| e.file_name() != "lost+found"))
+				.unwrap_or(false)
+		})
+		.collect();
+	assert_eq!(held.len(), 1, "one volume holds the job's files: {held:?}");
+	held[0].clone()
 }
 
 /// The syscalls and files a container breakout goes through (see the probe): namespaces of

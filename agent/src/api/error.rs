@@ -1,6 +1,6 @@
 //! One error type for every handler, mapped to a status and a JSON body.
 
-use crate::{image::ImageError, jobs::JobError};
+use crate::{image::ImageError, jobs::JobError, runtime::RuntimeError};
 use axum::{
 	extract::rejection::JsonRejection,
 	http::StatusCode,
@@ -108,6 +108,8 @@ impl From<JobError> for ApiError {
 				ImageError::StoreFull { .. } => ApiError::Unavailable(img.to_string()),
 				ImageError::Io { .. } => ApiError::Internal(img.to_string()),
 			},
+			JobError::CommandNotRunnable(_) => ApiError::Unprocessable(e.to_string()),
+			JobError::Runtime(RuntimeError::Exhausted) => ApiError::Unavailable(e.to_string()),
 			JobError::Runtime(r) => ApiError::Internal(r.to_string()),
 			JobError::Journal(j) => ApiError::Internal(j.to_string()),
 		}

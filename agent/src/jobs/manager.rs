@@ -5,18 +5,15 @@
 use super::{
 	journal::{Journal, JournalError},
 	record::JobRecord,
+	sampler,
 };
 use crate::{
 	config::AgentConfig,
 	image::{ImageError, ImageRef, ImageStore},
-	meter::{self, cgroup, CgroupLocation, CgroupMode, RawSample},
+	meter::{cgroup, CgroupLocation, CgroupMode, RawSample},
 	now_ms,
 	runtime::{
-		firewall, joblog,
-		network::{self, NetAlloc, MAX_INDEX},
-		shim, spec,
-		volume::{self},
-		ContainerRuntime, RuntimeError,
+		joblog, provision::Provisioner, shim, spec, ContainerRuntime, JobFiles, RuntimeError,
 	},
 };
 use std::{
@@ -86,6 +83,9 @@ pub enum JobError {
 	/// The job is not in a state that allows the operation (409).
 	#[error("{0}")]
 	Conflict(String),
+	/// The job's command could not be executed in its image (the user's doing).
+	#[error("the command cannot be executed: {0}")]
+	CommandNotRunnable(String),
 }
 
 /// The job manager.
@@ -93,6 +93,7 @@ pub struct JobManager {
 	cfg: Arc<AgentConfig>,
 	journal: Journal,
 	runtime: Arc<dyn ContainerRuntime>,
+	provisioner: Arc<dyn Provisioner>,
 	images: ImageStore,
 	cgroup_mode: CgroupMode,
 	jobs: Mutex<BTreeMap<LeaseId, JobRecord>>,
@@ -110,6 +111,7 @@ pub fn creation_failure(e: &JobError) -> EndCause {
 		) => EndCause::ImagePull,
 		JobError::Image(_) => EndCause::ImageUnusable,
 		JobError::InvalidRequest(_) => EndCause::SpecRejected,
+		JobError::CommandNotRunnable(_) => EndCause::CommandFailed,
 		_ => EndCause::Lost,
 	}
 }
@@ -122,8 +124,40 @@ fn exit_file(dir: &Path) -> PathBuf {
 	dir.join("exit.json")
 }
 
-fn log_file(dir: &Path) -> PathBuf {
+pub(super) fn log_file(dir: &Path) -> PathBuf {
 	dir.join("output.log")
+}
+
+/// The files the shim of the job in `dir` writes.
+fn job_files(dir: &Path, log_max_bytes: u64) -> JobFiles {
+	JobFiles { log: log_file(dir), log_max_bytes, pid: dir.join("init.pid"), exit: exit_file(dir) }
+}
+
+/// How long a container may take from `start` to running.
+const START_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why a container that never started did not, from what the runtime printed (`log`, its
+/// tail): the job's command could not be executed (it does not exist in the image, or is
+/// not executable), the user's doing; anything else is this host's.
+fn start_failure(log: &str) -> JobError {
+	// runc: `unable to start container process: exec: "x": executable file not found in
+	// $PATH` (or `: stat /x: no such file or directory`, `: permission denied`); crun:
+	// `executable file `x` not found in $PATH`, `exec "x": ...`.
+	let not_runnable = log.contains("unable to start container process: exec:")
+		|| log.contains("executable file not found")
+		|| (log.contains("executable file") && log.contains("not found"));
+	let line = log.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+	if not_runnable {
+		JobError::CommandNotRunnable(line.chars().take(500).collect())
+	} else {
+		JobError::Runtime(RuntimeError::Output {
+			command: "container start".into(),
+			output: format!(
+				"the container did not start: {}",
+				line.chars().take(500).collect::<String>()
+			),
+		})
+	}
 }
 
 /// The cgroup of a job at relative path `rel`, nested (as runc nests relative paths) under the
@@ -144,6 +178,7 @@ impl JobManager {
 	pub async fn open(
 		cfg: Arc<AgentConfig>,
 		runtime: Arc<dyn ContainerRuntime>,
+		provisioner: Arc<dyn Provisioner>,
 		images: ImageStore,
 	) -> Result<Arc<JobManager>, JobError> {
 		std::fs::create_dir_all(cfg.data_dir.join("jobs"))
@@ -159,6 +194,7 @@ impl JobManager {
 			cfg,
 			journal,
 			runtime,
+			provisioner,
 			images,
 			cgroup_mode,
 			jobs: Mutex::new(jobs),
@@ -180,9 +216,12 @@ impl JobManager {
 
 	/// Re-attaches the jobs of the journal whose containers still run; the others are lost
 	/// (after a host reboot, `rebooted`, every one of them: the runtime's state lived on
-	/// tmpfs).
-	async fn recover(&self, rebooted: bool) -> Result<(), JobError> {
+	/// tmpfs). A job whose image was still being pulled is made again from the start (what
+	/// it had is released first). Then the provisioner destroys what it made that no job
+	/// holds.
+	async fn recover(self: &Arc<Self>, rebooted: bool) -> Result<(), JobError> {
 		let records: Vec<JobRecord> = self.jobs.lock().await.values().cloned().collect();
+		let mut remake = Vec::new();
 		for mut rec in records {
 			if rec.state.is_final() {
 				continue;
@@ -202,20 +241,58 @@ impl JobManager {
 						"re-attached to job after restart"
 					);
 				},
+				(JobState::Pulling, None, false) if !rec.stop_requested => {
+					// Its container was never started: start over.
+					self.release(&mut rec, true).await;
+					if let Some(dir) = rec.dir.take() {
+						let _ = std::fs::remove_dir_all(dir);
+					}
+					rec.network = None;
+					rec.network_made = false;
+					rec.scratch = None;
+					rec.released = false;
+					tracing::info!(
+						lease = rec.request.lease_id,
+						"making again a job interrupted while its image was pulled"
+					);
+					remake.push(rec.request.lease_id);
+				},
 				_ => {
-					let (cause, reason) = if rebooted {
-						(EndCause::HostReboot, "lost: the host rebooted")
+					let (state, cause, reason) = if rec.stop_requested && !rec.started() {
+						(JobState::Killed, EndCause::Killed, "killed on request")
+					} else if rebooted {
+						(JobState::Failed, EndCause::HostReboot, "lost: the host rebooted")
 					} else {
-						(EndCause::Lost, "lost: the container did not survive the agent restart")
+						(
+							JobState::Failed,
+							EndCause::Lost,
+							"lost: the container did not survive the agent restart",
+						)
 					};
-					rec.end(JobState::Failed, Some(cause), Some(reason.into()));
+					rec.end(state, Some(cause), Some(reason.into()));
 					rec.finished_at_ms = Some(now_ms());
-					tracing::warn!(lease = rec.request.lease_id, "job lost across restart");
+					tracing::warn!(
+						lease = rec.request.lease_id,
+						?cause,
+						"job ended across restart"
+					);
 					self.release(&mut rec, true).await;
 				},
 			}
 			self.journal.put(&rec)?;
 			self.jobs.lock().await.insert(rec.request.lease_id, rec);
+		}
+		let (networks, volumes) = {
+			let jobs = self.jobs.lock().await;
+			let live = || jobs.values().filter(|r| !r.released);
+			(
+				live().filter_map(|r| r.network.as_ref().map(|n| n.index)).collect(),
+				live().filter_map(|r| r.scratch.as_ref().map(|s| s.mount.clone())).collect(),
+			)
+		};
+		self.provisioner.reconcile(&networks, &volumes).await;
+		for lease in remake {
+			self.spawn_create(lease).await;
 		}
 		Ok(())
 	}
@@ -278,13 +355,27 @@ impl JobManager {
 			jobs.insert(lease, rec);
 			status
 		};
+		self.spawn_create_image(image, lease);
+		Ok((status, true))
+	}
+
+	/// Makes job `lease`'s container in the background (see [`JobManager::submit`]).
+	fn spawn_create_image(self: &Arc<Self>, image: ImageRef, lease: LeaseId) {
 		let mgr = self.clone();
 		tokio::spawn(async move {
 			if let Err(e) = mgr.create(&image, lease).await {
 				mgr.creation_failed(lease, e).await;
 			}
 		});
-		Ok((status, true))
+	}
+
+	/// [`JobManager::spawn_create_image`] for a journaled job.
+	async fn spawn_create(self: &Arc<Self>, lease: LeaseId) {
+		let Some(rec) = self.jobs.lock().await.get(&lease).cloned() else { return };
+		match self.validate(&rec.request) {
+			Ok(image) => self.spawn_create_image(image, lease),
+			Err(e) => self.creation_failed(lease, e).await,
+		}
 	}
 
 	/// Ends job `lease`, whose creation failed with `e`, and releases what it had.
@@ -347,79 +438,33 @@ impl JobManager {
 		self.keep(&rec).await?;
 		let _ = std::fs::remove_file(exit_file(&dir));
 
-		// An index is free if none of our jobs holds it and no interface on the host uses it
-		// (other agents may share the host); `ip link add` settles any remaining race.
-		let used: HashSet<u32> = {
-			let jobs = self.jobs.lock().await;
-			jobs.values()
-				.filter(|r| !r.released && r.request.lease_id != lease)
-				.filter_map(|r| r.network.as_ref().map(|n| n.index))
-				.collect()
-		};
-		let mut alloc = None;
-		let mut last_err = None;
-		for index in (0..=MAX_INDEX).filter(|i| !used.contains(i)) {
-			let candidate = NetAlloc::new(index, lease);
-			if network::host_side_exists(&self.cfg.sys_class_net, &candidate) {
-				continue;
-			}
-			// Journaled before it is made (see `JobRecord::network_made`).
-			rec.network = Some(candidate.clone());
-			rec.network_made = false;
-			self.keep(&rec).await?;
-			match network::create(&candidate).await {
-				Ok(()) => {
-					// The job's network exists only behind its rules.
-					if let Err(e) = firewall::add_job(&candidate, self.cfg.egress).await {
-						network::destroy(&candidate).await;
-						rec.network = None;
-						self.keep(&rec).await?;
-						return Err(e.into());
-					}
-					alloc = Some(candidate);
-					break;
-				},
-				Err(e) => {
-					tracing::debug!(lease, index, "network index taken: {e}");
-					last_err = Some(e);
-					if last_err.as_ref().map(|e| !e.to_string().contains("exists")).unwrap_or(false)
-					{
-						break;
-					}
-				},
-			}
-		}
-		let alloc = match (alloc, last_err) {
-			(Some(a), _) => a,
-			(None, e) => {
-				rec.network = None;
-				self.keep(&rec).await?;
-				return Err(e.map(JobError::from).unwrap_or(JobError::Exhausted));
-			},
-		};
+		// The network and the scratch volume usually come ready from the provisioner's pool;
+		// each is journaled in the record before the provisioner forgets it, so a crash
+		// leaves it to exactly one of them.
+		let alloc = self.provisioner.network().await.map_err(|e| match e {
+			RuntimeError::Exhausted => JobError::Exhausted,
+			e => e.into(),
+		})?;
 		rec.network = Some(alloc.clone());
 		rec.network_made = true;
-		// The scratch volume is journaled before it is made too (its paths are the job's own).
-		rec.scratch = Some(volume::planned(&dir));
 		self.keep(&rec).await?;
-		// The log's cap comes out of the job's disk allowance (see `joblog`).
+		self.provisioner.handed_over(Some(&alloc), None);
+		// The log's cap comes out of the job's disk allowance (see `joblog`); the job's user
+		// owns its scratch volume (as seen from the host: its mapped ids).
 		let disk = rec.request.limits.disk_bytes;
 		let log_cap = joblog::cap_for(disk);
-		let scratch = volume::create(&dir, disk.saturating_sub(log_cap)).await?;
-		rec.scratch = Some(scratch.clone());
-		// The job's user owns its scratch volume (as seen from the host: its mapped id).
 		let ids = self.cfg.id_map;
-		std::os::unix::fs::chown(
-			&scratch.mount,
-			Some(ids.host_or_nobody(prepared.config.uid)),
-			Some(ids.host_or_nobody(prepared.config.gid)),
-		)
-		.map_err(|err| RuntimeError::Io {
-			context: format!("own {}", scratch.mount.display()),
-			err,
-		})?;
-		// Keep the map in step so a failure below releases everything allocated so far.
-		self.jobs.lock().await.insert(lease, rec.clone());
+		let scratch = self
+			.provisioner
+			.scratch(
+				disk.saturating_sub(log_cap),
+				ids.host_or_nobody(prepared.config.uid),
+				ids.host_or_nobody(prepared.config.gid),
+			)
+			.await?;
+		rec.scratch = Some(scratch.clone());
+		self.keep(&rec).await?;
+		self.provisioner.handed_over(None, Some(&scratch));
 
 		let rel = format!("{}/{}", self.cfg.cgroup_parent, rec.container_id());
 		let mut env = rec.request.env.clone();
@@ -445,30 +490,38 @@ impl JobManager {
 
 		let id = rec.container_id();
 		let _ = self.runtime.delete(&id).await;
-		self.runtime.start(&id, &bundle, &log_file(&dir), log_cap, &exit_file(&dir)).await?;
-		// Wait until the runtime reports the container (or the shim its exit).
-		let mut seen = false;
-		for _ in 0..200 {
-			if exit_file(&dir).exists() {
-				seen = true;
+		let files = job_files(&dir, log_cap);
+		let _ = std::fs::remove_file(&files.pid);
+		self.runtime.start(&id, &bundle, &files).await?;
+		// Started once the runtime wrote the pid file (it executed the command); an exit
+		// record without it is a container that never started. Both are files: waiting on
+		// them costs no process.
+		let deadline = std::time::Instant::now() + START_TIMEOUT;
+		loop {
+			if files.pid.exists() {
 				break;
 			}
-			if let Some(st) = self.runtime.state(&id).await? {
-				if st.status == "running" || st.status == "stopped" {
-					seen = true;
+			if exit_file(&dir).exists() {
+				// The pid file may land just before the exit record: look once more.
+				if files.pid.exists() {
 					break;
 				}
+				let _ = self.runtime.delete(&id).await;
+				return Err(start_failure(&joblog::tail_text(&files.log, 2000)));
 			}
-			tokio::time::sleep(Duration::from_millis(25)).await;
-		}
-		if !seen {
-			let log = std::fs::read_to_string(log_file(&dir)).unwrap_or_default();
-			let _ = self.runtime.kill(&id, "KILL").await;
-			let _ = self.runtime.delete(&id).await;
-			return Err(JobError::Runtime(RuntimeError::Output {
-				command: format!("{} run {id}", self.runtime.name()),
-				output: log.chars().take(2000).collect(),
-			}));
+			if std::time::Instant::now() > deadline {
+				let _ = self.runtime.kill(&id, "KILL").await;
+				let _ = self.runtime.delete(&id).await;
+				return Err(JobError::Runtime(RuntimeError::Output {
+					command: format!("{} run {id}", self.runtime.name()),
+					output: format!(
+						"the container did not start within {} s: {}",
+						START_TIMEOUT.as_secs(),
+						joblog::tail_text(&files.log, 2000)
+					),
+				}));
+			}
+			tokio::time::sleep(Duration::from_millis(2)).await;
 		}
 		let started = now_ms();
 		rec.state = JobState::Running;
@@ -602,50 +655,15 @@ impl JobManager {
 	/// Releases a job's container, network and (with `scratch`) its scratch volume.
 	async fn release(&self, rec: &mut JobRecord, scratch: bool) {
 		let _ = self.runtime.delete(&rec.container_id()).await;
-		match (&rec.network, rec.network_made) {
-			(Some(net), true) => {
-				firewall::remove_job(net).await;
-				network::destroy(net).await;
-			},
-			(Some(net), false) => network::destroy_namespace(net).await,
-			(None, _) => {},
+		if let Some(net) = &rec.network {
+			self.provisioner.release_network(net, rec.network_made).await;
 		}
 		if scratch {
 			if let Some(s) = &rec.scratch {
-				volume::destroy(s).await;
+				self.provisioner.release_scratch(s).await;
 			}
 			rec.released = true;
 		}
-	}
-
-	fn read_sample(&self, rec: &JobRecord) -> (RawSample, u64) {
-		let mut s = RawSample::default();
-		let mut oom = 0;
-		if let Some(loc) = &rec.cgroup {
-			match cgroup::sample(loc) {
-				Ok(c) => {
-					s.cpu_micros = c.cpu_micros;
-					s.memory_bytes = c.memory_bytes;
-					s.memory_peak_bytes = c.memory_peak_bytes;
-					oom = c.oom_kills;
-				},
-				Err(e) => tracing::debug!(lease = rec.request.lease_id, "cgroup sample: {e}"),
-			}
-		}
-		if let Some(net) = &rec.network {
-			if let Ok(n) = meter::net::sample(&self.cfg.sys_class_net, &net.host_if) {
-				s.net_rx_bytes = n.rx_bytes;
-				s.net_tx_bytes = n.tx_bytes;
-			}
-		}
-		if let Some(sc) = &rec.scratch {
-			s.disk_used_bytes = volume::job_used_bytes(sc);
-		}
-		// The log is the job's storage too (its cap came out of the disk allowance).
-		if let Some(dir) = &rec.dir {
-			s.disk_used_bytes = s.disk_used_bytes.saturating_add(joblog::size(&log_file(dir)));
-		}
-		(s, oom)
 	}
 
 	/// Samples every running job once; finalizes jobs whose container ended.
@@ -662,7 +680,7 @@ impl JobManager {
 		for mut rec in running {
 			let Some(dir) = rec.dir.clone() else { continue };
 			let exit = shim::read_exit(&exit_file(&dir));
-			let (sample, oom) = self.read_sample(&rec);
+			let (sample, oom) = sampler::read(&self.cfg, &rec);
 			let now = now_ms();
 			match exit {
 				Some(exit) => {
@@ -715,25 +733,6 @@ impl JobManager {
 			}
 			self.jobs.lock().await.insert(rec.request.lease_id, rec);
 		}
-	}
-
-	/// Samples every `interval` until `shutdown` resolves.
-	pub fn spawn_sampler(
-		self: &Arc<Self>,
-		interval: Duration,
-		mut shutdown: tokio::sync::watch::Receiver<bool>,
-	) -> tokio::task::JoinHandle<()> {
-		let mgr = self.clone();
-		tokio::spawn(async move {
-			let mut ticker = tokio::time::interval(interval);
-			ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-			loop {
-				tokio::select! {
-					_ = ticker.tick() => mgr.tick().await,
-					_ = shutdown.changed() => break,
-				}
-			}
-		})
 	}
 }
 

@@ -8,6 +8,12 @@
 pub mod journal;
 pub mod manager;
 pub mod record;
+pub mod sampler;
 
 pub use manager::{JobError, JobManager};
 pub use record::JobRecord;
+
+#[cfg(test)]
+mod fakes;
+#[cfg(test)]
+mod tests;

@@ -89,6 +89,11 @@ impl JobRecord {
 		}
 	}
 
+	/// Whether its container ever started.
+	pub fn started(&self) -> bool {
+		self.started_at_ms.is_some()
+	}
+
 	/// The runtime's container id.
 	pub fn container_id(&self) -> String {
 		container_id(self.request.lease_id)

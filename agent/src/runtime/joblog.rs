@@ -39,6 +39,20 @@ pub fn size(path: &Path) -> u64 {
 		.sum()
 }
 
+/// The last `max` bytes of the log at `path` (of its current half), as text; empty if
+/// there is none. Reads only those bytes, however large the log.
+pub fn tail_text(path: &Path, max: u64) -> String {
+	use std::io::{Seek, SeekFrom};
+	let Ok(mut f) = std::fs::File::open(path) else { return String::new() };
+	let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+	if f.seek(SeekFrom::Start(len.saturating_sub(max))).is_err() {
+		return String::new();
+	}
+	let mut buf = Vec::new();
+	let _ = f.take(max).read_to_end(&mut buf);
+	String::from_utf8_lossy(&buf).into_owned()
+}
+
 /// Copies `from` to the log at `path` until end of input, rotating so that the log never
 /// holds more than `cap` bytes. Appends to what is there (a restarted shim continues).
 pub fn pump(mut from: impl Read, path: &Path, cap: u64) -> std::io::Result<()> {

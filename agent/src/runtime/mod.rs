@@ -7,12 +7,14 @@
 //!   foreground and records the exit status, so an agent crash loses nothing.
 //! - [`spec`]: the OCI runtime spec of a job (limits, read-only rootfs, scratch volume,
 //!   network namespace, seccomp, capabilities).
-//! - [`network`] and [`volume`]: the per-job veth pair and the size-limited scratch volume.
+//! - [`network`] and [`volume`]: the per-job veth pair and the size-limited scratch volume,
+//!   made ahead of demand by [`provision`].
 
 pub mod firewall;
 pub mod joblog;
 pub mod network;
 pub mod oci_cli;
+pub mod provision;
 pub mod seccomp;
 pub mod shim;
 pub mod spec;
@@ -60,6 +62,9 @@ pub enum RuntimeError {
 	/// The generated spec is invalid.
 	#[error("invalid OCI spec: {0}")]
 	Spec(String),
+	/// Every job network of the host is in use.
+	#[error("no free job network left")]
+	Exhausted,
 }
 
 /// What the runtime says about a container.
@@ -71,22 +76,27 @@ pub struct ContainerState {
 	pub pid: u32,
 }
 
+/// Where a started container's shim records what happens to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobFiles {
+	/// The container's output, capped at `log_max_bytes` ([`joblog`]).
+	pub log: std::path::PathBuf,
+	/// The most the log may hold.
+	pub log_max_bytes: u64,
+	/// The container's init pid, written once it started (its command was executed).
+	pub pid: std::path::PathBuf,
+	/// How it ended ([`shim::ExitRecord`]), written once it ended or failed to start.
+	pub exit: std::path::PathBuf,
+}
+
 /// An OCI runtime backend.
 #[async_trait::async_trait]
 pub trait ContainerRuntime: Send + Sync {
 	/// The backend's name (`runc`, `crun`).
 	fn name(&self) -> &str;
-	/// Starts container `id` from `bundle` under a detached shim that writes the exit status
-	/// to `exit_file` and the container's output to `log_file`, capped at `log_max_bytes`
-	/// ([`joblog`]).
-	async fn start(
-		&self,
-		id: &str,
-		bundle: &Path,
-		log_file: &Path,
-		log_max_bytes: u64,
-		exit_file: &Path,
-	) -> Result<(), RuntimeError>;
+	/// Starts container `id` from `bundle` under a detached shim ([`JobFiles`] says where
+	/// its output, start and exit are recorded).
+	async fn start(&self, id: &str, bundle: &Path, files: &JobFiles) -> Result<(), RuntimeError>;
 	/// The container's state, or `None` if the runtime does not know it.
 	async fn state(&self, id: &str) -> Result<Option<ContainerState>, RuntimeError>;
 	/// Sends `signal` (e.g. `KILL`) to the container's processes.

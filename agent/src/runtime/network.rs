@@ -26,13 +26,19 @@ pub struct NetAlloc {
 }
 
 impl NetAlloc {
-	/// The allocation for `index` and lease `lease`.
+	/// The allocation for `index` and lease `lease` (its namespace named after the lease).
 	pub fn new(index: u32, lease: u64) -> NetAlloc {
+		NetAlloc::named(index, format!("ura-{lease}"))
+	}
+
+	/// The allocation for `index` with namespace `netns` (a name nobody else on the host
+	/// uses: [`create`] replaces a namespace of that name).
+	pub fn named(index: u32, netns: String) -> NetAlloc {
 		let base = index * 4;
 		let (b3, b4) = (base / 256, base % 256);
 		NetAlloc {
 			index,
-			netns: format!("ura-{lease}"),
+			netns,
 			host_if: format!("urh{index}"),
 			host_ip: format!("10.213.{b3}.{}", b4 + 1),
 			job_ip: format!("10.213.{b3}.{}", b4 + 2),

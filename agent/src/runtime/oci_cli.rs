@@ -1,6 +1,6 @@
 //! The runc/crun command-line backend.
 
-use super::{run_command, shim, ContainerRuntime, ContainerState, RuntimeError};
+use super::{run_command, shim, ContainerRuntime, ContainerState, JobFiles, RuntimeError};
 use std::path::{Path, PathBuf};
 
 /// An OCI runtime driven through its CLI, with its state under `root`.
@@ -28,14 +28,7 @@ impl ContainerRuntime for OciCliRuntime {
 		&self.binary
 	}
 
-	async fn start(
-		&self,
-		id: &str,
-		bundle: &Path,
-		log_file: &Path,
-		log_max_bytes: u64,
-		exit_file: &Path,
-	) -> Result<(), RuntimeError> {
+	async fn start(&self, id: &str, bundle: &Path, files: &JobFiles) -> Result<(), RuntimeError> {
 		std::fs::create_dir_all(&self.root)
 			.map_err(|err| RuntimeError::Io { context: "create runtime root".into(), err })?;
 		shim::spawn(
@@ -45,9 +38,10 @@ impl ContainerRuntime for OciCliRuntime {
 				root: self.root.clone(),
 				id: id.to_string(),
 				bundle: bundle.to_path_buf(),
-				log: log_file.to_path_buf(),
-				log_max_bytes,
-				exit_file: exit_file.to_path_buf(),
+				log: files.log.clone(),
+				log_max_bytes: files.log_max_bytes,
+				pid_file: files.pid.clone(),
+				exit_file: files.exit.clone(),
 			},
 		)
 	}
@@ -97,6 +91,11 @@ impl ContainerRuntime for OciCliRuntime {
 	}
 
 	async fn delete(&self, id: &str) -> Result<(), RuntimeError> {
+		// The runtime keeps a container's state in `<root>/<id>`: without it there is nothing
+		// to delete, and no process need be spent on finding that out.
+		if !self.root.join(id).exists() {
+			return Ok(());
+		}
 		let root = self.root_str();
 		match run_command(&self.binary, &["--root", &root, "delete", "--force", id]).await {
 			Ok(_) => Ok(()),

@@ -1,7 +1,8 @@
 //! The per-job shim: `uranus-agent shim …`.
 //!
 //! The agent starts one shim per container in a new session (so it survives the agent being
-//! killed). The shim runs `<runtime> run --keep <id>` in the foreground, copies the
+//! killed). The shim runs `<runtime> run --keep --pid-file <pid> <id>` in the foreground (the
+//! runtime writes the pid file once the container's command was executed), copies the
 //! container's output from a pipe to the job log (capped and rotated, see
 //! [`super::joblog`]), then writes the exit status to the exit file atomically.
 //! `--keep` leaves the stopped container and its cgroup in place, so the agent can take the
@@ -36,6 +37,10 @@ pub struct ShimArgs {
 	/// The most the log may hold (both rotated halves).
 	#[arg(long, default_value_t = super::joblog::MAX_CAP)]
 	pub log_max_bytes: u64,
+	/// Where the runtime writes the container's init pid once its command was executed
+	/// (no pid file and an exit file: the container never started).
+	#[arg(long)]
+	pub pid_file: PathBuf,
 	/// Where to record the exit status.
 	#[arg(long)]
 	pub exit_file: PathBuf,
@@ -71,6 +76,8 @@ pub fn spawn(agent_exe: &Path, args: &ShimArgs) -> Result<(), RuntimeError> {
 		.arg(&args.log)
 		.arg("--log-max-bytes")
 		.arg(args.log_max_bytes.to_string())
+		.arg("--pid-file")
+		.arg(&args.pid_file)
 		.arg("--exit-file")
 		.arg(&args.exit_file)
 		.stdin(Stdio::null())
@@ -105,6 +112,8 @@ pub fn run(args: &ShimArgs) -> std::io::Result<i32> {
 		.arg(&args.root)
 		.arg("run")
 		.arg("--keep")
+		.arg("--pid-file")
+		.arg(&args.pid_file)
 		.arg("--bundle")
 		.arg(&args.bundle)
 		.arg(&args.id)

@@ -1,0 +1,91 @@
+//! The provisioner against the real host (root, `ip`, `iptables`, `mkfs.ext4`, `mount`): it
+//! warms a pool of networks and volumes, hands them out, and after a crash destroys what it
+//! made that no job holds, and nothing a job holds.
+
+mod common;
+
+use std::{collections::HashSet, path::Path};
+use uranus_agent::runtime::{
+	firewall::Egress,
+	provision::{HostProvisioner, ProvisionConfig, Provisioner},
+};
+
+fn netns_exists(name: &str) -> bool {
+	Path::new("/var/run/netns").join(name).exists()
+}
+
+fn mounted(path: &Path) -> bool {
+	let target = path.display().to_string();
+	std::fs::read_to_string("/proc/self/mounts")
+		.unwrap()
+		.lines()
+		.any(|l| l.split_whitespace().nth(1) == Some(target.as_str()))
+}
+
+fn open(root: &Path, warm: usize) -> HostProvisioner {
+	HostProvisioner::open(ProvisionConfig {
+		root: root.to_path_buf(),
+		tag: format!("t{}", std::process::id()),
+		warm,
+		egress: Egress::Off,
+		sys_class_net: "/sys/class/net".into(),
+	})
+	.unwrap()
+}
+
+#[tokio::test]
+async fn the_pool_warms_hands_out_and_a_restart_reaps_only_what_no_job_holds() {
+	common::require_environment();
+	uranus_agent::runtime::firewall::setup(Egress::Off).await.unwrap();
+	let dir = common::test_dir();
+	let root = dir.path().join("provision");
+	let p = open(&root, 1);
+	p.reconcile(&HashSet::new(), &HashSet::new()).await;
+
+	// A job takes a network and a volume: made on demand (the pool knew no size yet).
+	let held_net = p.network().await.unwrap();
+	let held_vol = p.scratch(16 << 20, 2_147_483_648, 2_147_483_648).await.unwrap();
+	p.handed_over(Some(&held_net), Some(&held_vol));
+	assert!(netns_exists(&held_net.netns) && mounted(&held_vol.mount));
+	// The pool fills up behind it: one network, one volume of the size just asked for.
+	p.refill().await;
+	assert_eq!(p.ready(), (1, 1));
+
+	// The next job gets the pooled ones, never the held ones.
+	let net = p.network().await.unwrap();
+	let vol = p.scratch(16 << 20, 2_147_483_648, 2_147_483_648).await.unwrap();
+	assert_ne!(net.index, held_net.index);
+	assert_ne!(vol.mount, held_vol.mount);
+	use std::os::unix::fs::MetadataExt;
+	assert_eq!(std::fs::metadata(&vol.mount).unwrap().uid(), 2_147_483_648, "owned by the job");
+	p.refill().await;
+	// The agent crashes here: `net` and `vol` were claimed but no job journaled them, and
+	// the pool holds a ready network and volume.
+	let (pooled_net, pooled_vol) = {
+		let ledger: serde_json::Value =
+			serde_json::from_slice(&std::fs::read(root.join("ledger.json")).unwrap()).unwrap();
+		let n = ledger["networks"].as_array().unwrap().len();
+		let v = ledger["volumes"].as_array().unwrap().len();
+		(n, v)
+	};
+	assert_eq!((pooled_net, pooled_vol), (2, 2), "claimed and ready ones are in the ledger");
+	drop(p);
+
+	let p = open(&root, 0);
+	let held_nets: HashSet<u32> = [held_net.index].into();
+	let held_vols: HashSet<_> = [held_vol.mount.clone()].into();
+	p.reconcile(&held_nets, &held_vols).await;
+	assert!(!netns_exists(&net.netns) && !mounted(&vol.mount), "unjournaled ones are reaped");
+	assert!(!vol.image.exists());
+	assert_eq!(p.ready(), (0, 0), "and the pool with them");
+	assert!(netns_exists(&held_net.netns) && mounted(&held_vol.mount), "a job's stay");
+
+	p.release_network(&held_net, true).await;
+	p.release_scratch(&held_vol).await;
+	assert!(!netns_exists(&held_net.netns) && !mounted(&held_vol.mount));
+	assert!(!held_vol.mount.parent().unwrap().exists(), "the pooled volume's directory goes");
+	assert!(
+		!Path::new("/sys/class/net").join(&held_net.host_if).exists(),
+		"the host side of the veth pair goes"
+	);
+}
