@@ -523,3 +523,50 @@ async fn the_image_store_evicts_unused_images_to_stay_within_its_quota() {
 	let r = agent.req(Method::DELETE, &format!("/v1/jobs/{sleeper}")).send().await.unwrap();
 	assert_eq!(r.status(), 200);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_killed_while_pulling_makes_the_job_again_at_its_next_start() {
+	let fx = fixtures();
+	let dir = test_dir();
+	let data = dir.path().join("agent");
+	let mut agent = AgentProcess::start(&data);
+	let proxy = HeldProxy::new(&fx.registry.addr);
+	let id = lease();
+	let req = shell_job(id, &proxy.image(&fx.busybox), "echo made-again", limits(500, 64));
+	let (code, body) = agent.submit(&req).await;
+	assert_eq!(code, 201, "{body}");
+	assert_eq!(agent.job(id).await.state, JobState::Pulling);
+	// The registry has not answered yet when the agent dies.
+	tokio::time::sleep(Duration::from_millis(500)).await;
+	agent.kill_9();
+	proxy.release();
+
+	let agent = AgentProcess::start(&data);
+	let (status, _) = agent.wait_final(id, Duration::from_secs(60)).await;
+	assert_eq!(
+		(status.state, status.exit_code, status.cause),
+		(JobState::Exited, Some(0), None),
+		"the job ran after the restart: {status:?}"
+	);
+	assert!(agent.logs(id).await.contains("made-again"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_command_missing_from_the_image_never_starts_and_is_the_users_fault() {
+	let fx = fixtures();
+	let dir = test_dir();
+	let agent = AgentProcess::start(&dir.path().join("agent"));
+	let id = lease();
+	let mut req = shell_job(id, &fx.busybox, "", limits(500, 64));
+	req.command = vec!["/no/such/program".into()];
+	let (code, body) = agent.submit(&req).await;
+	assert_eq!(code, 201, "{body}");
+	let (status, m) = agent.wait_final(id, Duration::from_secs(60)).await;
+	assert_eq!(
+		(status.state, status.cause, status.exit_code, status.started_at_ms),
+		(JobState::Failed, Some(EndCause::CommandFailed), None, None),
+		"not an exit of a job that ran: {status:?}"
+	);
+	assert!(status.reason.as_deref().unwrap_or("").contains("/no/such/program"), "{status:?}");
+	assert_eq!(m.cpu_micros, 0);
+}

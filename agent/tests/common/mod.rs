@@ -501,3 +501,54 @@ impl Drop for OutsideNet {
 		let _ = Command::new("ip").args(["link", "del", &self.host_if]).status();
 	}
 }
+
+/// A TCP proxy on loopback in front of `target` that can hold new connections (they wait,
+/// unanswered, until released): a registry that is slow to answer.
+pub struct HeldProxy {
+	/// `127.0.0.1:<port>`.
+	pub addr: String,
+	hold: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl HeldProxy {
+	/// A proxy to `target` (`host:port`), holding connections from the start.
+	pub fn new(target: &str) -> HeldProxy {
+		use std::sync::atomic::Ordering;
+		let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+		let addr = listener.local_addr().unwrap().to_string();
+		let hold = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+		let (held, target) = (hold.clone(), target.to_string());
+		std::thread::spawn(move || {
+			for client in listener.incoming().flatten() {
+				let (held, target) = (held.clone(), target.clone());
+				std::thread::spawn(move || {
+					while held.load(Ordering::SeqCst) {
+						std::thread::sleep(Duration::from_millis(20));
+					}
+					let Ok(server) = std::net::TcpStream::connect(&target) else { return };
+					let (mut c2, mut s2) =
+						(client.try_clone().unwrap(), server.try_clone().unwrap());
+					let (mut client, mut server) = (client, server);
+					std::thread::spawn(move || {
+						let _ = std::io::copy(&mut c2, &mut s2);
+						let _ = s2.shutdown(std::net::Shutdown::Write);
+					});
+					let _ = std::io::copy(&mut server, &mut client);
+					let _ = client.shutdown(std::net::Shutdown::Write);
+				});
+			}
+		});
+		HeldProxy { addr, hold }
+	}
+
+	/// Lets held and new connections through.
+	pub fn release(&self) {
+		self.hold.store(false, std::sync::atomic::Ordering::SeqCst);
+	}
+
+	/// `image` (`registry/repo@digest`) as pulled through this proxy.
+	pub fn image(&self, image: &str) -> String {
+		let (_, rest) = image.split_once('/').unwrap();
+		format!("{}/{rest}", self.addr)
+	}
+}
