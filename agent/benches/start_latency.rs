@@ -3,7 +3,8 @@
 //! docker-registry, umoci and skopeo, like the integration tests.
 //!
 //! `cargo bench -p uranus-agent --bench start_latency` prints both distributions and their
-//! ratio.
+//! ratio; `RUST_LOG=uranus_agent=debug START_LATENCY_AGENT_LOG=<file>` keeps the agent's log,
+//! whose `start:` lines say where each start's time went.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -99,5 +100,9 @@ fn main() {
 		println!("start latency over {ROUNDS} rounds (ms): agent job start p50 {a50:.1} mean {amean:.1} p90 {a90:.1}");
 		println!("start latency over {ROUNDS} rounds (ms): raw runc run   p50 {r50:.1} mean {rmean:.1} p90 {r90:.1}");
 		println!("ratio agent/raw: p50 {:.2}x, mean {:.2}x", a50 / r50, amean / rmean);
+		// With `RUST_LOG=uranus_agent=debug`, the agent's log shows each start's stages.
+		if let Some(to) = std::env::var_os("START_LATENCY_AGENT_LOG") {
+			std::fs::copy(data.with_extension("log"), to).unwrap();
+		}
 	});
 }

@@ -137,6 +137,7 @@ impl Agent {
 			})
 			.await?;
 		let _ = sampler.await;
+		self.state.jobs.shutdown().await;
 		Ok(())
 	}
 }

@@ -88,4 +88,19 @@ async fn the_pool_warms_hands_out_and_a_restart_reaps_only_what_no_job_holds() {
 		!Path::new("/sys/class/net").join(&held_net.host_if).exists(),
 		"the host side of the veth pair goes"
 	);
+
+	// The pool remembers the size jobs last asked for; a shutdown drains it.
+	let p = open(&root, 1);
+	p.reconcile(&HashSet::new(), &HashSet::new()).await;
+	p.refill().await;
+	assert_eq!(p.ready(), (1, 1));
+	p.drain().await;
+	assert_eq!(p.ready(), (0, 0));
+	let left: Vec<_> = std::fs::read_dir(&root)
+		.unwrap()
+		.flatten()
+		.map(|e| e.file_name())
+		.filter(|n| n != "ledger.json")
+		.collect();
+	assert!(left.is_empty(), "nothing is left under the provisioner's root: {left:?}");
 }

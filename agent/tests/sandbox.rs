@@ -11,18 +11,14 @@ use uranus_primitives::agent::{JobState, JobStatus};
 
 /// Runs `script` (as `sh -c`) of `image` to its end: (status, logs, the job's scratch
 /// directory on the host, which stays mounted until the job is deleted).
-async fn run_to_end(
-	agent: &AgentProcess,
-	image: &str,
-	script: &str,
-) -> (JobStatus, String, PathBuf) {
+async fn run_to_end(agent: &AgentProcess, image: &str, script: &str) -> (JobStatus, String) {
 	let id = lease();
 	let (code, body) = agent.submit(&shell_job(id, image, script, limits(500, 64))).await;
 	let log = std::fs::read_to_string(agent.data_dir.with_extension("log")).unwrap_or_default();
 	assert_eq!(code, 201, "{body}\nagent log:\n{log}");
 	let (status, _) = agent.wait_final(id, Duration::from_secs(60)).await;
 	let logs = agent.logs(id).await;
-	(status, logs, scratch_of(agent))
+	(status, logs)
 }
 
 /// The scratch volume of the one job `agent` ran (volumes come from the provisioner's pool
@@ -72,7 +68,7 @@ async fn every_way_out_of_the_container_is_denied() {
 	let fx = fixtures();
 	let dir = test_dir();
 	let agent = AgentProcess::start(&dir.path().join("agent"));
-	let (status, logs, _) = run_to_end(&agent, &fx.busybox, "/bin/probe").await;
+	let (status, logs) = run_to_end(&agent, &fx.busybox, "/bin/probe").await;
 	assert_eq!(status.state, JobState::Exited, "{status:?}\n{logs}");
 	let allowed: Vec<&str> = ATTEMPTS
 		.iter()
@@ -81,7 +77,7 @@ async fn every_way_out_of_the_container_is_denied() {
 		.collect();
 	assert!(allowed.is_empty(), "allowed from inside the container: {allowed:?}\n{logs}");
 	// The job still does ordinary work: threads, pipes, files, its own processes.
-	let (status, logs, _) =
+	let (status, logs) =
 		run_to_end(&agent, &fx.busybox, "echo a | cat > /tmp/x && sort /tmp/x && ps | wc -l").await;
 	assert_eq!(status.state, JobState::Exited, "{status:?}\n{logs}");
 	assert!(logs.starts_with("a\n"), "{logs}");
@@ -92,8 +88,9 @@ async fn container_root_is_an_unprivileged_user_on_the_host() {
 	let fx = fixtures();
 	let dir = test_dir();
 	let agent = AgentProcess::start(&dir.path().join("agent"));
-	let (status, logs, scratch) =
+	let (status, logs) =
 		run_to_end(&agent, &fx.busybox, "id -u; touch /scratch/made-by-root").await;
+	let scratch = scratch_of(&agent);
 	assert_eq!(status.state, JobState::Exited, "{status:?}\n{logs}");
 	assert_eq!(logs.trim(), "0", "the job is root inside its container");
 	let host_uid = std::fs::metadata(scratch.join("made-by-root")).unwrap().uid();
@@ -105,8 +102,9 @@ async fn the_images_user_runs_the_job() {
 	let fx = fixtures();
 	let dir = test_dir();
 	let agent = AgentProcess::start(&dir.path().join("agent"));
-	let (status, logs, scratch) =
+	let (status, logs) =
 		run_to_end(&agent, &fx.busybox_user, "id -u; id -g; touch /scratch/mine").await;
+	let scratch = scratch_of(&agent);
 	assert_eq!(status.state, JobState::Exited, "{status:?}\n{logs}");
 	assert_eq!(logs.split_whitespace().collect::<Vec<_>>(), ["1234", "1234"], "{logs}");
 	let meta = std::fs::metadata(scratch.join("mine")).unwrap();
@@ -155,7 +153,7 @@ async fn a_job_reaches_neither_host_services_nor_other_jobs() {
 		nc -w 3 {b_ip} 7000 -e /bin/true && echo REACHED_JOB
 		true"
 	);
-	let (status, logs, _) = run_to_end(&agent, &fx.busybox, &probe).await;
+	let (status, logs) = run_to_end(&agent, &fx.busybox, &probe).await;
 	assert_eq!(status.state, JobState::Exited, "{status:?}\n{logs}");
 	assert!(!logs.contains("REACHED_HOST"), "a host service answered a job:\n{logs}");
 	assert!(host.accept().is_err(), "the host service saw a connection from a job");
@@ -180,13 +178,13 @@ async fn egress_is_off_by_default_and_never_reaches_private_ranges() {
 	);
 
 	let off = AgentProcess::start(&dir.path().join("off"));
-	let (status, logs, _) = run_to_end(&off, &fx.busybox, &send).await;
+	let (status, logs) = run_to_end(&off, &fx.busybox, &send).await;
 	assert_eq!(status.state, JobState::Exited, "{status:?}\n{logs}");
 	assert!(!logs.contains("REACHED"), "egress is off by default:\n{logs}");
 	drop(off);
 
 	let on = AgentProcess::start_with(&dir.path().join("on"), free_port(), &["--job-egress"]);
-	let (status, logs, _) = run_to_end(&on, &fx.busybox, &send).await;
+	let (status, logs) = run_to_end(&on, &fx.busybox, &send).await;
 	assert_eq!(status.state, JobState::Exited, "{status:?}\n{logs}");
 	assert!(logs.contains("REACHED_PUBLIC"), "egress on reaches public addresses:\n{logs}");
 	assert!(!logs.contains("REACHED_PRIVATE"), "private ranges stay closed:\n{logs}");

@@ -237,6 +237,10 @@ impl Provisioner for FakeProvisioner {
 		s.calls.push("release_scratch".into());
 	}
 
+	async fn drain(&self) {
+		self.state.lock().unwrap().calls.push("drain".into());
+	}
+
 	async fn reconcile(&self, held_networks: &HashSet<u32>, held_volumes: &HashSet<PathBuf>) {
 		let mut s = self.state.lock().unwrap();
 		s.reconciled = Some((held_networks.clone(), held_volumes.clone()));

@@ -204,6 +204,12 @@ impl JobManager {
 		Ok(mgr)
 	}
 
+	/// At agent shutdown: the resources made ahead for jobs not yet submitted are destroyed
+	/// (running jobs keep theirs and are re-attached at the next start).
+	pub async fn shutdown(&self) {
+		self.provisioner.drain().await;
+	}
+
 	/// The cgroup layout in use.
 	pub fn cgroup_mode(&self) -> CgroupMode {
 		self.cgroup_mode
@@ -411,6 +417,11 @@ impl JobManager {
 
 	async fn create(&self, image: &ImageRef, lease: LeaseId) -> Result<JobStatus, JobError> {
 		tracing::info!(lease, image = %image.reference.whole(), "pulling image");
+		// Where a start's time goes (`RUST_LOG=uranus_agent=debug`).
+		let t0 = std::time::Instant::now();
+		let stage = |name: &str| {
+			tracing::debug!(lease, ms = t0.elapsed().as_millis() as u64, "start: {name}")
+		};
 		// Images live jobs run are never evicted to make room for this one.
 		let in_use: HashSet<String> = self
 			.jobs
@@ -422,6 +433,7 @@ impl JobManager {
 			.map(|i| i.hex().to_string())
 			.collect();
 		let prepared = self.images.prepare(image, &in_use).await?;
+		stage("image ready");
 		let _lc = self.lifecycle.lock().await;
 		let mut rec =
 			self.jobs.lock().await.get(&lease).cloned().ok_or(JobError::NotFound(lease))?;
@@ -449,6 +461,7 @@ impl JobManager {
 		rec.network_made = true;
 		self.keep(&rec).await?;
 		self.provisioner.handed_over(Some(&alloc), None);
+		stage("network");
 		// The log's cap comes out of the job's disk allowance (see `joblog`); the job's user
 		// owns its scratch volume (as seen from the host: its mapped ids).
 		let disk = rec.request.limits.disk_bytes;
@@ -465,6 +478,7 @@ impl JobManager {
 		rec.scratch = Some(scratch.clone());
 		self.keep(&rec).await?;
 		self.provisioner.handed_over(None, Some(&scratch));
+		stage("scratch volume");
 
 		let rel = format!("{}/{}", self.cfg.cgroup_parent, rec.container_id());
 		let mut env = rec.request.env.clone();
@@ -492,7 +506,9 @@ impl JobManager {
 		let _ = self.runtime.delete(&id).await;
 		let files = job_files(&dir, log_cap);
 		let _ = std::fs::remove_file(&files.pid);
+		stage("spec");
 		self.runtime.start(&id, &bundle, &files).await?;
+		stage("shim spawned");
 		// Started once the runtime wrote the pid file (it executed the command); an exit
 		// record without it is a container that never started. Both are files: waiting on
 		// them costs no process.
@@ -523,6 +539,7 @@ impl JobManager {
 			}
 			tokio::time::sleep(Duration::from_millis(2)).await;
 		}
+		stage("running");
 		let started = now_ms();
 		rec.state = JobState::Running;
 		rec.started_at_ms = Some(started);

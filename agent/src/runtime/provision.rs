@@ -36,6 +36,8 @@ pub trait Provisioner: Send + Sync {
 	async fn release_network(&self, net: &NetAlloc, whole: bool);
 	/// Unmounts and deletes a job's scratch volume.
 	async fn release_scratch(&self, scratch: &Scratch);
+	/// At shutdown: destroys what waits in the pool (jobs keep what they hold).
+	async fn drain(&self);
 	/// At start, once the jobs' records are loaded: destroys what the provisioner made that no
 	/// job holds (`held_networks`, by index; `held_volumes`, by mount point), then warms up.
 	async fn reconcile(&self, held_networks: &HashSet<u32>, held_volumes: &HashSet<PathBuf>);
@@ -395,6 +397,35 @@ impl Provisioner for HostProvisioner {
 			if parent.starts_with(&self.0.cfg.root) && parent != self.0.cfg.root {
 				let _ = std::fs::remove_dir(parent);
 			}
+		}
+	}
+
+	async fn drain(&self) {
+		let _one = self.0.refilling.lock().await;
+		let (networks, volumes) = {
+			let mut l = self.0.lock();
+			let networks: Vec<NetAlloc> = l
+				.networks
+				.iter()
+				.filter(|e| e.stage == Stage::Ready)
+				.map(|e| e.item.clone())
+				.collect();
+			let volumes: Vec<Scratch> = l
+				.volumes
+				.iter()
+				.filter(|e| e.stage == Stage::Ready)
+				.map(|e| e.item.clone())
+				.collect();
+			l.networks.retain(|e| e.stage != Stage::Ready);
+			l.volumes.retain(|e| e.stage != Stage::Ready);
+			self.0.save_logged(&l);
+			(networks, volumes)
+		};
+		for n in &networks {
+			self.release_network(n, true).await;
+		}
+		for v in &volumes {
+			self.release_scratch(v).await;
 		}
 	}
 

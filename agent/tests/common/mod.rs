@@ -248,6 +248,8 @@ pub struct AgentProcess {
 	/// The data directory.
 	pub data_dir: PathBuf,
 	port: u16,
+	/// One client for every request (a new one per request costs more than a job start).
+	client: reqwest::Client,
 }
 
 impl AgentProcess {
@@ -292,7 +294,14 @@ impl AgentProcess {
 		}
 		let token =
 			std::fs::read_to_string(data_dir.join("agent.token")).unwrap().trim().to_string();
-		AgentProcess { child, base, token, data_dir: data_dir.to_path_buf(), port }
+		AgentProcess {
+			child,
+			base,
+			token,
+			data_dir: data_dir.to_path_buf(),
+			port,
+			client: reqwest::Client::new(),
+		}
 	}
 
 	/// Kills the agent with SIGKILL (no cleanup at all).
@@ -308,9 +317,7 @@ impl AgentProcess {
 
 	/// An authorized client request.
 	pub fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-		reqwest::Client::new()
-			.request(method, format!("{}{path}", self.base))
-			.bearer_auth(&self.token)
+		self.client.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token)
 	}
 
 	/// `POST /v1/jobs`.
@@ -365,16 +372,27 @@ impl AgentProcess {
 
 impl Drop for AgentProcess {
 	fn drop(&mut self) {
+		// SIGTERM first: the agent then destroys the networks and volumes its pool holds.
+		// (Only while the child is not reaped: its pid is still its own.)
+		if let Ok(None) = self.child.try_wait() {
+			// SAFETY: kill has no memory-safety preconditions.
+			unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+			let start = Instant::now();
+			while start.elapsed() < Duration::from_secs(10) {
+				if matches!(self.child.try_wait(), Ok(Some(_))) {
+					break;
+				}
+				std::thread::sleep(Duration::from_millis(20));
+			}
+		}
 		let _ = self.child.kill();
 		let _ = self.child.wait();
 		// Jobs that ended keep their scratch volume until DELETE; release what the test left
 		// so that loop devices and mounts do not pile up across runs.
-		if let Ok(jobs) = std::fs::read_dir(self.data_dir.join("jobs")) {
-			for job in jobs.flatten() {
-				let scratch = job.path().join("scratch");
-				if scratch.exists() {
-					let _ = Command::new("umount").arg("-l").arg(&scratch).status();
-				}
+		let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+		for m in mounts.lines().filter_map(|l| l.split_whitespace().nth(1)) {
+			if Path::new(m).starts_with(&self.data_dir) {
+				let _ = Command::new("umount").arg("-l").arg(m).status();
 			}
 		}
 	}
