@@ -25,6 +25,15 @@ if [ "${#to_install[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${to_install[@]}"
 fi
 
+# Where the kernel has AppArmor, jobs run under deploy/apparmor/uranus-job: load it (the
+# agent refuses to start there without it).
+if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = "Y" ]; then
+  command -v apparmor_parser >/dev/null || DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends apparmor
+  $SUDO install -m 0644 "$(dirname "$0")/../deploy/apparmor/uranus-job" /etc/apparmor.d/uranus-job
+  $SUDO apparmor_parser -r -W /etc/apparmor.d/uranus-job
+  echo "==> AppArmor profile uranus-job loaded"
+fi
+
 if ! command -v rustup >/dev/null; then
   echo "rustup is required (https://rustup.rs)" >&2
   exit 1

@@ -77,6 +77,7 @@ fn main() {
 			netns: None,
 			cgroups_path: "uranus-bench/raw",
 			ids: uranus_agent::userns::IdMap::default(),
+			apparmor_profile: None,
 		})
 		.unwrap();
 		uranus_agent::runtime::spec::save(&spec, &bundle).unwrap();

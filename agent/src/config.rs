@@ -35,6 +35,9 @@ pub struct AgentConfig {
 	pub image_store_max_bytes: u64,
 	/// Job networks and scratch volumes kept ready ahead of demand (0: none).
 	pub warm_pool: usize,
+	/// The AppArmor profile jobs run under (`None` where the host has no AppArmor; see
+	/// [`crate::runtime::apparmor::resolve`]).
+	pub apparmor_profile: Option<String>,
 }
 
 impl AgentConfig {
@@ -56,6 +59,7 @@ impl AgentConfig {
 			egress: crate::runtime::firewall::Egress::Off,
 			image_store_max_bytes: 64 << 30,
 			warm_pool: 2,
+			apparmor_profile: None,
 		}
 	}
 

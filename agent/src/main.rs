@@ -56,6 +56,11 @@ enum Command {
 		/// a job starts without waiting for them; 0 makes each on demand.
 		#[arg(long, default_value_t = 2)]
 		warm_pool: usize,
+		/// The AppArmor profile jobs run under where the host has AppArmor enabled (the agent
+		/// refuses to start there unless it is loaded; `deploy/apparmor/uranus-job`); empty:
+		/// none. Ignored on hosts without AppArmor.
+		#[arg(long, default_value = uranus_agent::runtime::apparmor::DEFAULT_PROFILE)]
+		apparmor_profile: String,
 	},
 	/// Print this machine's hardware as JSON.
 	Hardware {
@@ -148,6 +153,7 @@ fn main() -> anyhow::Result<()> {
 			job_egress,
 			image_store_max_bytes,
 			warm_pool,
+			apparmor_profile,
 		} => {
 			init_tracing();
 			let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -160,6 +166,11 @@ fn main() -> anyhow::Result<()> {
 				cfg.sample_interval = Duration::from_millis(sample_interval_ms.max(100));
 				cfg.image_store_max_bytes = image_store_max_bytes;
 				cfg.warm_pool = warm_pool;
+				cfg.apparmor_profile = uranus_agent::runtime::apparmor::resolve(
+					std::path::Path::new("/sys"),
+					&apparmor_profile,
+				)
+				.map_err(anyhow::Error::msg)?;
 				cfg.egress = if job_egress {
 					uranus_agent::runtime::firewall::Egress::Public
 				} else {

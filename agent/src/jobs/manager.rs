@@ -496,6 +496,7 @@ impl JobManager {
 			netns: Some(&alloc.netns_path()),
 			cgroups_path: &rel,
 			ids,
+			apparmor_profile: self.cfg.apparmor_profile.as_deref(),
 		})?;
 		spec::save(&spec, &bundle)?;
 		rec.cgroup = Some(nested_location(self.cgroup_mode, &self.cfg.cgroup_root, &rel)?);

@@ -10,6 +10,7 @@
 //! - [`network`] and [`volume`]: the per-job veth pair and the size-limited scratch volume,
 //!   made ahead of demand by [`provision`].
 
+pub mod apparmor;
 pub mod firewall;
 pub mod joblog;
 pub mod network;

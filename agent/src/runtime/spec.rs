@@ -44,6 +44,8 @@ pub struct JobSpecInput<'a> {
 	pub cgroups_path: &'a str,
 	/// The user namespace's id mapping.
 	pub ids: IdMap,
+	/// The AppArmor profile of its processes (where the host has AppArmor).
+	pub apparmor_profile: Option<&'a str>,
 }
 
 /// Builds the spec for a job.
@@ -71,6 +73,9 @@ pub fn build(input: &JobSpecInput) -> Result<Spec, RuntimeError> {
 	v["process"]["env"] = json!(env);
 	v["process"]["cwd"] = json!(input.image.working_dir.clone().unwrap_or_else(|| "/".into()));
 	v["process"]["noNewPrivileges"] = json!(true);
+	if let Some(profile) = input.apparmor_profile {
+		v["process"]["apparmorProfile"] = json!(profile);
+	}
 	v["process"]["user"] = json!({ "uid": input.image.uid, "gid": input.image.gid });
 	v["process"]["capabilities"] = json!({
 		"bounding": caps, "effective": caps, "permitted": caps, "ambient": [], "inheritable": []
@@ -167,6 +172,7 @@ mod tests {
 			netns: Some(Path::new("/var/run/netns/ura-1")),
 			cgroups_path: "uranus-agent/ura-1",
 			ids: IdMap::default(),
+			apparmor_profile: None,
 		}
 	}
 
@@ -208,6 +214,14 @@ mod tests {
 		assert_eq!(v["linux"]["uidMappings"][0]["hostID"], json!(1u64 << 31));
 		assert_eq!(v["linux"]["gidMappings"][0]["size"], json!(65_536));
 		assert_eq!(v["process"]["user"], json!({ "uid": 1000, "gid": 1001 }));
+		assert!(v["process"].get("apparmorProfile").is_none(), "no AppArmor on the host");
+		let confined = build(&JobSpecInput {
+			apparmor_profile: Some("uranus-job"),
+			..input(&image, &limits, &[])
+		})
+		.unwrap();
+		let v = serde_json::to_value(&confined).unwrap();
+		assert_eq!(v["process"]["apparmorProfile"], json!("uranus-job"));
 		let ro = v["linux"]["readonlyPaths"].as_array().unwrap();
 		assert!(
 			ro.iter().any(|p| p == "/proc/sys") && ro.iter().any(|p| p == "/proc/sysrq-trigger")
