@@ -24,6 +24,13 @@ else
   status=1
 fi
 
+echo "==> start/stop soak, short (scripts/start-soak.sh 5; make test-slow runs 100)"
+if [ -x "$URANUS_NODE" ]; then
+  scripts/start-soak.sh 5 2>&1 | tee /tmp/uranus-start-soak.log || status=1
+else
+  status=1
+fi
+
 echo "==> zombienet tests (zombienet/)"
 zn_pass=0; zn_fail=0
 if [ -x "$URANUS_NODE" ]; then
@@ -55,6 +62,7 @@ grep -E '^test result:' /tmp/uranus-cargo-test.log || true
 grep -E '^# (tests|pass|fail)' /tmp/uranus-pjs-test.log || true
 grep -E '^stps' /tmp/uranus-stps-smoke.log || true
 grep -E '^metering' /tmp/uranus-metering-smoke.log || true
+grep -E '^start-soak' /tmp/uranus-start-soak.log || true
 echo "zombienet: $zn_pass passed, $zn_fail failed"
 echo "total test time: $(( $(date +%s) - start )) s"
 exit $status
