@@ -1,5 +1,5 @@
 # Uranus: the two commands a newcomer needs, plus maintenance targets.
-.PHONY: run test build chain-specs setup bench fuzz
+.PHONY: run test test-slow build chain-specs setup bench fuzz
 
 ## Install prerequisites, build the node and start a dev chain on ws://127.0.0.1:9944.
 run:
@@ -8,6 +8,13 @@ run:
 ## Run every test (Rust + polkadot.js) against real builds.
 test:
 	scripts/test.sh
+
+## Slow scenarios: 100 fresh dev-node starts, each until its first finalized block; the
+## runtime upgrade checks (try-runtime build: every migration's pre/post checks, try_state).
+test-slow: build
+	scripts/start-soak.sh 100
+	. scripts/env.sh && SKIP_WASM_BUILD=1 cargo test --release --locked -p uranus-runtime \
+		--features try-runtime,fast-runtime --test runtime upgrade::
 
 setup:
 	scripts/setup.sh

@@ -70,7 +70,12 @@ pub mod pallet {
 	pub type VoteOf<T> =
 		Vote<<T as frame_system::Config>::AccountId, BalanceOf<T>, <T as Config>::MaxVotes>;
 
+	/// The storage version: 0, the layout this pallet launched with. A change of a stored
+	/// type bumps it and ships a `VersionedMigration` (see pallet-market's `migrations`).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Why this pallet freezes funds.

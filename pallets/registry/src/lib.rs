@@ -97,7 +97,12 @@ pub mod pallet {
 	/// An image repository or version string of this runtime.
 	pub type ImageRefOf<T> = BoundedVec<u8, <T as Config>::MaxImageRef>;
 
+	/// The storage version: 0, the layout this pallet launched with. A change of a stored
+	/// type bumps it and ships a `VersionedMigration` (see pallet-market's `migrations`).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Why this pallet holds funds.

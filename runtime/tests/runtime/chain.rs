@@ -191,3 +191,67 @@ pub fn sign(signer: &sr25519::Pair, call: RuntimeCall) -> UncheckedExtrinsic {
 pub fn pair(seed: &str) -> sr25519::Pair {
 	sr25519::Pair::from_string(seed, None).expect("valid seed")
 }
+
+/// Applies `call`, signed by `signer`, in a block of its own; panics unless it dispatched.
+pub fn ok(chain: &mut TestChain, signer: &str, call: RuntimeCall) {
+	let xt = chain.signed(&pair(signer), call);
+	chain.produce_block(vec![xt])[0].clone().unwrap().unwrap();
+}
+
+/// Bounded text.
+pub fn text<S: frame_support::traits::Get<u32>>(s: &str) -> frame_support::BoundedVec<u8, S> {
+	frame_support::BoundedVec::truncate_from(s.as_bytes().to_vec())
+}
+
+/// `signer` registers as a provider, registers a 4-core 3 GHz 8 GiB machine with
+/// `storage_bytes` of disk and `uplink_bps` of uplink, and offers all of it as one container
+/// (machine 0's first: id 1,000); returns the container's spec.
+pub fn offer_whole_machine(
+	chain: &mut TestChain,
+	signer: &str,
+	storage_bytes: u64,
+	uplink_bps: u64,
+) -> pallet_poc::ResourceSpec {
+	use pallet_registry::{Call, HardwareProfile, ProviderMeta};
+	let meta = ProviderMeta {
+		name: text(signer.trim_start_matches("//")),
+		region: text("eu"),
+		labels: frame_support::BoundedVec::new(),
+	};
+	let profile = HardwareProfile {
+		cpu_model: text("Test CPU"),
+		arch: text("x86_64"),
+		logical_cores: 4,
+		cpu_mhz: 3_000,
+		memory_bytes: 8 << 30,
+		storage_bytes,
+		uplink_bps,
+	};
+	let spec = pallet_poc::ResourceSpec {
+		cpu_millicores: 4_000,
+		memory_bytes: 8 << 30,
+		storage_bytes,
+		bandwidth_bps: uplink_bps,
+	};
+	ok(chain, signer, RuntimeCall::Registry(Call::register_provider { meta }));
+	ok(chain, signer, RuntimeCall::Registry(Call::register_machine { profile }));
+	ok(chain, signer, RuntimeCall::Registry(Call::add_container { machine: 0, spec }));
+	spec
+}
+
+/// Dave publishes busybox 1.36 as image `digest` with a `fee` per lease, and sudo (Alice)
+/// verifies it.
+pub fn publish_verified_image(chain: &mut TestChain, digest: [u8; 32], fee: u128) {
+	use pallet_registry::Call;
+	let publish = Call::publish_image {
+		name: text("127.0.0.1:5000/busybox"),
+		version: text("1.36"),
+		digest,
+		size_bytes: 2_000_000,
+		min_resources: pallet_poc::ResourceSpec::default(),
+		fee,
+	};
+	ok(chain, "//Dave", RuntimeCall::Registry(publish));
+	let verify = RuntimeCall::Registry(Call::verify_image { digest, approve: true });
+	ok(chain, "//Alice", RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(verify) }));
+}

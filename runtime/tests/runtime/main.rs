@@ -10,4 +10,6 @@ mod presets;
 mod registry;
 mod staking;
 mod transfers;
+#[cfg(feature = "try-runtime")]
+mod upgrade;
 mod worker;

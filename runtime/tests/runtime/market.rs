@@ -3,19 +3,13 @@
 //! container at the σ-scaled genesis prices, acknowledged, metered and completed, and the
 //! escrow ends exactly with Ferdie, the pot, Dave and Eve.
 
-use crate::chain::{account, pair, TestChain};
+use crate::chain::{account, offer_whole_machine, ok, publish_verified_image, TestChain};
 use frame_support::{traits::fungible::InspectHold, BoundedVec};
 use pallet_market::{LeaseState, Prices, Usage};
 use pallet_poc::ResourceSpec;
-use pallet_registry::{HardwareProfile, ProviderMeta};
 use uranus_runtime::{Balances, Market, Runtime, RuntimeCall, RuntimeEvent};
 
 const GIB: u64 = 1 << 30;
-
-fn ok(chain: &mut TestChain, signer: &str, call: RuntimeCall) {
-	let xt = chain.signed(&pair(signer), call);
-	chain.produce_block(vec![xt])[0].clone().unwrap().unwrap();
-}
 
 fn market_events(chain: &mut TestChain) -> Vec<pallet_market::Event<Runtime>> {
 	chain.execute_with(|| {
@@ -33,68 +27,10 @@ fn market_events(chain: &mut TestChain) -> Vec<pallet_market::Event<Runtime>> {
 fn an_order_is_leased_metered_and_settled_exactly() {
 	let mut chain = TestChain::from_preset("dev");
 	chain.produce_block(vec![]);
-	let text = |s: &str| BoundedVec::truncate_from(s.as_bytes().to_vec());
-	let whole = ResourceSpec {
-		cpu_millicores: 4_000,
-		memory_bytes: 8 * GIB,
-		storage_bytes: 100 * GIB,
-		bandwidth_bps: 10_000_000,
-	};
-	ok(
-		&mut chain,
-		"//Ferdie",
-		RuntimeCall::Registry(pallet_registry::Call::register_provider {
-			meta: ProviderMeta {
-				name: text("ferdie"),
-				region: text("eu"),
-				labels: BoundedVec::new(),
-			},
-		}),
-	);
-	ok(
-		&mut chain,
-		"//Ferdie",
-		RuntimeCall::Registry(pallet_registry::Call::register_machine {
-			profile: HardwareProfile {
-				cpu_model: text("Test CPU"),
-				arch: text("x86_64"),
-				logical_cores: 4,
-				cpu_mhz: 3_000,
-				memory_bytes: 8 * GIB,
-				storage_bytes: 100 * GIB,
-				uplink_bps: 10_000_000,
-			},
-		}),
-	);
-	ok(
-		&mut chain,
-		"//Ferdie",
-		RuntimeCall::Registry(pallet_registry::Call::add_container { machine: 0, spec: whole }),
-	);
+	offer_whole_machine(&mut chain, "//Ferdie", 100 * GIB, 10_000_000);
 	let digest = [0xbb; 32];
 	let fee = 1_000_000_000; // 1 mURA per lease.
-	ok(
-		&mut chain,
-		"//Dave",
-		RuntimeCall::Registry(pallet_registry::Call::publish_image {
-			name: BoundedVec::truncate_from(b"127.0.0.1:5000/busybox".to_vec()),
-			version: BoundedVec::truncate_from(b"1.36".to_vec()),
-			digest,
-			size_bytes: 2_000_000,
-			min_resources: ResourceSpec::default(),
-			fee,
-		}),
-	);
-	ok(
-		&mut chain,
-		"//Alice",
-		RuntimeCall::Sudo(pallet_sudo::Call::sudo {
-			call: Box::new(RuntimeCall::Registry(pallet_registry::Call::verify_image {
-				digest,
-				approve: true,
-			})),
-		}),
-	);
+	publish_verified_image(&mut chain, digest, fee);
 
 	let base = uranus_runtime::genesis_config_presets::market_base_prices();
 	let caps = Prices {
