@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Production release: the production runtime (`--no-default-features`: 6 s slots, one-hour
+# sessions, 28-day lock-in) inside a stripped `uranus-node`, a stripped `uranus-agent`, the
+# runtime's compressed Wasm and its hashes, in dist/.
+#   scripts/release.sh            build and print the Wasm's blake2-256 (the on-chain code hash)
+#   scripts/release.sh --verify   also rebuild the runtime from clean and check the hash repeats
+# It builds into the shared target dir: afterwards `make build` (incremental, ~4 min) restores
+# the dev node (`fast-runtime`) the tests use.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+dist=dist
+mkdir -p "$dist"
+wasm="$CARGO_TARGET_DIR/release/wbuild/uranus-runtime/uranus_runtime.compact.compressed.wasm"
+hash_of() {
+  python3 -c 'import hashlib,sys; d=open(sys.argv[1],"rb").read(); print("0x"+hashlib.blake2b(d,digest_size=32).hexdigest(), hashlib.sha256(d).hexdigest(), len(d))' "$1"
+}
+build() {
+  cargo build --release --locked -p uranus-node --no-default-features
+  cargo build --release --locked -p uranus-agent
+}
+echo "==> production build (uranus-node --no-default-features, uranus-agent)"
+build
+strip -o "$dist/uranus-node" "$CARGO_TARGET_DIR/release/uranus-node"
+strip -o "$dist/uranus-agent" "$CARGO_TARGET_DIR/release/uranus-agent"
+cp "$wasm" "$dist/uranus_runtime.compact.compressed.wasm"
+read -r blake sha size < <(hash_of "$dist/uranus_runtime.compact.compressed.wasm")
+version=$("$dist/uranus-node" --version)
+{
+  echo "node:    $version"
+  echo "commit:  $(git rev-parse HEAD)$(git diff --quiet || echo ' (with uncommitted changes)')"
+  echo "rustc:   $(rustc --version)"
+  echo "runtime: uranus_runtime.compact.compressed.wasm, $size bytes"
+  echo "         blake2-256 $blake (the code hash a runtime upgrade enacts)"
+  echo "         sha256     $sha"
+} | tee "$dist/RELEASE"
+if [ "${1:-}" = "--verify" ]; then
+  echo "==> rebuilding the runtime from clean to check the hash repeats"
+  cargo clean --release -p uranus-runtime
+  build
+  read -r blake2 _ _ < <(hash_of "$wasm")
+  if [ "$blake2" = "$blake" ]; then
+    echo "reproducible: the rebuilt runtime hashes to $blake2 again" | tee -a "$dist/RELEASE"
+  else
+    echo "NOT reproducible: rebuilt runtime hashes to $blake2, first build $blake" | tee -a "$dist/RELEASE"
+    exit 1
+  fi
+fi
+echo "==> $dist/: uranus-node, uranus-agent, the runtime Wasm, RELEASE (run 'make build' to restore the dev node)"
