@@ -1,5 +1,5 @@
 # Uranus: the two commands a newcomer needs, plus maintenance targets.
-.PHONY: run test test-slow build chain-specs setup bench fuzz
+.PHONY: run test test-slow build release chain-specs setup bench fuzz
 
 ## Install prerequisites, build the node and start a dev chain on ws://127.0.0.1:9944.
 run:
@@ -21,6 +21,11 @@ setup:
 
 build: setup
 	. scripts/env.sh && cargo build --release --locked --workspace --bins
+
+## Production release in dist/: stripped node (production runtime) and agent, the runtime Wasm
+## and its hash (docs/operators.md). `make build` afterwards restores the dev node.
+release: setup
+	scripts/release.sh
 
 ## Regenerate chain-specs/ from the runtime presets.
 chain-specs: build

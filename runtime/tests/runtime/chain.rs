@@ -255,3 +255,47 @@ pub fn publish_verified_image(chain: &mut TestChain, digest: [u8; 32], fee: u128
 	let verify = RuntimeCall::Registry(Call::verify_image { digest, approve: true });
 	ok(chain, "//Alice", RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(verify) }));
 }
+
+/// `signer` orders one replica of image `image` running `command` for 100 blocks, all prepaid,
+/// on one core (`one_core_spec`) at up to twice the base prices.
+pub fn order_one_core(chain: &mut TestChain, signer: &str, image: [u8; 32], command: &[&str]) {
+	let command = frame_support::BoundedVec::truncate_from(
+		command
+			.iter()
+			.map(|a| frame_support::BoundedVec::truncate_from(a.as_bytes().to_vec()))
+			.collect(),
+	);
+	let call = pallet_market::Call::place_order {
+		image,
+		spec: one_core_spec(),
+		command,
+		replicas: 1,
+		max_blocks: 100,
+		prepaid_blocks: 100,
+		caps: twice_the_base_prices(),
+		labels: frame_support::BoundedVec::new(),
+		spread: false,
+	};
+	ok(chain, signer, RuntimeCall::Market(call));
+}
+
+/// Price caps at twice the genesis base prices (σ = 1 at genesis: any lease fits them).
+pub fn twice_the_base_prices() -> pallet_market::Prices {
+	let base = genesis_config_presets::market_base_prices();
+	pallet_market::Prices {
+		cpu_core_second: base.cpu_core_second * 2,
+		memory_gib_second: base.memory_gib_second * 2,
+		network_mib: base.network_mib * 2,
+		storage_gib_second: base.storage_gib_second * 2,
+	}
+}
+
+/// One core, 1 GiB of memory, 1 GiB of storage, 1 MiB/s.
+pub fn one_core_spec() -> pallet_poc::ResourceSpec {
+	pallet_poc::ResourceSpec {
+		cpu_millicores: 1_000,
+		memory_bytes: 1 << 30,
+		storage_bytes: 1 << 30,
+		bandwidth_bps: 1 << 20,
+	}
+}

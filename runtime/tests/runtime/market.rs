@@ -3,10 +3,12 @@
 //! container at the σ-scaled genesis prices, acknowledged, metered and completed, and the
 //! escrow ends exactly with Ferdie, the pot, Dave and Eve.
 
-use crate::chain::{account, offer_whole_machine, ok, publish_verified_image, TestChain};
+use crate::chain::{
+	account, offer_whole_machine, ok, one_core_spec, order_one_core, publish_verified_image,
+	twice_the_base_prices, TestChain,
+};
 use frame_support::{traits::fungible::InspectHold, BoundedVec};
-use pallet_market::{LeaseState, Prices, Usage};
-use pallet_poc::ResourceSpec;
+use pallet_market::{LeaseState, Usage};
 use uranus_runtime::{Balances, Market, Runtime, RuntimeCall, RuntimeEvent};
 
 const GIB: u64 = 1 << 30;
@@ -33,39 +35,9 @@ fn an_order_is_leased_metered_and_settled_exactly() {
 	publish_verified_image(&mut chain, digest, fee);
 
 	let base = uranus_runtime::genesis_config_presets::market_base_prices();
-	let caps = Prices {
-		cpu_core_second: base.cpu_core_second * 2,
-		memory_gib_second: base.memory_gib_second * 2,
-		network_mib: base.network_mib * 2,
-		storage_gib_second: base.storage_gib_second * 2,
-	};
-	let spec = ResourceSpec {
-		cpu_millicores: 1_000,
-		memory_bytes: GIB,
-		storage_bytes: GIB,
-		bandwidth_bps: 1 << 20,
-	};
 	let eve = account("//Eve");
 	let dave_before = chain.execute_with(|| Balances::free_balance(account("//Dave")));
-	ok(
-		&mut chain,
-		"//Eve",
-		RuntimeCall::Market(pallet_market::Call::place_order {
-			image: digest,
-			spec,
-			command: BoundedVec::truncate_from(vec![
-				BoundedVec::truncate_from(b"/bin/sh".to_vec()),
-				BoundedVec::truncate_from(b"-c".to_vec()),
-				BoundedVec::truncate_from(b"echo hi".to_vec()),
-			]),
-			replicas: 1,
-			max_blocks: 100,
-			prepaid_blocks: 100,
-			caps,
-			labels: BoundedVec::new(),
-			spread: false,
-		}),
-	);
+	order_one_core(&mut chain, "//Eve", digest, &["/bin/sh", "-c", "echo hi"]);
 	let escrow = chain.execute_with(|| {
 		let lease = pallet_market::Leases::<Runtime>::get(0).expect("a lease at once");
 		assert_eq!(lease.provider, account("//Ferdie"));
@@ -76,7 +48,10 @@ fn an_order_is_leased_metered_and_settled_exactly() {
 		<Balances as InspectHold<_>>::balance_on_hold(&escrow_reason(), &eve)
 	});
 	// 100 blocks × 3 s at the caps + the image fee.
-	assert_eq!(escrow, pallet_market::pricing::worst_cost(&spec, 300, &caps) + fee);
+	assert_eq!(
+		escrow,
+		pallet_market::pricing::worst_cost(&one_core_spec(), 300, &twice_the_base_prices()) + fee
+	);
 
 	ok(&mut chain, "//Ferdie", RuntimeCall::Market(pallet_market::Call::ack_lease { lease: 0 }));
 	let usage = Usage {

@@ -3,15 +3,10 @@
 //! `try_state`, over a chain built by executing blocks, with a provider, an image, an order
 //! and its lease on it. And a market still at storage version 0 is brought to 1 by the upgrade.
 
-use crate::chain::{offer_whole_machine, ok, publish_verified_image, TestChain};
-use frame_support::{
-	traits::{GetStorageVersion, StorageVersion},
-	BoundedVec,
-};
+use crate::chain::{offer_whole_machine, order_one_core, publish_verified_image, TestChain};
+use frame_support::traits::{GetStorageVersion, StorageVersion};
 use frame_try_runtime::UpgradeCheckSelect;
-use pallet_market::Prices;
-use pallet_poc::ResourceSpec;
-use uranus_runtime::{Dpos, Executive, Market, Poc, Registry, RuntimeCall, Worker};
+use uranus_runtime::{Dpos, Executive, Market, Poc, Registry, Worker};
 
 const GIB: u64 = 1 << 30;
 
@@ -23,34 +18,7 @@ fn chain_with_a_lease() -> TestChain {
 	offer_whole_machine(&mut chain, "//Ferdie", 100 * GIB, 10_000_000);
 	let digest = [0xbb; 32];
 	publish_verified_image(&mut chain, digest, 1_000_000_000);
-	let base = uranus_runtime::genesis_config_presets::market_base_prices();
-	let caps = Prices {
-		cpu_core_second: base.cpu_core_second * 2,
-		memory_gib_second: base.memory_gib_second * 2,
-		network_mib: base.network_mib * 2,
-		storage_gib_second: base.storage_gib_second * 2,
-	};
-	let spec = ResourceSpec {
-		cpu_millicores: 1_000,
-		memory_bytes: GIB,
-		storage_bytes: GIB,
-		bandwidth_bps: 1 << 20,
-	};
-	ok(
-		&mut chain,
-		"//Eve",
-		RuntimeCall::Market(pallet_market::Call::place_order {
-			image: digest,
-			spec,
-			command: BoundedVec::new(),
-			replicas: 1,
-			max_blocks: 100,
-			prepaid_blocks: 100,
-			caps,
-			labels: BoundedVec::new(),
-			spread: false,
-		}),
-	);
+	order_one_core(&mut chain, "//Eve", digest, &[]);
 	chain.produce_blocks(2);
 	assert!(chain
 		.execute_with(|| pallet_market::Leases::<uranus_runtime::Runtime>::get(0))
