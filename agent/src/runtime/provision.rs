@@ -197,6 +197,14 @@ impl HostProvisioner {
 	}
 }
 
+/// Removes the ready entries of `entries` and returns their items.
+fn take_ready<T>(entries: &mut Vec<Entry<T>>) -> Vec<T> {
+	let (ready, rest): (Vec<_>, Vec<_>) =
+		std::mem::take(entries).into_iter().partition(|e| e.stage == Stage::Ready);
+	*entries = rest;
+	ready.into_iter().map(|e| e.item).collect()
+}
+
 fn ledger_path(root: &Path) -> PathBuf {
 	root.join("ledger.json")
 }
@@ -404,20 +412,8 @@ impl Provisioner for HostProvisioner {
 		let _one = self.0.refilling.lock().await;
 		let (networks, volumes) = {
 			let mut l = self.0.lock();
-			let networks: Vec<NetAlloc> = l
-				.networks
-				.iter()
-				.filter(|e| e.stage == Stage::Ready)
-				.map(|e| e.item.clone())
-				.collect();
-			let volumes: Vec<Scratch> = l
-				.volumes
-				.iter()
-				.filter(|e| e.stage == Stage::Ready)
-				.map(|e| e.item.clone())
-				.collect();
-			l.networks.retain(|e| e.stage != Stage::Ready);
-			l.volumes.retain(|e| e.stage != Stage::Ready);
+			let networks = take_ready(&mut l.networks);
+			let volumes = take_ready(&mut l.volumes);
 			self.0.save_logged(&l);
 			(networks, volumes)
 		};
