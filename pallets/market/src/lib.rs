@@ -68,6 +68,19 @@ pub use weights::WeightInfo;
 /// Log target of this pallet.
 pub const LOG_TARGET: &str = "runtime::market";
 
+/// Where protocol fees go once they are in the market pot: the runtime splits them between
+/// the PoC reward pool and the treasury. `()` leaves them in the pot.
+pub trait OnProtocolFee<AccountId> {
+	/// `amount` of protocol fees just arrived in `pot`. An error undoes the charge.
+	fn on_protocol_fee(pot: &AccountId, amount: u128) -> frame_support::dispatch::DispatchResult;
+}
+
+impl<AccountId> OnProtocolFee<AccountId> for () {
+	fn on_protocol_fee(_: &AccountId, _: u128) -> frame_support::dispatch::DispatchResult {
+		Ok(())
+	}
+}
+
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -163,6 +176,9 @@ pub mod pallet {
 		/// Share of every charge that goes to the pot.
 		#[pallet::constant]
 		type ProtocolFee: Get<Perbill>;
+
+		/// Passes protocol fees on from the pot (PoC reward pool, treasury).
+		type OnProtocolFee: OnProtocolFee<Self::AccountId>;
 
 		/// Milliseconds per block (turns a duration in blocks into seconds of usage).
 		#[pallet::constant]

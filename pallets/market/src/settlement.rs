@@ -61,11 +61,13 @@ impl<T: Config> Pallet<T> {
 		let amount = total.saturating_sub(l.charged);
 		let fee = T::ProtocolFee::get().mul_floor(amount);
 		let to_provider = amount.saturating_sub(fee);
-		let paid = Self::pay(&l.provider, to_provider, &mut order)?.saturating_add(Self::pay(
+		let provider_paid = Self::pay(&l.provider, to_provider, &mut order)?;
+		let fee_paid = Self::pay(&Self::pot(), fee, &mut order)?;
+		<T::OnProtocolFee as crate::OnProtocolFee<T::AccountId>>::on_protocol_fee(
 			&Self::pot(),
-			fee,
-			&mut order,
-		)?);
+			fee_paid,
+		)?;
+		let paid = provider_paid.saturating_add(fee_paid);
 		l.charged = l.charged.saturating_add(paid);
 		l.last_seq = seq;
 		l.usage = accepted;

@@ -3,14 +3,15 @@
 
 use super::*;
 use crate::pallet::{
-	Containers, Demand, Pallet as Poc, Sigmas, TierCursor, TierLen, TierMembers, TierParams,
+	Closed, Containers, Demand, Open, Owed, Pallet as Poc, RewardPeriod, Shares, Sigmas,
+	TierCursor, TierLen, TierMembers, TierParams,
 };
 use frame_benchmarking::v2::*;
 use frame_support::{
-	traits::{EnsureOrigin, Get, Hooks},
+	traits::{fungible::Mutate, EnsureOrigin, Get, Hooks},
 	BoundedVec,
 };
-use frame_system::pallet_prelude::BlockNumberFor;
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use sp_runtime::traits::{One, Zero};
 
 /// A capacity that scores in every gradient step table used here.
@@ -75,6 +76,25 @@ fn target_container<T: Config>(c: u32) -> ContainerId {
 	let k = T::Tiers::get() as u8;
 	let low = k - 1;
 	TierMembers::<T>::get(low, 0).expect("populated")
+}
+
+/// `who` holds the last unsettled share of an ended period (settling it credits the share and
+/// deletes the book, carrying the dust): the worst case of settling.
+fn ended_share<T: Config>(who: &T::AccountId) {
+	let period = RewardPeriod::<T>::get();
+	Shares::<T>::insert(who, RewardShare { period, score_blocks: 1_000 });
+	Open::<T>::put(OpenPeriod { pool: 0, score_blocks: 3_000, shares: 1 });
+	let pool = 1_000_000_000u128;
+	let pot = Poc::<T>::pot();
+	let ed =
+		<T::Currency as frame_support::traits::fungible::Inspect<T::AccountId>>::minimum_balance();
+	let _ = T::Currency::mint_into(&pot, pool.saturating_add(ed));
+	Poc::<T>::close_period(0);
+	Closed::<T>::mutate(period, |b| {
+		if let Some(b) = b {
+			b.pool = pool;
+		}
+	});
 }
 
 #[benchmarks]
@@ -177,11 +197,16 @@ mod benchmarks {
 			}
 		});
 		frame_system::Pallet::<T>::set_block_number(T::HeartbeatPeriod::get() * 2u32.into());
+		// Its owner's share of an ended period settles now.
+		ended_share::<T>(&owner);
 
 		#[block]
 		{
-			Poc::<T>::do_online(id, &owner, capacity(4))?;
+			Poc::<T>::do_online(id, &owner, capacity(4), false)?;
 		}
+
+		assert!(Owed::<T>::get(&owner) > 0);
+		assert_eq!(Shares::<T>::get(&owner).map(|s| s.period), Some(RewardPeriod::<T>::get()));
 
 		assert_eq!(Containers::<T>::get(id).and_then(|r| r.slot).map(|s| s.tier), Some(0));
 		Ok(())
@@ -244,6 +269,52 @@ mod benchmarks {
 
 		assert!(picks.is_empty());
 		assert!(TierCursor::<T>::iter().count() > 0);
+	}
+
+	/// A claim that first settles the caller's share of an ended period (the last one of its
+	/// book) and pays it.
+	#[benchmark]
+	fn claim_rewards() {
+		let who: T::AccountId = whitelisted_caller();
+		let ed = <T::Currency as frame_support::traits::fungible::Inspect<T::AccountId>>::minimum_balance();
+		let _ = T::Currency::mint_into(&who, ed);
+		ended_share::<T>(&who);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+
+		assert_eq!(Owed::<T>::get(&who), 0);
+		assert!(Closed::<T>::iter().next().is_none());
+	}
+
+	#[benchmark]
+	fn set_reward_params() -> Result<(), BenchmarkError> {
+		let origin =
+			T::AdminOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let params = RewardParams {
+			fee_share: sp_runtime::Perbill::from_percent(30),
+			unverified_basic: sp_runtime::Perbill::from_percent(10),
+		};
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, params);
+
+		assert_eq!(crate::pallet::Rewards::<T>::get(), params);
+		Ok(())
+	}
+
+	/// The end of a reward period with shares (a book is written).
+	#[benchmark]
+	fn close_period() {
+		Open::<T>::put(OpenPeriod { pool: 1_000, score_blocks: 1_000, shares: 10 });
+		let period = RewardPeriod::<T>::get();
+
+		#[block]
+		{
+			Poc::<T>::close_period(5_000);
+		}
+
+		assert_eq!(Closed::<T>::get(period).map(|b| b.pool), Some(6_000));
 	}
 
 	impl_benchmark_test_suite!(Poc, crate::mock::new_test_ext(), crate::mock::Test);

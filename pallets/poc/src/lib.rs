@@ -12,6 +12,7 @@
 //! | halved after every T blocks | [`Config::HalvingPeriod`], [`scoring::decay`] (lazy, exact `>> k`) |
 //! | σ from Poisson MLE of demand, negative feedback | [`coefficients`], [`Pallet::adjust_sigmas`] |
 //! | partition scheduling in round robin | [`schedule`], [`Pallet::next_candidates`] |
+//! | higher contribution earns more tokens from a pool | [`rewards`]: score integrated over online periods, per staking era |
 //!
 //! Inputs come through traits so the pallet does not depend on its neighbours: the registry
 //! calls [`ContributionHooks::container_online`] on each heartbeat and
@@ -24,6 +25,8 @@
 //! - `on_initialize` does constant work: at most one σ adjustment of four resources.
 //! - [`Scheduler::next_candidates`] examines at most [`Config::MaxScan`] containers.
 //! - Tier membership is a dense index per tier with swap-removal: O(1) moves.
+//! - Rewards use per-period books settled lazily per provider ([`rewards`]): a period's end
+//!   is constant work.
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
@@ -31,6 +34,7 @@ extern crate alloc;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 pub mod coefficients;
+pub mod rewards;
 pub mod runtime_api;
 pub mod schedule;
 pub mod scoring;
@@ -43,6 +47,7 @@ mod mock;
 mod tests;
 
 pub use pallet::*;
+pub use rewards::EraRemainderToPool;
 pub use types::*;
 pub use uranus_primitives::compute::{ContainerCapacity, ContainerId, Resource, ResourceSpec};
 pub use weights::WeightInfo;
@@ -67,12 +72,14 @@ impl<AccountId> VoteHistory<AccountId> for () {
 
 /// What the registry and the market tell PoC.
 pub trait ContributionHooks<AccountId> {
-	/// A heartbeat: container `id` of `owner` is online with `capacity`. Accrues one
-	/// period's basic (and chain) contribution at most once per heartbeat period.
+	/// A heartbeat: container `id` of `owner` is online with `capacity` on a machine whose
+	/// hardware is `verified` or not. Accrues one period's basic (and chain) contribution and
+	/// one period's reward share at most once per heartbeat period.
 	fn container_online(
 		id: ContainerId,
 		owner: &AccountId,
 		capacity: ContainerCapacity,
+		verified: bool,
 	) -> DispatchResult;
 	/// The container went offline: it leaves scheduling (its score stays and keeps halving).
 	fn container_offline(id: ContainerId);
@@ -84,6 +91,10 @@ pub trait ContributionHooks<AccountId> {
 	fn lease_outcome(id: ContainerId, outcome: LeaseOutcome);
 	/// An order demanded `spec` (one replica): a sample for σ's demand estimate.
 	fn note_demand(spec: &ResourceSpec);
+	/// Benchmarks: ends the reward period, so that the next heartbeat of a provider with a
+	/// share settles it (the worst case of a heartbeat).
+	#[cfg(feature = "runtime-benchmarks")]
+	fn end_reward_period() {}
 }
 
 /// The scheduler the market asks for containers.
@@ -96,7 +107,14 @@ pub trait Scheduler {
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use frame_support::{pallet_prelude::*, traits::Contains};
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{
+			fungible::{Balanced, Inspect, Mutate},
+			Contains,
+		},
+		PalletId,
+	};
 	use frame_system::pallet_prelude::*;
 	use sp_runtime::traits::{Saturating, UniqueSaturatedInto, Zero};
 
@@ -118,8 +136,16 @@ pub mod pallet {
 		#[allow(deprecated)]
 		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
 
-		/// Who may set gradients, σ bounds, tiers and contribution points (root/governance).
+		/// Who may set gradients, σ bounds, tiers, contribution points and reward parameters
+		/// (root/governance).
 		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// The currency rewards are paid in (plancks, `u128`).
+		type Currency: Mutate<Self::AccountId, Balance = u128> + Balanced<Self::AccountId>;
+
+		/// The reward pool's account.
+		#[pallet::constant]
+		type PotId: Get<PalletId>;
 
 		/// Chain contribution: recent voters (dpos).
 		type Votes: VoteHistory<Self::AccountId>;
@@ -215,6 +241,32 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Lambda<T: Config> = StorageValue<_, [u128; 4], ValueQuery>;
 
+	/// Reward parameters (governance).
+	#[pallet::storage]
+	pub type Rewards<T: Config> = StorageValue<_, RewardParams, ValueQuery>;
+
+	/// The index of the reward period being accumulated (one per staking era).
+	#[pallet::storage]
+	pub type RewardPeriod<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	/// The open reward period's pool and totals.
+	#[pallet::storage]
+	pub type Open<T: Config> = StorageValue<_, OpenPeriod, ValueQuery>;
+
+	/// Ended reward periods with shares not settled yet (deleted with their last share).
+	#[pallet::storage]
+	pub type Closed<T: Config> = StorageMap<_, Twox64Concat, u32, ClosedPeriod>;
+
+	/// Each provider's share of one period (the open one, or an ended one not settled yet).
+	/// At most one per provider: a registered provider's entry, bounded by the registry's
+	/// deposits.
+	#[pallet::storage]
+	pub type Shares<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, RewardShare>;
+
+	/// Rewards credited to a provider and not claimed yet. They never expire.
+	#[pallet::storage]
+	pub type Owed<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u128, ValueQuery>;
+
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
@@ -226,6 +278,9 @@ pub mod pallet {
 		pub tiers: Vec<Tier>,
 		/// Containers online from genesis (test networks before providers register).
 		pub containers: Vec<(ContainerId, T::AccountId, ContainerCapacity)>,
+		/// Reward parameters (default: half the protocol fees, nothing for the basic
+		/// contribution of unverified hardware).
+		pub rewards: RewardParams,
 	}
 
 	#[pallet::genesis_build]
@@ -244,8 +299,15 @@ pub mod pallet {
 				schedule::validate_tiers(&self.tiers, T::Tiers::get()).expect("genesis tiers");
 				TierParams::<T>::put(BoundedVec::truncate_from(self.tiers.clone()));
 			}
+			Rewards::<T>::put(self.rewards);
+			// The pot exists from genesis, so rewards of any size can be paid into it.
+			let pot = Pallet::<T>::pot();
+			let ed = T::Currency::minimum_balance();
+			if T::Currency::balance(&pot) < ed {
+				let _ = T::Currency::mint_into(&pot, ed);
+			}
 			for (id, owner, capacity) in &self.containers {
-				Pallet::<T>::do_online(*id, owner, *capacity).expect("genesis container");
+				Pallet::<T>::do_online(*id, owner, *capacity, true).expect("genesis container");
 			}
 		}
 	}
@@ -278,6 +340,17 @@ pub mod pallet {
 		PointsSet { points: ContributionPoints },
 		/// A removed container's record was deleted.
 		Removed { id: ContainerId },
+		/// The reward parameters were replaced.
+		RewardParamsSet { params: RewardParams },
+		/// `amount` of protocol fees joined the open period's pool.
+		PoolFunded { amount: u128 },
+		/// Reward period `period` ended with `pool` to divide by `score_blocks`; `carried`
+		/// (all of it when nobody earned) starts the next period's pool.
+		PeriodClosed { period: u32, pool: u128, score_blocks: u128, carried: u128 },
+		/// `who`'s share of period `period` was credited: `amount`.
+		RewardCredited { who: T::AccountId, period: u32, amount: u128 },
+		/// `who` was paid `amount` of rewards.
+		RewardsClaimed { who: T::AccountId, amount: u128 },
 	}
 
 	#[pallet::error]
@@ -300,6 +373,8 @@ pub mod pallet {
 		TooManyContainers,
 		/// Tiers are not configured yet.
 		NoTiers,
+		/// The caller has no rewards to claim.
+		NothingToClaim,
 	}
 
 	#[pallet::hooks]
@@ -317,6 +392,15 @@ pub mod pallet {
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()
+		}
+
+		fn integrity_test() {
+			assert!(!T::HeartbeatPeriod::get().is_zero(), "heartbeat period must be positive");
+			assert!(
+				T::HalvingPeriod::get() >= T::HeartbeatPeriod::get(),
+				"scores must not halve more often than they accrue"
+			);
+			assert!(T::Tiers::get() > 0 && T::Tiers::get() <= u8::MAX as u32, "1–255 tiers");
 		}
 	}
 
@@ -383,6 +467,27 @@ pub mod pallet {
 			T::AdminOrigin::ensure_origin(origin)?;
 			Points::<T>::put(points);
 			Self::deposit_event(Event::PointsSet { points });
+			Ok(())
+		}
+
+		/// Pays the caller (signed: a provider) every reward credited to it, settling its
+		/// share of ended periods first. Emits [`Event::RewardCredited`] (when a share settles)
+		/// and [`Event::RewardsClaimed`]; [`Error::NothingToClaim`] when there is nothing.
+		#[pallet::call_index(4)]
+		pub fn claim_rewards(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_claim(&who)?;
+			Ok(())
+		}
+
+		/// Replaces the reward parameters: the share of protocol fees for the pool and the
+		/// share of basic contribution unverified hardware is rewarded for. Origin:
+		/// [`Config::AdminOrigin`]. Emits [`Event::RewardParamsSet`].
+		#[pallet::call_index(5)]
+		pub fn set_reward_params(origin: OriginFor<T>, params: RewardParams) -> DispatchResult {
+			T::AdminOrigin::ensure_origin(origin)?;
+			Rewards::<T>::put(params);
+			Self::deposit_event(Event::RewardParamsSet { params });
 			Ok(())
 		}
 	}
@@ -463,6 +568,7 @@ pub mod pallet {
 			id: ContainerId,
 			owner: &T::AccountId,
 			capacity: ContainerCapacity,
+			verified: bool,
 		) -> DispatchResult {
 			let tiers = TierParams::<T>::get();
 			ensure!(!tiers.is_empty(), Error::<T>::NoTiers);
@@ -505,6 +611,9 @@ pub mod pallet {
 				record.last_period = period;
 			}
 			let total = record.score.total();
+			if accrue {
+				Self::add_share(owner, Self::reward_score(&record.score, verified));
+			}
 			let tier = schedule::tier_of(total, &tiers);
 			Self::place(id, &mut record, tier);
 			Containers::<T>::insert(id, record);
@@ -726,7 +835,7 @@ pub mod pallet {
 				let s = Sigmas::<T>::get(r);
 				ensure!(s.min <= s.value && s.value <= s.max, "σ outside its bounds");
 			}
-			Ok(())
+			Self::try_state_rewards()
 		}
 	}
 
@@ -735,8 +844,9 @@ pub mod pallet {
 			id: ContainerId,
 			owner: &T::AccountId,
 			capacity: ContainerCapacity,
+			verified: bool,
 		) -> DispatchResult {
-			Self::do_online(id, owner, capacity)
+			Self::do_online(id, owner, capacity, verified)
 		}
 		fn container_offline(id: ContainerId) {
 			Self::do_offline(id)
@@ -749,6 +859,10 @@ pub mod pallet {
 		}
 		fn note_demand(spec: &ResourceSpec) {
 			Self::do_note_demand(spec)
+		}
+		#[cfg(feature = "runtime-benchmarks")]
+		fn end_reward_period() {
+			Self::close_period(0)
 		}
 	}
 

@@ -1,4 +1,4 @@
-//! A mock runtime: System and Poc, with votes and availability from thread-locals.
+//! A mock runtime: System, Balances and Poc, with votes and availability from thread-locals.
 
 use crate::{self as pallet_poc, *};
 use frame_support::{
@@ -14,6 +14,7 @@ type Block = frame_system::mocking::MockBlock<Test>;
 frame_support::construct_runtime!(
 	pub enum Test {
 		System: frame_system,
+		Balances: pallet_balances,
 		Poc: pallet_poc,
 	}
 );
@@ -21,6 +22,17 @@ frame_support::construct_runtime!(
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
 	type Block = Block;
+	type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+/// Plancks.
+pub type Balance = u128;
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type Balance = Balance;
+	type ExistentialDeposit = frame_support::traits::ConstU128<1>;
+	type AccountStore = System;
 }
 
 thread_local! {
@@ -66,11 +78,14 @@ impl Contains<ContainerId> for Idle {
 
 parameter_types! {
 	pub static MaxScan: u32 = 64;
+	pub const PocPotId: frame_support::PalletId = frame_support::PalletId(*b"ura/poc_");
 }
 
 impl pallet_poc::Config for Test {
 	type RuntimeEvent = RuntimeEvent;
 	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
+	type Currency = Balances;
+	type PotId = PocPotId;
 	type Votes = MockVotes;
 	type Available = Idle;
 	type HalvingPeriod = ConstU64<1_000>;
@@ -85,6 +100,9 @@ impl pallet_poc::Config for Test {
 }
 
 pub const GIB: u64 = 1 << 30;
+
+/// An account that pays protocol fees into the pool in the tests.
+pub const FEE_PAYER: AccountId = 999;
 
 /// Gradients used by the tests: easy numbers.
 pub fn test_gradients() -> Vec<(Resource, Vec<GradientStep>)> {
@@ -123,11 +141,18 @@ pub fn cap(cores: u32, mhz: u32, mem: u64, disk: u64, bw: u64) -> ContainerCapac
 /// Test externalities with the test gradients and tiers, no containers.
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: vec![(FEE_PAYER, 1_000_000_000)],
+		..Default::default()
+	}
+	.assimilate_storage(&mut t)
+	.unwrap();
 	pallet_poc::GenesisConfig::<Test> {
 		gradients: test_gradients(),
 		sigmas: vec![],
 		tiers: test_tiers(),
 		containers: vec![],
+		rewards: RewardParams::default(),
 	}
 	.assimilate_storage(&mut t)
 	.unwrap();

@@ -15,7 +15,7 @@ fn total(id: ContainerId) -> u128 {
 }
 
 fn online(id: ContainerId, owner: AccountId, c: ContainerCapacity) {
-	assert_ok!(<Poc as ContributionHooks<AccountId>>::container_online(id, &owner, c));
+	assert_ok!(<Poc as ContributionHooks<AccountId>>::container_online(id, &owner, c, true));
 }
 
 // ---- formulas -------------------------------------------------------------------------------
@@ -284,7 +284,7 @@ fn heartbeats_need_tiers_and_room() {
 	new_test_ext().execute_with(|| {
 		TierParams::<Test>::kill();
 		assert_eq!(
-			<Poc as ContributionHooks<AccountId>>::container_online(1, &7, standard()),
+			<Poc as ContributionHooks<AccountId>>::container_online(1, &7, standard(), true),
 			Err(Error::<Test>::NoTiers.into())
 		);
 	});
@@ -361,6 +361,204 @@ fn silent_containers_are_dropped_from_scheduling_lazily() {
 }
 
 // ---- properties ----------------------------------------------------------------------------
+
+// ---- rewards --------------------------------------------------------------------------------
+
+/// 1 core × 1 GHz (10) + 4 GiB (40): basic 50 per period at σ = 1.
+fn fifty() -> ContainerCapacity {
+	cap(1, 1_000, 4, 0, 0)
+}
+
+/// 1 core × 1 GHz (10) + 1 GiB (10) + 10 GiB of disk (5): basic 25 per period.
+fn twenty_five() -> ContainerCapacity {
+	cap(1, 1_000, 1, 10, 0)
+}
+
+/// Ends the reward period with `amount` of era inflation, through the runtime's handler.
+fn end_era(amount: Balance) {
+	use frame_support::traits::{fungible::Balanced, OnUnbalanced};
+	let credit = <Balances as Balanced<AccountId>>::issue(amount);
+	EraRemainderToPool::<Test>::on_unbalanced(credit);
+}
+
+/// A heartbeat on unverified hardware.
+fn online_unverified(id: ContainerId, owner: AccountId, c: ContainerCapacity) {
+	assert_ok!(<Poc as ContributionHooks<AccountId>>::container_online(id, &owner, c, false));
+}
+
+/// Heartbeats of `(id, owner, capacity)` once per heartbeat period for `periods` periods.
+fn heartbeats(containers: &[(ContainerId, AccountId, ContainerCapacity)], periods: u64) {
+	for _ in 0..periods {
+		for (id, owner, c) in containers {
+			online(*id, *owner, *c);
+		}
+		run_to(System::block_number() + 10);
+	}
+}
+
+fn free(who: AccountId) -> Balance {
+	<Balances as frame_support::traits::fungible::Inspect<AccountId>>::balance(&who)
+}
+
+fn claim(who: AccountId) -> Balance {
+	let before = free(who);
+	assert_ok!(Poc::claim_rewards(RuntimeOrigin::signed(who)));
+	free(who) - before
+}
+
+#[test]
+fn rewards_follow_score_times_online_time() {
+	execute(|| {
+		// Same online time, scores 2:1 at every heartbeat.
+		heartbeats(&[(1, 7, fifty()), (2, 8, twenty_five())], 5);
+		// Score-blocks: Σ_{k=1..5} 50k × 10 = 7,500 and half that.
+		assert_eq!(Shares::<Test>::get(7).unwrap().score_blocks, 7_500);
+		assert_eq!(Shares::<Test>::get(8).unwrap().score_blocks, 3_750);
+		end_era(3_000_000);
+		assert_eq!(Poc::pending_rewards(&7).claimable, 2_000_000);
+		assert_eq!(Poc::pending_rewards(&8).claimable, 1_000_000);
+		assert_eq!(claim(7), 2_000_000);
+		assert_eq!(claim(8), 1_000_000);
+		assert!(Closed::<Test>::iter().next().is_none(), "the book closes with its last share");
+	});
+}
+
+#[test]
+fn an_offline_period_earns_nothing() {
+	execute(|| {
+		// Both online in era 0; only provider 7 in era 1.
+		heartbeats(&[(1, 7, fifty()), (2, 8, fifty())], 3);
+		end_era(1_000_000);
+		heartbeats(&[(1, 7, fifty())], 3);
+		end_era(1_000_000);
+		assert_eq!(claim(8), 500_000, "half of era 0, nothing of era 1");
+		assert_eq!(claim(7), 500_000 + 1_000_000);
+		assert_noop!(Poc::claim_rewards(RuntimeOrigin::signed(8)), Error::<Test>::NothingToClaim);
+	});
+}
+
+#[test]
+fn halving_applies_to_the_rewarded_score() {
+	execute(|| {
+		// Blocks are set directly: no σ adjustment runs in between (σ stays 1).
+		System::set_block_number(981);
+		online(1, 7, fifty()); // period 98: score 50
+		System::set_block_number(991);
+		online(1, 7, fifty()); // period 99: score 100
+		System::set_block_number(1_001);
+		online(1, 7, fifty()); // period 100, after the halving at 1,000: 100 / 2 + 50 = 100
+		System::set_block_number(1_011);
+		online(1, 7, fifty()); // 150
+		assert_eq!(total(1), 150);
+		assert_eq!(Shares::<Test>::get(7).unwrap().score_blocks, (50 + 100 + 100 + 150) * 10);
+	});
+}
+
+#[test]
+fn unverified_hardware_earns_the_configured_share_of_basic_contribution() {
+	execute(|| {
+		// Default: nothing for the basic contribution of unverified hardware.
+		heartbeats(&[(1, 7, fifty())], 2);
+		online_unverified(2, 8, fifty());
+		run_to(System::block_number() + 10);
+		online_unverified(2, 8, fifty());
+		assert!(Shares::<Test>::get(8).is_none());
+		end_era(900);
+		assert_noop!(Poc::claim_rewards(RuntimeOrigin::signed(8)), Error::<Test>::NothingToClaim);
+		assert_eq!(claim(7), 900);
+
+		// Governance lets unverified hardware earn half its basic contribution.
+		let params = RewardParams {
+			unverified_basic: sp_runtime::Perbill::from_percent(50),
+			..Default::default()
+		};
+		assert_noop!(
+			Poc::set_reward_params(RuntimeOrigin::signed(7), params),
+			DispatchError::BadOrigin
+		);
+		assert_ok!(Poc::set_reward_params(RuntimeOrigin::root(), params));
+		run_to(System::block_number() + 10);
+		online(1, 7, fifty()); // 150 (verified)
+		online_unverified(2, 8, fifty()); // 150, rewarded as 75
+		end_era(900);
+		assert_eq!(claim(7), 600);
+		assert_eq!(claim(8), 300);
+
+		// Service contribution counts in full on unverified hardware.
+		Poc::do_outcome(2, LeaseOutcome::Completed { sla_met: true, rating: None });
+		run_to(System::block_number() + 10);
+		let points = Points::<Test>::get().completed as u128;
+		online_unverified(2, 8, fifty()); // basic 200 → 100, service 500
+		assert_eq!(Shares::<Test>::get(8).unwrap().score_blocks, (100 + points) * 10);
+	});
+}
+
+#[test]
+fn fees_join_the_open_pool_and_an_empty_period_carries_everything() {
+	execute(|| {
+		assert_ok!(Poc::fund(&FEE_PAYER, 1_000));
+		end_era(500); // nobody earned: 1,500 carried
+		assert_eq!(Open::<Test>::get().pool, 1_500);
+		assert!(Closed::<Test>::iter().next().is_none());
+		heartbeats(&[(1, 7, fifty())], 1);
+		end_era(0);
+		assert_eq!(claim(7), 1_500);
+		assert!(poc_events().contains(&Event::PoolFunded { amount: 1_000 }));
+		assert!(poc_events().iter().any(|e| matches!(
+			e,
+			Event::PeriodClosed { period: 0, pool: 1_500, score_blocks: 0, carried: 1_500 }
+		)));
+	});
+}
+
+#[test]
+fn rounding_dust_goes_to_the_next_period_when_the_last_share_settles() {
+	execute(|| {
+		heartbeats(&[(1, 7, fifty()), (2, 8, fifty()), (3, 9, fifty())], 1);
+		end_era(1_000); // three equal shares: 333 each, 1 of dust
+		assert_eq!(claim(7), 333);
+		assert_eq!(claim(8), 333);
+		assert_eq!(Open::<Test>::get().pool, 0, "dust waits for the last share");
+		assert_eq!(claim(9), 333);
+		assert_eq!(Open::<Test>::get().pool, 1);
+		assert!(Closed::<Test>::iter().next().is_none());
+	});
+}
+
+#[test]
+fn a_share_of_an_ended_period_is_credited_at_the_next_heartbeat_and_never_expires() {
+	execute(|| {
+		heartbeats(&[(1, 7, fifty())], 1);
+		end_era(700);
+		// Credited, not paid, at the next heartbeat: the provider claims whenever it likes.
+		online(1, 7, fifty());
+		assert_eq!(Owed::<Test>::get(7), 700);
+		assert!(poc_events().contains(&Event::RewardCredited { who: 7, period: 0, amount: 700 }));
+		for _ in 0..50 {
+			end_era(0);
+		}
+		assert_eq!(Poc::pending_rewards(&7).claimable, 700);
+		assert_eq!(claim(7), 700);
+		assert!(poc_events().contains(&Event::RewardsClaimed { who: 7, amount: 700 }));
+	});
+}
+
+#[test]
+fn the_pot_always_covers_what_it_owes() {
+	execute(|| {
+		for era in 0..6u64 {
+			heartbeats(&[(1, 7, fifty()), (2, 8, twenty_five()), (3, 9, standard())], era % 3 + 1);
+			assert_ok!(Poc::fund(&FEE_PAYER, 1_234));
+			end_era(10_007 * era as u128);
+			if era % 2 == 0 {
+				let _ = Poc::claim_rewards(RuntimeOrigin::signed(8));
+			}
+			Poc::do_try_state().expect("books balance");
+		}
+		let pot = free(Poc::pot());
+		assert!(pot >= Poc::pot_liabilities());
+	});
+}
 
 proptest! {
 	#![proptest_config(ProptestConfig::with_cases(200))]

@@ -300,3 +300,127 @@ pub struct TierView {
 	/// Containers in it.
 	pub size: u32,
 }
+
+/// Governance-set reward parameters.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Serialize,
+	Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct RewardParams {
+	/// Share of the market's protocol fees paid into the PoC reward pool (the rest goes to
+	/// the treasury).
+	pub fee_share: sp_runtime::Perbill,
+	/// Share of its basic contribution a container on a machine whose hardware is not
+	/// verified is rewarded for (service and chain contribution count in full).
+	pub unverified_basic: sp_runtime::Perbill,
+}
+
+impl Default for RewardParams {
+	fn default() -> Self {
+		RewardParams {
+			fee_share: sp_runtime::Perbill::from_percent(50),
+			unverified_basic: sp_runtime::Perbill::zero(),
+		}
+	}
+}
+
+/// The reward period being accumulated (one staking era).
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	Default,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct OpenPeriod {
+	/// Funds in the pool so far (fees, plus what earlier periods left over).
+	pub pool: u128,
+	/// Σ over providers of their score-blocks in this period.
+	pub score_blocks: u128,
+	/// Providers holding a share of this period.
+	pub shares: u32,
+}
+
+/// A reward period that ended: its pool is divided among its shares as they are settled.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	Default,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct ClosedPeriod {
+	/// The pool to divide.
+	pub pool: u128,
+	/// Σ score-blocks of all shares of the period.
+	pub score_blocks: u128,
+	/// What settled shares were credited so far.
+	pub paid: u128,
+	/// Shares not settled yet; the book is deleted (its rounding dust carried to the open
+	/// period) when the last one settles.
+	pub unsettled: u32,
+}
+
+/// A provider's share of one reward period: Σ over its containers' heartbeats of
+/// `reward score × heartbeat period` (score-blocks).
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	Default,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct RewardShare {
+	/// The reward period.
+	pub period: u32,
+	/// The provider's score-blocks in it.
+	pub score_blocks: u128,
+}
+
+/// A provider's rewards as the runtime API returns them.
+#[derive(
+	Clone, Debug, Default, PartialEq, Eq, Encode, Decode, TypeInfo, Serialize, Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingRewards {
+	/// What `claim_rewards` pays now: credited rewards plus the provider's share of ended
+	/// periods not yet settled.
+	pub claimable: u128,
+	/// The reward period being accumulated.
+	pub period: u32,
+	/// The provider's score-blocks in it.
+	pub accruing_score_blocks: u128,
+	/// Everyone's score-blocks in it.
+	pub period_score_blocks: u128,
+	/// The period's pool so far (the era's inflation share is added when it ends).
+	pub period_pool: u128,
+}

@@ -33,6 +33,9 @@ pub trait WeightInfo {
 	fn lease_outcome(c: u32) -> Weight;
 	fn note_demand() -> Weight;
 	fn next_candidates(n: u32, c: u32) -> Weight;
+	fn claim_rewards() -> Weight;
+	fn set_reward_params() -> Weight;
+	fn close_period() -> Weight;
 }
 
 /// Weights measured on the machine above, with the runtime's database weights.
@@ -197,6 +200,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(Weight::from_parts(0, 69).saturating_mul(n.into()))
 	}
+	fn claim_rewards() -> Weight {
+		Weight::from_parts(120_000_000, 8000)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
+	}
+	fn set_reward_params() -> Weight {
+		Weight::from_parts(15_000_000, 0).saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	fn close_period() -> Weight {
+		Weight::from_parts(30_000_000, 2000)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
 }
 
 /// The same weights with ParityDB's reference database weights (tests and mocks).
@@ -255,5 +271,18 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads(134_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 			.saturating_add(Weight::from_parts(0, 69).saturating_mul(n.into()))
+	}
+	fn claim_rewards() -> Weight {
+		Weight::from_parts(120_000_000, 8000)
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
+			.saturating_add(ParityDbWeight::get().writes(7_u64))
+	}
+	fn set_reward_params() -> Weight {
+		Weight::from_parts(15_000_000, 0).saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	fn close_period() -> Weight {
+		Weight::from_parts(30_000_000, 2000)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 }

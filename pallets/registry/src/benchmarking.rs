@@ -206,6 +206,9 @@ mod benchmarks {
 	#[benchmark]
 	fn heartbeat(c: Linear<0, { T::MaxContainersPerMachine::get() }>) {
 		let (who, id) = machine_with::<T>(0, c);
+		// The containers' first heartbeats gave the provider a reward share; the period ends,
+		// so this heartbeat settles it (PoC's worst case).
+		T::Contribution::end_reward_period();
 		let later = frame_system::Pallet::<T>::block_number()
 			.saturating_add(T::MinHeartbeatInterval::get());
 		frame_system::Pallet::<T>::set_block_number(later);
@@ -270,6 +273,17 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who), digest);
 		assert!(!Images::<T>::contains_key(digest));
+	}
+
+	#[benchmark]
+	fn set_hardware_verified() -> Result<(), BenchmarkError> {
+		let (_, id) = machine_with::<T>(0, 0);
+		let origin =
+			T::HardwareOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, id, true);
+		assert!(VerifiedMachines::<T>::contains_key(id));
+		Ok(())
 	}
 
 	impl_benchmark_test_suite!(Registry, crate::mock::new_test_ext(), crate::mock::Test);

@@ -21,6 +21,11 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
+	/// Whether machine `id`'s current profile is the one whose hardware was verified.
+	pub fn hardware_verified(id: MachineId, m: &MachineOf<T>) -> bool {
+		VerifiedMachines::<T>::get(id) == Some(m.version)
+	}
+
 	/// Σ of the machine's container specs (`None` on overflow).
 	pub fn allocated(m: &MachineOf<T>) -> Option<ResourceSpec> {
 		m.containers.iter().try_fold(ResourceSpec::default(), |acc, id| match Containers::<T>::get(

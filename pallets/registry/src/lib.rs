@@ -164,6 +164,11 @@ pub mod pallet {
 		/// Who verifies or rejects published images.
 		type VerifierOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 
+		/// Who marks a machine's hardware verified (root / governance; the hardware
+		/// challenges later). Until then its containers earn only part of their basic
+		/// contribution's rewards (PoC's `unverified_basic`).
+		type HardwareOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
 		/// Longest image repository or version.
 		#[pallet::constant]
 		type MaxImageRef: Get<u32>;
@@ -241,6 +246,11 @@ pub mod pallet {
 		1_000
 	}
 
+	/// Machines whose hardware is verified, with the profile version that was verified: a
+	/// profile change makes the machine unverified again.
+	#[pallet::storage]
+	pub type VerifiedMachines<T: Config> = StorageMap<_, Twox64Concat, MachineId, u32>;
+
 	/// The next machine id the offline sweep checks.
 	#[pallet::storage]
 	pub type SweepCursor<T: Config> = StorageValue<_, MachineId, ValueQuery>;
@@ -288,6 +298,10 @@ pub mod pallet {
 		ImageRemoved { digest: ImageDigest },
 		/// `amount` of a provider's deposit was slashed to `to` (a resolved dispute).
 		ProviderSlashed { who: T::AccountId, amount: BalanceOf<T>, to: T::AccountId },
+		/// Machine `id`'s hardware (profile `version`) was verified.
+		HardwareVerified { id: MachineId, version: u32 },
+		/// Machine `id`'s hardware is no longer counted as verified.
+		HardwareUnverified { id: MachineId },
 	}
 
 	#[pallet::error]
@@ -517,6 +531,7 @@ pub mod pallet {
 			}
 			Self::release(HoldReason::Machine, &who, machine.deposit);
 			Machines::<T>::remove(id);
+			VerifiedMachines::<T>::remove(id);
 			MachinesOf::<T>::remove(&who, id);
 			Providers::<T>::mutate(&who, |p| {
 				if let Some(p) = p {
@@ -553,7 +568,8 @@ pub mod pallet {
 				Container { machine, capacity, state: ContainerState::Idle, deposit },
 			);
 			if m.online {
-				T::Contribution::container_online(id, &who, capacity)?;
+				let verified = Self::hardware_verified(machine, &m);
+				T::Contribution::container_online(id, &who, capacity, verified)?;
 			}
 			Machines::<T>::insert(machine, m);
 			Self::deposit_event(Event::ContainerAdded { id, machine, capacity });
@@ -594,9 +610,10 @@ pub mod pallet {
 			let was_online = m.online;
 			m.last_heartbeat = now;
 			m.online = true;
+			let verified = Self::hardware_verified(id, &m);
 			for cid in m.containers.iter() {
 				if let Some(c) = Containers::<T>::get(cid) {
-					T::Contribution::container_online(*cid, &who, c.capacity)?;
+					T::Contribution::container_online(*cid, &who, c.capacity, verified)?;
 				}
 			}
 			Machines::<T>::insert(id, m);
@@ -702,6 +719,27 @@ pub mod pallet {
 			Self::release(HoldReason::Image, &who, image.deposit);
 			Images::<T>::remove(digest);
 			Self::deposit_event(Event::ImageRemoved { digest });
+			Ok(())
+		}
+
+		/// Marks machine `id`'s hardware (its current profile version) verified or not.
+		/// Origin: [`Config::HardwareOrigin`]. Emits [`Event::HardwareVerified`] or
+		/// [`Event::HardwareUnverified`]; [`Error::UnknownMachine`] for an unknown machine.
+		#[pallet::call_index(14)]
+		pub fn set_hardware_verified(
+			origin: OriginFor<T>,
+			id: MachineId,
+			verified: bool,
+		) -> DispatchResult {
+			T::HardwareOrigin::ensure_origin(origin)?;
+			let m = Machines::<T>::get(id).ok_or(Error::<T>::UnknownMachine)?;
+			if verified {
+				VerifiedMachines::<T>::insert(id, m.version);
+				Self::deposit_event(Event::HardwareVerified { id, version: m.version });
+			} else {
+				VerifiedMachines::<T>::remove(id);
+				Self::deposit_event(Event::HardwareUnverified { id });
+			}
 			Ok(())
 		}
 	}

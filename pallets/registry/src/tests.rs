@@ -231,6 +231,42 @@ fn heartbeats_are_rate_limited_and_accrue_contribution() {
 }
 
 #[test]
+fn only_verified_hardware_earns_rewards_for_its_basic_contribution() {
+	new_test_ext().execute_with(|| {
+		let shares = |who: AccountId| pallet_poc::Shares::<Test>::get(who).map(|s| s.score_blocks);
+		provider_with_machine();
+		assert_ok!(Registry::add_container(RuntimeOrigin::signed(1), 0, spec(1_000, 1)));
+		// Unverified (PoC's default share for unverified basic contribution is 0).
+		assert_eq!(shares(1), None);
+		assert_noop!(
+			Registry::set_hardware_verified(RuntimeOrigin::signed(1), 0, true),
+			sp_runtime::DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Registry::set_hardware_verified(RuntimeOrigin::root(), 7, true),
+			Error::<Test>::UnknownMachine
+		);
+		assert_ok!(Registry::set_hardware_verified(RuntimeOrigin::root(), 0, true));
+		assert!(registry_events().contains(&Event::HardwareVerified { id: 0, version: 1 }));
+		run_to(10);
+		assert_ok!(Registry::heartbeat(RuntimeOrigin::signed(1), 0));
+		// Score 80 over a 10-block period.
+		assert_eq!(shares(1), Some(800));
+
+		// A new profile is not the verified hardware any more.
+		assert_ok!(Registry::update_machine(RuntimeOrigin::signed(1), 0, profile(16, 16)));
+		run_to(20);
+		assert_ok!(Registry::heartbeat(RuntimeOrigin::signed(1), 0));
+		assert_eq!(shares(1), Some(800), "no share for the unverified profile");
+
+		// Removing the machine forgets the flag.
+		assert_ok!(Registry::set_hardware_verified(RuntimeOrigin::root(), 0, true));
+		assert_ok!(Registry::remove_machine(RuntimeOrigin::signed(1), 0));
+		assert!(VerifiedMachines::<Test>::get(0).is_none());
+	});
+}
+
+#[test]
 fn silent_machines_go_offline_and_come_back() {
 	new_test_ext().execute_with(|| {
 		provider_with_machine();

@@ -36,6 +36,7 @@ pub trait WeightInfo {
 	fn publish_image() -> Weight;
 	fn set_image_fee() -> Weight;
 	fn verify_image() -> Weight;
+	fn set_hardware_verified() -> Weight;
 	fn remove_image() -> Weight;
 }
 
@@ -313,6 +314,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
+	fn set_hardware_verified() -> Weight {
+		Weight::from_parts(20_000_000, 3800)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
 }
 
 /// The same weights with ParityDB's reference database weights (tests and mocks).
@@ -403,5 +409,10 @@ impl WeightInfo for () {
 		Weight::from_parts(77_065_000, 3862)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
+	}
+	fn set_hardware_verified() -> Weight {
+		Weight::from_parts(20_000_000, 3800)
+			.saturating_add(ParityDbWeight::get().reads(1_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 }

@@ -55,9 +55,15 @@ impl pallet_balances::Config for Test {
 	type MaxFreezes = VariantCountOf<RuntimeFreezeReason>;
 }
 
+frame_support::parameter_types! {
+	pub const PocPotId: frame_support::PalletId = frame_support::PalletId(*b"ura/poc_");
+}
+
 impl pallet_poc::Config for Test {
 	type RuntimeEvent = RuntimeEvent;
 	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
+	type Currency = Balances;
+	type PotId = PocPotId;
 	type Votes = ();
 	type Available = pallet_registry::IdleContainers<Test>;
 	type HalvingPeriod = ConstU64<10_000>;
@@ -83,6 +89,7 @@ impl pallet_registry::Config for Test {
 	type ContainerDeposit = ConstU128<5>;
 	type ImageDeposit = ConstU128<20>;
 	type VerifierOrigin = frame_system::EnsureRoot<AccountId>;
+	type HardwareOrigin = frame_system::EnsureRoot<AccountId>;
 	type MaxImageRef = ConstU32<64>;
 	type CoolDown = ConstU64<20>;
 	type MinHeartbeatInterval = ConstU64<5>;
@@ -209,6 +216,7 @@ pub fn env(with_key: bool) -> (sp_io::TestExternalities, Env) {
 		sigmas: vec![],
 		tiers: vec![pallet_poc::Tier { min_score: 0, weight: 1 }],
 		containers: vec![],
+		rewards: Default::default(),
 	}
 	.assimilate_storage(&mut t)
 	.unwrap();
