@@ -1,12 +1,13 @@
-//! `poc_*` RPC: Proof of Contribution scores, σ, tiers and the scheduler's next candidates,
-//! served from the runtime's `PocApi` at the best block (or `at`).
+//! `poc_*` RPC: Proof of Contribution scores, σ, tiers, the scheduler's next candidates and
+//! providers' rewards, served from the runtime's `PocApi` at the best block (or `at`).
 
 use crate::rpc_common::{self, Api};
 use jsonrpsee::{core::RpcResult, proc_macros::rpc};
 use pallet_poc::{
-	runtime_api::PocApi as PocRuntimeApi, ContainerId, ResourceSpec, ScoreView, SigmaView, TierView,
+	runtime_api::PocApi as PocRuntimeApi, ContainerId, PendingRewards, ResourceSpec, ScoreView,
+	SigmaView, TierView,
 };
-use sp_api::ProvideRuntimeApi;
+use sp_api::{ApiExt, ProvideRuntimeApi};
 use sp_blockchain::HeaderBackend;
 use std::sync::Arc;
 use uranus_runtime::{opaque::Block, AccountId, Hash};
@@ -34,6 +35,11 @@ pub trait PocApi {
 		n: u32,
 		at: Option<Hash>,
 	) -> RpcResult<Vec<ContainerId>>;
+
+	/// A provider's PoC rewards: what `claim_rewards` pays now, and its share of the reward
+	/// period (era) being accumulated.
+	#[method(name = "pendingRewards")]
+	fn pending_rewards(&self, who: AccountId, at: Option<Hash>) -> RpcResult<PendingRewards>;
 }
 
 /// Serves [`PocApiServer`] from a client.
@@ -79,5 +85,20 @@ where
 	) -> RpcResult<Vec<ContainerId>> {
 		let at = rpc_common::at(&*self.client, at);
 		self.client.runtime_api().next_candidates(at, spec, n).map_err(|e| API.error(e))
+	}
+
+	fn pending_rewards(&self, who: AccountId, at: Option<Hash>) -> RpcResult<PendingRewards> {
+		let at = rpc_common::at(&*self.client, at);
+		let api = self.client.runtime_api();
+		let version = api
+			.api_version::<dyn PocRuntimeApi<Block, AccountId>>(at)
+			.map_err(|e| API.error(e))?
+			.unwrap_or(0);
+		if version < 2 {
+			return Err(API.error(format!(
+				"the runtime's PocApi is version {version}; rewards need version 2"
+			)));
+		}
+		api.pending_rewards(at, who).map_err(|e| API.error(e))
 	}
 }

@@ -319,7 +319,12 @@ impl_runtime_apis! {
 		}
 	}
 
+	#[api_version(2)]
 	impl pallet_poc::runtime_api::PocApi<Block, AccountId> for Runtime {
+		fn pending_rewards(who: AccountId) -> pallet_poc::PendingRewards {
+			crate::Poc::pending_rewards(&who)
+		}
+
 		fn score(id: pallet_poc::ContainerId) -> Option<pallet_poc::ScoreView<AccountId>> {
 			crate::Poc::score_view(id)
 		}

@@ -128,7 +128,10 @@ pub fn market_base_prices() -> pallet_market::Prices {
 }
 
 /// The genesis gradient tables (governance changes them with `poc.set_gradient`):
-/// CPU in MHz·cores, memory and storage in bytes, bandwidth in bytes per second.
+/// CPU in MHz·cores, memory and storage in bytes, bandwidth in bytes per second. The top step
+/// (a 64-core server's class) is worth 150, so that the machine classes of
+/// `pallets/poc/README.md` (laptop 85, desktop 200, server 600 per period) are more than
+/// 2.13× apart and a score's halving swing (×2) never carries one class into another's tier.
 pub fn poc_gradients() -> Vec<(Resource, Vec<GradientStep>)> {
 	let table = |steps: &[(u64, u32)]| {
 		steps
@@ -137,25 +140,39 @@ pub fn poc_gradients() -> Vec<(Resource, Vec<GradientStep>)> {
 			.collect()
 	};
 	vec![
-		(Resource::Cpu, table(&[(1_000, 10), (4_000, 25), (16_000, 50), (64_000, 100)])),
-		(Resource::Memory, table(&[(GIB, 10), (4 * GIB, 25), (16 * GIB, 50), (64 * GIB, 100)])),
+		(Resource::Cpu, table(&[(1_000, 10), (4_000, 25), (16_000, 50), (64_000, 150)])),
+		(Resource::Memory, table(&[(GIB, 10), (4 * GIB, 25), (16 * GIB, 50), (64 * GIB, 150)])),
 		(
 			Resource::Storage,
-			table(&[(10 * GIB, 10), (100 * GIB, 25), (1_000 * GIB, 50), (10_000 * GIB, 100)]),
+			table(&[(10 * GIB, 10), (100 * GIB, 25), (1_000 * GIB, 50), (10_000 * GIB, 150)]),
 		),
 		(
 			Resource::Bandwidth,
-			table(&[(1_000_000, 10), (10_000_000, 25), (100_000_000, 50), (1_000_000_000, 100)]),
+			table(&[(1_000_000, 10), (10_000_000, 25), (100_000_000, 50), (1_000_000_000, 150)]),
 		),
 	]
 }
 
+/// Heartbeat periods per halving period (`N`): 1,008 (7 days of 10 minutes), or 200 in the
+/// fast runtime.
+pub fn poc_periods_per_halving() -> u128 {
+	use crate::configs::poc::{PocHalvingPeriod, PocHeartbeatPeriod};
+	(PocHalvingPeriod::get() / PocHeartbeatPeriod::get().max(1)) as u128
+}
+
 /// Four scheduling tiers, best first, served 8 : 4 : 2 : 1 per round.
+///
+/// A machine with basic contribution `B` per period, online for good, swings between about
+/// `0.94·B·N` (just after a halving) and `2·B·N` (just before), `N` =
+/// [`poc_periods_per_halving`]. The bounds sit between the classes' swings: ≥ 450·N (servers:
+/// 564–1,195·N), ≥ 175·N (desktops: 188–398·N), ≥ 70·N (laptops: 80–169·N); below that,
+/// machines still building their score. Calibration table: `pallets/poc/README.md`.
 pub fn poc_tiers() -> Vec<Tier> {
+	let n = poc_periods_per_halving();
 	vec![
-		Tier { min_score: 1_000_000, weight: 8 },
-		Tier { min_score: 100_000, weight: 4 },
-		Tier { min_score: 10_000, weight: 2 },
+		Tier { min_score: 450 * n, weight: 8 },
+		Tier { min_score: 175 * n, weight: 4 },
+		Tier { min_score: 70 * n, weight: 2 },
 		Tier { min_score: 0, weight: 1 },
 	]
 }

@@ -70,7 +70,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("uranus"),
 	impl_name: alloc::borrow::Cow::Borrowed("uranus"),
 	authoring_version: 1,
-	spec_version: 104,
+	spec_version: 105,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -269,4 +269,9 @@ mod runtime {
 
 	#[runtime::pallet_index(24)]
 	pub type Origins = configs::governance::origins;
+
+	/// The on-chain treasury: the market's protocol fees not paid to PoC rewards, spent by
+	/// referenda (`treasurer` track) or root.
+	#[runtime::pallet_index(25)]
+	pub type Treasury = pallet_treasury;
 }

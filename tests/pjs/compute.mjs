@@ -6,7 +6,7 @@ import { chmodSync, openSync, mkdtempSync, writeFileSync, readFileSync, mkdirSyn
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { binary, freePort, withTimeout } from './harness.mjs';
+import { binary, freePort, withTimeout, startDevNode, waitFor } from './harness.mjs';
 
 function run(cmd, args) {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -151,4 +151,28 @@ export class Agent {
       await this.kill();
     }
   }
+}
+
+/** Starts an agent and a dev node whose worker drives it. */
+export async function startChain() {
+  const agent = await Agent.create();
+  await agent.start();
+  const node = await startDevNode({
+    extraArgs: [
+      '--offchain-worker', 'always', '--agent-url', agent.url, '--agent-token-file', agent.tokenFile,
+      '--provider-name', 'pjs-provider', '--provider-region', 'loopback',
+    ],
+  });
+  const rpc = (method, params = []) => node.api._rpcCore.provider.send(method, params);
+  return { ...node, agent, rpc };
+}
+
+/** Inserts `uri`'s provider key into the node and waits for its machine with a container. */
+export async function becomeProvider(chain, uri) {
+  const pair = chain.keyring.addFromUri(uri);
+  await chain.rpc('author_insertKey', ['cmpt', uri, `0x${Buffer.from(pair.publicKey).toString('hex')}`]);
+  return waitFor(async () => {
+    const ms = await chain.rpc('registry_machines', [pair.address, null, 10]);
+    return ms.find((m) => m.containers.length > 0 && m.online);
+  }, 180_000, `${uri}'s machine with a container`, 1_000);
 }

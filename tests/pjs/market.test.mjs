@@ -4,7 +4,8 @@
 //
 // 1. Flagship: Bob publishes the image, sudo verifies it, Eve orders a job; it really runs in a
 //    container, metering reaches the chain, and at completion Dave (the provider) got exactly
-//    the settled amount, Bob the image fee, the pot the protocol fee and Eve the rest back.
+//    the settled amount, Bob the image fee, the PoC pool and the treasury the protocol fee and Eve
+//    the rest back.
 //    Then Eve rates the lease, disputes it and sudo resolves the dispute.
 // 2. The agent is SIGKILLed mid-lease and restarted: the job survives under its shim and
 //    nothing is charged twice (Σ charges = the price of the final cumulative usage).
@@ -14,7 +15,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevNode, sendTx, waitFor } from './harness.mjs';
-import { startRegistry, pushBusybox, Agent } from './compute.mjs';
+import { startRegistry, pushBusybox, startChain, becomeProvider } from './compute.mjs';
 
 const MIB = 1n << 20n;
 const GIB = 1n << 30n;
@@ -44,30 +45,6 @@ after(() => {
   if (registry) registry.stop();
 });
 
-/** Starts an agent and a dev node whose worker drives it. */
-async function startChain() {
-  const agent = await Agent.create();
-  await agent.start();
-  const node = await startDevNode({
-    extraArgs: [
-      '--offchain-worker', 'always', '--agent-url', agent.url, '--agent-token-file', agent.tokenFile,
-      '--provider-name', 'pjs-provider', '--provider-region', 'loopback',
-    ],
-  });
-  const rpc = (method, params = []) => node.api._rpcCore.provider.send(method, params);
-  return { ...node, agent, rpc };
-}
-
-/** Inserts `uri`'s provider key into the node and waits for its machine with a container. */
-async function becomeProvider(chain, uri) {
-  const pair = chain.keyring.addFromUri(uri);
-  await chain.rpc('author_insertKey', ['cmpt', uri, `0x${Buffer.from(pair.publicKey).toString('hex')}`]);
-  return waitFor(async () => {
-    const ms = await chain.rpc('registry_machines', [pair.address, null, 10]);
-    return ms.find((m) => m.containers.length > 0 && m.online);
-  }, 180_000, `${uri}'s machine with a container`, 1_000);
-}
-
 /** Bob publishes the busybox image with a fee; sudo (Alice) verifies it. */
 async function publishImage(chain) {
   const { api, keyring } = chain;
@@ -94,10 +71,10 @@ function orderTx(api, script, { cpu = 500, memoryMib = 64n, storageMib = 16n, pr
   );
 }
 
-/** The market pot's address: `modl` ++ PalletId(`ura/mkt_`) padded with zeros. */
-function potAccount(api) {
+/** A pallet pot's address: `modl` ++ its PalletId (e.g. `ura/mkt_`) padded with zeros. */
+function potAccount(api, id) {
   const raw = new Uint8Array(32);
-  raw.set(Buffer.from('modlura/mkt_'));
+  raw.set(Buffer.from(`modl${id}`));
   return api.createType('AccountId', raw).toString();
 }
 
@@ -214,7 +191,13 @@ test('flagship: a user orders a job, it runs in a container and everyone is paid
     assert.equal(await delta(bob.address), IMAGE_FEE, 'publisher: the image fee');
     assert.equal(await delta(eve.address), -(charged + IMAGE_FEE + txFees(eve)),
       'user: exactly what was charged + the image fee + its transaction fee');
-    assert.equal(await delta(potAccount(api)), fees, 'pot: the protocol fees');
+    // The protocol fees pass through the market pot: the PoC reward pool's share (50 % at
+    // genesis) and the rest to the treasury.
+    assert.equal(await delta(potAccount(api, 'ura/mkt_')), 0n, 'market pot: keeps only its ED');
+    const toPool = evs.filter((e) => api.events.poc.PoolFunded.is(e.event))
+      .reduce((s, e) => s + e.event.data.amount.toBigInt(), 0n);
+    assert.equal(toPool, charges.reduce((s, c) => s + c.fee / 2n, 0n), 'PoC pool: half of each fee');
+    assert.equal(await delta(potAccount(api, 'py/trsry')), fees - toPool, 'treasury: the rest');
     const refund = ended.data.refund.toBigInt();
     assert.equal(refund, BigInt(orderPlaced.escrow.toString()) - charged - IMAGE_FEE, 'the rest of the escrow came back');
     const { data: eveNow } = await api.query.system.account(eve.address);

@@ -25,8 +25,8 @@ const GIB = 2 ** 30;
 test('poc_score returns each genesis container score: Σ gradient × σ', async () => {
   // Container 1 (Alice): 2 cores × 2,400 MHz = 4,800 → 25; 4 GiB → 25; 50 GiB → 10;
   // 10 MB/s → 25: 85 at σ = 1. Container 2 (Bob): 50 + 50 + 25 + 50 = 175.
-  // Container 3 (Charlie): 100 + 100 + 50 + 100 = 350.
-  const expected = { 1: ['//Alice', 85], 2: ['//Bob', 175], 3: ['//Charlie', 350] };
+  // Container 3 (Charlie): 150 + 150 + 50 + 150 = 500 (top steps are worth 150).
+  const expected = { 1: ['//Alice', 85], 2: ['//Bob', 175], 3: ['//Charlie', 500] };
   for (const [id, [uri, basic]] of Object.entries(expected)) {
     const s = await rpc('poc_score', [Number(id)]);
     assert.ok(s, `container ${id} known`);

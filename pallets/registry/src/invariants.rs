@@ -8,6 +8,7 @@
 //! - Every machine's containers exist and point back to it; every container's machine lists
 //!   it; machine and container ids are below the next ids.
 //! - A machine's containers fit its profile.
+//! - Only existing machines are marked verified, at a profile version they had.
 
 use crate::pallet::*;
 use alloc::collections::btree_map::BTreeMap;
@@ -22,6 +23,10 @@ impl<T: Config> Pallet<T> {
 		let mut machines_of: BTreeMap<T::AccountId, u32> = BTreeMap::new();
 		for (who, p) in Providers::<T>::iter() {
 			books.entry(who).or_default()[0] = p.deposit;
+		}
+		for (id, version) in VerifiedMachines::<T>::iter() {
+			let m = Machines::<T>::get(id).ok_or("a missing machine is marked verified")?;
+			ensure!(version <= m.version, "verified at a profile version the machine never had");
 		}
 		let next_machine = NextMachineId::<T>::get();
 		let next_container = NextContainerId::<T>::get();

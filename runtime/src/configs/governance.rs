@@ -2,12 +2,13 @@
 //! votes out offline or misbehaving validators), with the preimage and scheduler pallets
 //! they need.
 //!
-//! Two tracks, enough for a young chain:
+//! Three tracks, enough for a young chain:
 //!
 //! | id | track | origin | for | decision deposit |
 //! |---|---|---|---|---|
 //! | 0 | `root` | `Root` | anything: removing a validator (`staking.force_unstake`), `B_Min` and other limits (`staking.set_staking_configs`), `staking.set_validator_count`, runtime upgrades | 10,000 URA |
 //! | 1 | `staking_admin` | [`origins::Origin::StakingAdmin`] | staking's admin calls: `manual_slash` of a misbehaving validator, `cancel_deferred_slash`, `set_min_commission` | 1,000 URA |
+//! | 2 | `treasurer` | [`origins::Origin::Treasurer`] | treasury spends (`treasury.spend_local`, `treasury.spend`) of up to [`origins::MAX_TREASURER_SPEND`] each | 1,000 URA |
 //!
 //! Periods (normal / `fast-runtime` blocks) are in [`periods`].
 
@@ -47,6 +48,30 @@ pub mod origins {
 	pub enum Origin {
 		/// A referendum of the `staking_admin` track passed.
 		StakingAdmin,
+		/// A referendum of the `treasurer` track passed.
+		Treasurer,
+	}
+
+	/// The most one `treasurer` referendum may spend: 100,000 URA.
+	pub const MAX_TREASURER_SPEND: crate::Balance = 100_000 * crate::currency::URA;
+
+	/// Succeeds for [`Origin::Treasurer`] with the most it may spend.
+	pub struct EnsureTreasurer;
+	impl<O: OriginTrait + From<Origin>> EnsureOrigin<O> for EnsureTreasurer
+	where
+		O: Into<Result<Origin, O>>,
+	{
+		type Success = crate::Balance;
+		fn try_origin(o: O) -> Result<Self::Success, O> {
+			o.into().and_then(|origin| match origin {
+				Origin::Treasurer => Ok(MAX_TREASURER_SPEND),
+				other => Err(O::from(other)),
+			})
+		}
+		#[cfg(feature = "runtime-benchmarks")]
+		fn try_successful_origin() -> Result<O, ()> {
+			Ok(O::from(Origin::Treasurer))
+		}
 	}
 
 	/// Succeeds for [`Origin::StakingAdmin`].
@@ -57,7 +82,10 @@ pub mod origins {
 	{
 		type Success = ();
 		fn try_origin(o: O) -> Result<Self::Success, O> {
-			o.into().map(|Origin::StakingAdmin| ())
+			o.into().and_then(|origin| match origin {
+				Origin::StakingAdmin => Ok(()),
+				other => Err(O::from(other)),
+			})
 		}
 		#[cfg(feature = "runtime-benchmarks")]
 		fn try_successful_origin() -> Result<O, ()> {
@@ -184,7 +212,7 @@ const fn percent(x: u32) -> Perbill {
 }
 
 /// The track set.
-static TRACKS: [Track<u16, Balance, BlockNumber>; 2] = [
+static TRACKS: [Track<u16, Balance, BlockNumber>; 3] = [
 	Track {
 		id: 0,
 		info: TrackInfo {
@@ -229,9 +257,31 @@ static TRACKS: [Track<u16, Balance, BlockNumber>; 2] = [
 			},
 		},
 	},
+	Track {
+		id: 2,
+		info: TrackInfo {
+			name: name("treasurer"),
+			max_deciding: 10,
+			decision_deposit: 1_000 * URA,
+			prepare_period: periods::PREPARE,
+			decision_period: periods::DECISION,
+			confirm_period: periods::CONFIRM_STAKING,
+			min_enactment_period: periods::ENACTMENT,
+			min_approval: Curve::LinearDecreasing {
+				length: percent(100),
+				floor: percent(50),
+				ceil: percent(100),
+			},
+			min_support: Curve::LinearDecreasing {
+				length: percent(100),
+				floor: percent(2),
+				ceil: percent(25),
+			},
+		},
+	},
 ];
 
-/// Maps origins to tracks: `Root` → 0, `StakingAdmin` → 1.
+/// Maps origins to tracks: `Root` → 0, `StakingAdmin` → 1, `Treasurer` → 2.
 pub struct Tracks;
 impl pallet_referenda::TracksInfo<Balance, BlockNumber> for Tracks {
 	type Id = u16;
@@ -245,6 +295,7 @@ impl pallet_referenda::TracksInfo<Balance, BlockNumber> for Tracks {
 		match origin {
 			OriginCaller::system(frame_system::RawOrigin::Root) => Ok(0),
 			OriginCaller::Origins(origins::Origin::StakingAdmin) => Ok(1),
+			OriginCaller::Origins(origins::Origin::Treasurer) => Ok(2),
 			_ => Err(()),
 		}
 	}

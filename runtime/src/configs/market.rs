@@ -63,6 +63,8 @@ impl pallet_market::Config for Runtime {
 	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
 	type PotId = MarketPotId;
 	type ProtocolFee = ProtocolFee;
+	/// Half to PoC rewards, half to the treasury (governance-set share).
+	type OnProtocolFee = crate::configs::treasury::FeeRouter;
 	type MillisPerBlock = MillisPerBlock;
 	type AckTimeout = AckTimeout;
 	type MatchWindow = MatchWindow;

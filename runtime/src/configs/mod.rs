@@ -15,6 +15,7 @@ pub mod market;
 pub mod poc;
 pub mod registry;
 pub mod staking;
+pub mod treasury;
 pub mod worker;
 
 use crate::{

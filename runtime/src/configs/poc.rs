@@ -24,6 +24,8 @@ parameter_types! {
 }
 
 parameter_types! {
+	/// The PoC reward pool's account.
+	pub const PocPotId: frame_support::PalletId = frame_support::PalletId(*b"ura/poc_");
 	/// `W`: a demanded unit is assumed to stay in use for about an hour.
 	pub const PocDemandHoldBlocks: u32 = HOURS;
 }
@@ -54,6 +56,8 @@ impl pallet_poc::VoteHistory<AccountId> for DposVoteHistory {
 impl pallet_poc::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type AdminOrigin = EnsureRoot<AccountId>;
+	type Currency = crate::Balances;
+	type PotId = PocPotId;
 	type Votes = DposVoteHistory;
 	/// Idle containers on online machines (and the genesis test containers).
 	type Available = SchedulableContainers;

@@ -52,6 +52,8 @@ impl pallet_registry::Config for Runtime {
 	type ImageDeposit = ImageDeposit;
 	/// Root, i.e. sudo on dev chains or a referendum on the root track.
 	type VerifierOrigin = frame_system::EnsureRoot<AccountId>;
+	/// Root (sudo on dev, a root-track referendum otherwise) until hardware challenges land.
+	type HardwareOrigin = frame_system::EnsureRoot<AccountId>;
 	type MaxImageRef = ConstU32<128>;
 	type CoolDown = RegistryCoolDown;
 	type MinHeartbeatInterval = MinHeartbeatInterval;

@@ -86,7 +86,7 @@ impl onchain::Config for OnChainSeqPhragmen {
 /// ```text
 /// minted(era) = issuance × INFLATION × era_duration / YEAR
 /// stakers     = minted × STAKER_SHARE
-/// remainder   = minted − stakers        (the PoC reward pot, once pallet-poc lands)
+/// remainder   = minted − stakers        (the PoC reward pool: `pallet_poc::EraRemainderToPool`)
 /// ```
 pub struct UranusEraPayout;
 
@@ -128,8 +128,8 @@ impl pallet_staking::Config for Runtime {
 	/// A lender backs exactly one validator (`Vt = Vb + Lb`).
 	type NominationsQuota = pallet_staking::FixedNominationsQuota<1>;
 	type HistoryDepth = HistoryDepth;
-	/// The non-staker share of era issuance; routed to the PoC pot once `pallet-poc` lands.
-	type RewardRemainder = ();
+	/// The non-staker share of era issuance funds the PoC reward pool and ends its period.
+	type RewardRemainder = pallet_poc::EraRemainderToPool<Runtime>;
 	type RuntimeEvent = RuntimeEvent;
 	/// Slashed funds are burned.
 	type Slash = ();

@@ -8,6 +8,7 @@ mod market;
 mod poc;
 mod presets;
 mod registry;
+mod rewards;
 mod staking;
 mod transfers;
 #[cfg(feature = "try-runtime")]
