@@ -34,7 +34,12 @@ weights_dir="runtime/src/weights"
 mkdir -p "$weights_dir"
 
 echo "==> cargo build --release -p uranus-node --features runtime-benchmarks"
-cargo build --release --locked -p uranus-node --features runtime-benchmarks
+# frame-benchmarking-cli (only in runtime-benchmarks builds) brings a Wasm test runtime whose
+# build script looks itself up in `cargo metadata` of the workspace the hint names; our
+# workspace's default-feature metadata does not list it. An empty hint makes each Wasm build
+# script use the Cargo.lock of its own package directory (the test runtime ships one) or, for
+# our runtime, fall back to its manifest, which cargo resolves within this workspace.
+WASM_BUILD_WORKSPACE_HINT= cargo build --release --locked -p uranus-node --features runtime-benchmarks
 bench_bin="$CARGO_TARGET_DIR/release/uranus-node-bench"
 cp "$CARGO_TARGET_DIR/release/uranus-node" "$bench_bin"
 

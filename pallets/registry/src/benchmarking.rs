@@ -208,9 +208,15 @@ mod benchmarks {
 		let (who, id) = machine_with::<T>(0, c);
 		// The containers' first heartbeats gave the provider a reward share; the period ends,
 		// so this heartbeat settles it (PoC's worst case).
-		T::Contribution::end_reward_period();
+		<T::Contribution as pallet_poc::ContributionHooks<T::AccountId>>::end_reward_period();
+		// Verified hardware: every container's basic contribution counts for rewards.
+		let version = Machines::<T>::get(id).map(|m| m.version).unwrap_or(1);
+		crate::pallet::VerifiedMachines::<T>::insert(id, version);
+		// A heartbeat timeout later (≥ PoC's heartbeat period in the runtime): every container
+		// accrues a new period, the worst case of PoC's `container_online`.
 		let later = frame_system::Pallet::<T>::block_number()
-			.saturating_add(T::MinHeartbeatInterval::get());
+			.saturating_add(T::MinHeartbeatInterval::get())
+			.saturating_add(T::HeartbeatTimeout::get());
 		frame_system::Pallet::<T>::set_block_number(later);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who), id);

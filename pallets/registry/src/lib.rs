@@ -15,6 +15,9 @@
 //!   ([`pallet_poc::ContributionHooks`]). A machine silent for [`Config::HeartbeatTimeout`]
 //!   is marked offline by a bounded sweep in `on_initialize` and its containers leave
 //!   scheduling.
+//! - **Verified hardware**: [`Config::HardwareOrigin`] marks a machine's current profile
+//!   version verified ([`Pallet::set_hardware_verified`]); heartbeats tell PoC, whose rewards
+//!   for the basic contribution of unverified machines are only a governance-set share.
 //!
 //! - **Images** (the app store, §6.3): anyone publishes an OCI manifest digest with its
 //!   repository, version, size, minimum resources and a usage fee, holding

@@ -157,6 +157,22 @@ fn era_inflation_pays_stakers_by_exposure_after_commission_and_the_rest_funds_po
 
 	// Σ payouts = the era's staker payout (within rounding).
 	let paid = to_alice + to_ferdie;
+	// Issuance grew by exactly the era's inflation as it was paid: the remainder at the era's
+	// end, the stakers' share at payout (less the payout transaction's fee, which is burnt).
+	let payout_fee: u128 = events(&mut chain)
+		.into_iter()
+		.filter_map(|e| match e {
+			RuntimeEvent::TransactionPayment(
+				pallet_transaction_payment::Event::TransactionFeePaid { actual_fee, tip, .. },
+			) => Some(actual_fee + tip),
+			_ => None,
+		})
+		.sum();
+	assert_eq!(
+		chain.execute_with(Balances::total_issuance),
+		issuance + remainder + paid - payout_fee,
+		"issuance: + remainder + staker payouts − the burnt fee"
+	);
 	let tolerance = validator_payout / 1_000_000_000 + 2;
 	assert!(
 		paid <= validator_payout && validator_payout - paid <= tolerance,
