@@ -159,6 +159,7 @@ impl pallet_market::Config for Test {
 	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
 	type PotId = PotId;
 	type ProtocolFee = ProtocolFee;
+	type OnProtocolFee = ();
 	type MillisPerBlock = ConstU64<3_000>;
 	type AckTimeout = ConstU64<10>;
 	type MatchWindow = ConstU64<100>;

@@ -203,6 +203,42 @@ pub fn text<S: frame_support::traits::Get<u32>>(s: &str) -> frame_support::Bound
 	frame_support::BoundedVec::truncate_from(s.as_bytes().to_vec())
 }
 
+/// A hardware profile of `cores` cores at `mhz`, `memory_bytes`, `storage_bytes` and
+/// `uplink_bps`.
+pub fn profile(
+	cores: u32,
+	mhz: u32,
+	memory_bytes: u64,
+	storage_bytes: u64,
+	uplink_bps: u64,
+) -> pallet_registry::HardwareProfile<<Runtime as pallet_registry::Config>::MaxText> {
+	pallet_registry::HardwareProfile {
+		cpu_model: text("Test CPU"),
+		arch: text("x86_64"),
+		logical_cores: cores,
+		cpu_mhz: mhz,
+		memory_bytes,
+		storage_bytes,
+		uplink_bps,
+	}
+}
+
+/// `signer` registers as a provider (region `eu`) and registers a machine of `profile`.
+pub fn register_provider_with_machine(
+	chain: &mut TestChain,
+	signer: &str,
+	profile: pallet_registry::HardwareProfile<<Runtime as pallet_registry::Config>::MaxText>,
+) {
+	use pallet_registry::{Call, ProviderMeta};
+	let meta = ProviderMeta {
+		name: text(signer.trim_start_matches("//")),
+		region: text("eu"),
+		labels: frame_support::BoundedVec::new(),
+	};
+	ok(chain, signer, RuntimeCall::Registry(Call::register_provider { meta }));
+	ok(chain, signer, RuntimeCall::Registry(Call::register_machine { profile }));
+}
+
 /// `signer` registers as a provider, registers a 4-core 3 GHz 8 GiB machine with
 /// `storage_bytes` of disk and `uplink_bps` of uplink, and offers all of it as one container
 /// (machine 0's first: id 1,000); returns the container's spec.
@@ -212,30 +248,19 @@ pub fn offer_whole_machine(
 	storage_bytes: u64,
 	uplink_bps: u64,
 ) -> pallet_poc::ResourceSpec {
-	use pallet_registry::{Call, HardwareProfile, ProviderMeta};
-	let meta = ProviderMeta {
-		name: text(signer.trim_start_matches("//")),
-		region: text("eu"),
-		labels: frame_support::BoundedVec::new(),
-	};
-	let profile = HardwareProfile {
-		cpu_model: text("Test CPU"),
-		arch: text("x86_64"),
-		logical_cores: 4,
-		cpu_mhz: 3_000,
-		memory_bytes: 8 << 30,
-		storage_bytes,
-		uplink_bps,
-	};
 	let spec = pallet_poc::ResourceSpec {
 		cpu_millicores: 4_000,
 		memory_bytes: 8 << 30,
 		storage_bytes,
 		bandwidth_bps: uplink_bps,
 	};
-	ok(chain, signer, RuntimeCall::Registry(Call::register_provider { meta }));
-	ok(chain, signer, RuntimeCall::Registry(Call::register_machine { profile }));
-	ok(chain, signer, RuntimeCall::Registry(Call::add_container { machine: 0, spec }));
+	register_provider_with_machine(
+		chain,
+		signer,
+		profile(4, 3_000, 8 << 30, storage_bytes, uplink_bps),
+	);
+	let add = pallet_registry::Call::add_container { machine: 0, spec };
+	ok(chain, signer, RuntimeCall::Registry(add));
 	spec
 }
 

@@ -91,7 +91,19 @@ fn an_order_is_leased_metered_and_settled_exactly() {
 			<uranus_runtime::configs::market::OrderDeposit as frame_support::traits::Get<u128>>::get()
 		);
 		let ed = uranus_runtime::currency::EXISTENTIAL_DEPOSIT;
-		assert_eq!(Balances::free_balance(Market::pot()), ed + protocol, "ED from genesis + fees");
+		// The protocol fees passed through the market pot: half to the PoC reward pool, the
+		// rest to the treasury.
+		assert_eq!(Balances::free_balance(Market::pot()), ed, "the pot keeps its ED");
+		let to_pool: u128 = events
+			.iter()
+			.filter_map(|e| match e {
+				pallet_market::Event::Charged { fee, .. } => Some(fee / 2),
+				_ => None,
+			})
+			.sum();
+		assert_eq!(pallet_poc::Open::<Runtime>::get().pool, to_pool);
+		let treasury = uranus_runtime::configs::treasury::TreasuryAccount::get();
+		assert_eq!(Balances::free_balance(treasury), ed + protocol - to_pool);
 		assert_eq!(Balances::free_balance(account("//Dave")), dave_before + fee);
 	});
 	// Ferdie received exactly charged − 5% (his own transaction fees aside).

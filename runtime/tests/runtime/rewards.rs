@@ -196,23 +196,11 @@ fn era_inflation_pays_stakers_by_exposure_after_commission_and_the_rest_funds_po
 /// `signer` registers as a provider with one 8-core 3 GHz 16 GiB machine (its containers
 /// come from [`add_containers`]).
 fn provider(chain: &mut TestChain, signer: &str) {
-	use pallet_registry::{Call, HardwareProfile, ProviderMeta};
-	let meta = ProviderMeta {
-		name: text(signer.trim_start_matches("//")),
-		region: text("eu"),
-		labels: frame_support::BoundedVec::new(),
-	};
-	let profile = HardwareProfile {
-		cpu_model: text("Test CPU"),
-		arch: text("x86_64"),
-		logical_cores: 8,
-		cpu_mhz: 3_000,
-		memory_bytes: 16 * GIB,
-		storage_bytes: 200 * GIB,
-		uplink_bps: 100_000_000,
-	};
-	ok(chain, signer, RuntimeCall::Registry(Call::register_provider { meta }));
-	ok(chain, signer, RuntimeCall::Registry(Call::register_machine { profile }));
+	register_provider_with_machine(
+		chain,
+		signer,
+		profile(8, 3_000, 16 * GIB, 200 * GIB, 100_000_000),
+	);
 }
 
 fn container_spec() -> pallet_poc::ResourceSpec {
