@@ -21,9 +21,7 @@ fn generated(chain: &str) -> serde_json::Value {
 }
 
 fn committed(chain: &str) -> serde_json::Value {
-	let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-		.join("../chain-specs")
-		.join(format!("{chain}.json"));
+	let path = common::manifest_dir().join("../chain-specs").join(format!("{chain}.json"));
 	let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
 	serde_json::from_str(&text).expect("committed chain spec is JSON")
 }
@@ -50,7 +48,7 @@ fn committed_chain_specs_match_the_presets() {
 #[test]
 fn committed_chain_specs_start_a_node() {
 	// The committed spec is loadable by path and carries the runtime code.
-	let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../chain-specs/local.json");
+	let path = common::manifest_dir().join("../chain-specs/local.json");
 	let out = Command::new(common::node_bin())
 		.args(["build-spec", "--chain"])
 		.arg(&path)

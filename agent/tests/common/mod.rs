@@ -138,7 +138,7 @@ fn push_busybox(registry: &str) -> (String, String) {
 	)
 	.unwrap();
 	std::fs::copy(busybox.trim(), rootfs.join("bin/busybox")).unwrap();
-	let probe = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/probe/probe.c");
+	let probe = manifest_dir().join("tests/probe/probe.c");
 	run(Command::new("cc")
 		.args(["-static", "-O2", "-o"])
 		.arg(rootfs.join("bin/probe"))
@@ -569,4 +569,13 @@ impl HeldProxy {
 		let (_, rest) = image.split_once('/').unwrap();
 		format!("{}/{rest}", self.addr)
 	}
+}
+
+/// This package's directory in the checkout being tested. Read at run time (cargo sets
+/// `CARGO_MANIFEST_DIR` for test binaries): a test binary reused from a shared target dir
+/// built in another checkout would otherwise carry that checkout's path.
+pub fn manifest_dir() -> std::path::PathBuf {
+	std::env::var_os("CARGO_MANIFEST_DIR")
+		.map(std::path::PathBuf::from)
+		.unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }

@@ -15,6 +15,15 @@ pub fn node_bin() -> PathBuf {
 	PathBuf::from(env!("CARGO_BIN_EXE_uranus-node"))
 }
 
+/// This package's directory in the checkout being tested, read at run time (cargo sets
+/// `CARGO_MANIFEST_DIR` for test binaries): a binary reused from a shared target dir built in
+/// another checkout would otherwise read that checkout's files.
+pub fn manifest_dir() -> PathBuf {
+	std::env::var_os("CARGO_MANIFEST_DIR")
+		.map(PathBuf::from)
+		.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
 /// A free TCP port on loopback.
 pub fn free_port() -> u16 {
 	TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
