@@ -141,14 +141,24 @@ export class Agent {
     }
   }
 
-  /** Stops it and removes every job it still runs (`DELETE`), so no container outlives a test. */
+  /**
+   * Stops it: removes every job it still runs (`DELETE`), so no container outlives a test,
+   * then lets it shut down and release what it provisioned.
+   */
   async stop() {
     if (this.child && this.child.exitCode === null) {
       try {
         const r = await this.call('GET', '/v1/jobs');
         for (const j of r.body || []) await this.call('DELETE', `/v1/jobs/${j.lease_id}`).catch(() => {});
       } catch { /* already gone */ }
-      await this.kill();
+      // SIGTERM first: the agent drains its warm pool of job networks and scratch volumes
+      // (network namespaces, veths, firewall rules, loop mounts); SIGKILL only if it hangs.
+      this.child.kill('SIGTERM');
+      try {
+        await withTimeout(this.exited, 30_000, 'agent shutdown');
+      } catch {
+        await this.kill();
+      }
     }
   }
 }
