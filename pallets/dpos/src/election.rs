@@ -1,19 +1,18 @@
-//! The white paper's election as staking's [`ElectionProvider`].
+//! The white paper's election as staking's [`ElectionProvider`]s.
 //!
-//! ```text
-//! for every electable target c with own bond Vb(c) ≥ B_Min:
-//!     Vt(c) = Vb(c) + Σ_lenders Lb        (voters = staking's self-votes and nominations)
-//!     St(c) = CandidateVotes[c]
-//!     Wt(c) = St(c) · Vt(c)  or  Vt(c) if St(c) = 0
-//! winners = top desired_targets by (Wt desc, account asc)
-//! support(c) = [(c, Vb)] + [(lender, Lb)]   (largest backers first, bounded)
-//! ```
-//!
-//! Cost: one pass over at most `ElectionBounds` voters and targets plus one `CandidateVotes`
-//! read per target, then a sort: O(V + T log T).
+//! - [`Pallet`]: the multi-block election ([`crate::collection`]). `elect` returns the result
+//!   the collection finished in the blocks before; it fails with
+//!   [`ElectionError::NotReady`] otherwise, and staking then keeps its validators and asks
+//!   again at the next session.
+//! - [`OneShotElection`]: the same election computed whole in one call
+//!   ([`crate::ranking::one_shot`]), for staking's genesis election only.
 
-use crate::{election_weight, pallet::*, Ranked, WeightInfo, LOG_TARGET};
-use alloc::{collections::btree_map::BTreeMap, vec::Vec};
+use crate::{
+	pallet::*,
+	ranking::{one_shot, support, Outcome},
+	ElectionVoter, Ranked, VoterPages, WeightInfo, LOG_TARGET,
+};
+use alloc::vec::Vec;
 use frame_election_provider_support::{
 	BoundedSupport, BoundedSupports, BoundedSupportsOf, ElectionDataProvider, ElectionProvider,
 	PageIndex,
@@ -24,80 +23,61 @@ use sp_runtime::traits::{UniqueSaturatedInto, Zero};
 /// Why an election failed.
 #[derive(Debug, PartialEq, Eq)]
 pub enum ElectionError {
-	/// Staking could not provide voters, targets or the desired count.
+	/// Staking could not provide the desired count.
 	DataProvider(&'static str),
 	/// Only single-page elections are supported.
 	UnsupportedPage,
+	/// The multi-block collection has not finished (or never started).
+	NotReady,
+}
+
+/// Turns `(who, total, backers)` into staking's bounded supports.
+fn bounded<T: Config>(outcome: Outcome<T::AccountId>) -> BoundedSupportsOf<Pallet<T>> {
+	let supports: Vec<_> = outcome
+		.into_iter()
+		.map(|(who, total, voters)| {
+			(who, BoundedSupport { total, voters: BoundedVec::truncate_from(voters) })
+		})
+		.collect();
+	BoundedSupports(BoundedVec::truncate_from(supports))
 }
 
 impl<T: Config> Pallet<T> {
-	/// Ranks every electable candidate (highest `Wt` first) and returns each one's backers.
-	///
-	/// Also returns how many voters (self-bonds and lenders) were read.
-	pub fn rank() -> Result<
-		(Vec<Ranked<T::AccountId>>, BTreeMap<T::AccountId, Vec<(T::AccountId, u128)>>, u32),
-		ElectionError,
-	> {
-		let bounds = T::ElectionBounds::get();
-		let targets = T::DataProvider::electable_targets(bounds.targets, 0)
-			.map_err(ElectionError::DataProvider)?;
-		let voters = T::DataProvider::electing_voters(bounds.voters, 0)
-			.map_err(ElectionError::DataProvider)?;
-
-		let voters_read = voters.len() as u32;
-		let mut own: BTreeMap<T::AccountId, u128> = BTreeMap::new();
-		let mut backers: BTreeMap<T::AccountId, Vec<(T::AccountId, u128)>> = BTreeMap::new();
-		for t in targets.iter() {
-			backers.insert(t.clone(), Vec::new());
-		}
-		for (voter, weight, votes) in voters.into_iter() {
-			let n = votes.len() as u128;
-			if n == 0 {
-				continue;
-			}
-			let share = weight as u128 / n;
-			let mut rest = weight as u128 % n;
-			for target in votes.into_iter() {
-				let amount = share
-					+ if rest > 0 {
-						rest -= 1;
-						1
-					} else {
-						0
-					};
-				if target == voter {
-					own.insert(voter.clone(), amount);
-				}
-				if let Some(list) = backers.get_mut(&target) {
-					list.push((voter.clone(), amount));
+	/// Every voter, read through [`Config::Voters`] in one go: candidates' own bonds and
+	/// lenders. Unbounded: for genesis, tests and the reference election only.
+	pub fn all_voters() -> (Vec<(T::AccountId, u128)>, Vec<ElectionVoter<T::AccountId>>) {
+		let (mut candidates, mut lenders) = (Vec::new(), Vec::new());
+		let mut cursor = None;
+		loop {
+			let page = T::Voters::page(cursor.as_ref(), 1_000);
+			for (who, weight, targets) in page.voters {
+				if targets.len() == 1 && targets[0] == who {
+					candidates.push((who, u128::from(weight)));
+				} else {
+					lenders.push((who, weight, targets));
 				}
 			}
+			match page.next {
+				Some(c) => cursor = Some(c),
+				None => return (candidates, lenders),
+			}
 		}
+	}
 
-		let min_bond: u128 = T::MinimumBond::get().unique_saturated_into();
-		let mut ranked: Vec<Ranked<T::AccountId>> = targets
-			.into_iter()
-			.filter_map(|who| {
-				let own_bond = *own.get(&who)?;
-				if own_bond < min_bond || own_bond.is_zero() {
-					return None;
-				}
-				let total = backers
-					.get(&who)
-					.map(|b| b.iter().fold(0u128, |acc, (_, x)| acc.saturating_add(*x)))
-					.unwrap_or(own_bond);
-				let votes: u128 = CandidateVotes::<T>::get(&who).unique_saturated_into();
-				Some(Ranked {
-					weight: election_weight(votes, total),
-					who,
-					own: own_bond,
-					total,
-					votes,
-				})
-			})
-			.collect();
-		ranked.sort_by(|a, b| b.weight.cmp(&a.weight).then_with(|| a.who.cmp(&b.who)));
-		Ok((ranked, backers, voters_read))
+	/// The whole election computed now, in one go: every candidate ranked (best first) and
+	/// the winners' supports. Unbounded: the reference the multi-block election matches.
+	pub fn one_shot() -> (Vec<Ranked<T::AccountId>>, Outcome<T::AccountId>) {
+		let desired =
+			T::DataProvider::desired_targets().unwrap_or_default().min(T::MaxWinnersPerPage::get());
+		let (candidates, lenders) = Self::all_voters();
+		one_shot(
+			&candidates,
+			&lenders,
+			|c| CandidateVotes::<T>::get(c).unique_saturated_into(),
+			T::MinimumBond::get().unique_saturated_into(),
+			desired as usize,
+			T::MaxBackersPerWinner::get() as usize,
+		)
 	}
 }
 
@@ -111,34 +91,93 @@ impl<T: Config> ElectionProvider for Pallet<T> {
 	type Pages = frame_support::traits::ConstU32<1>;
 	type DataProvider = T::DataProvider;
 
+	/// Returns the finished multi-block result and forgets it.
 	fn elect(page: PageIndex) -> Result<BoundedSupportsOf<Self>, Self::Error> {
 		if page != 0 {
 			return Err(ElectionError::UnsupportedPage);
 		}
 		let desired = T::DataProvider::desired_targets().map_err(ElectionError::DataProvider)?;
-		let desired = desired.min(T::MaxWinnersPerPage::get()) as usize;
-		let (ranked, mut backers, voters_read) = Self::rank()?;
-		let candidates = ranked.len() as u32;
-		// The election runs inside staking's session hook: account for it in the block.
+		let Some((mut leaders, candidates)) = Self::take_result() else {
+			log::warn!(target: LOG_TARGET, "election asked for before the collection finished");
+			return Err(ElectionError::NotReady);
+		};
+		leaders.truncate(desired as usize);
+		let backers = leaders.iter().map(|(_, l)| l.len() as u32).max().unwrap_or(0);
+		// Staking asks inside its session hook: account for it in the block.
 		frame_system::Pallet::<T>::register_extra_weight_unchecked(
-			T::WeightInfo::elect(voters_read, candidates),
+			T::WeightInfo::elect(leaders.len() as u32, backers),
 			frame_support::dispatch::DispatchClass::Mandatory,
 		);
-
-		let mut supports = Vec::new();
-		for winner in ranked.into_iter().take(desired) {
-			let mut list = backers.remove(&winner.who).unwrap_or_default();
-			// Largest backers first; the candidate's own bond always stays.
-			list.sort_by(|a, b| (b.0 == winner.who).cmp(&(a.0 == winner.who)).then(b.1.cmp(&a.1)));
-			list.truncate(T::MaxBackersPerWinner::get() as usize);
-			let total = list.iter().fold(0u128, |acc, (_, x)| acc.saturating_add(*x));
-			let voters: BoundedVec<_, T::MaxBackersPerWinner> = BoundedVec::truncate_from(list);
-			supports.push((winner.who, BoundedSupport { total, voters }));
-		}
-		let elected = supports.len() as u32;
+		let outcome: Outcome<T::AccountId> = leaders
+			.into_iter()
+			.map(|(leader, lenders)| {
+				let (total, voters) = support(&leader.who, leader.own, &lenders);
+				(leader.who, total, voters)
+			})
+			.collect();
+		let elected = outcome.len() as u32;
 		log::info!(target: LOG_TARGET, "elected {elected} of {candidates} candidates");
 		Self::deposit_event(Event::Elected { elected, candidates });
-		Ok(BoundedSupports(BoundedVec::truncate_from(supports)))
+		Ok(bounded::<T>(outcome))
+	}
+
+	/// The blocks a collection may take: [`Config::ElectionLookahead`].
+	fn duration() -> Self::BlockNumber {
+		T::ElectionLookahead::get()
+	}
+
+	/// Starts a collection now unless one is under way or ready.
+	fn start() -> Result<(), Self::Error> {
+		if matches!(ElectionPhase::<T>::get(), crate::Phase::Idle) {
+			Self::begin(frame_system::Pallet::<T>::block_number());
+		}
+		Ok(())
+	}
+
+	/// `Err(())`: idle; `Ok(None)`: collecting; `Ok(Some(w))`: ready, `elect` weighs `w`.
+	fn status() -> Result<Option<frame_support::weights::Weight>, ()> {
+		match ElectionPhase::<T>::get() {
+			crate::Phase::Idle => Err(()),
+			crate::Phase::Ready { .. } => Ok(Some(T::WeightInfo::elect(
+				T::MaxWinnersPerPage::get(),
+				T::MaxBackersPerWinner::get(),
+			))),
+			_ => Ok(None),
+		}
+	}
+
+	/// Finishes the collection at once (tests and benchmarks).
+	#[cfg(any(feature = "runtime-benchmarks", feature = "std"))]
+	fn asap() {
+		Self::collect_all(frame_system::Pallet::<T>::block_number());
+	}
+}
+
+/// The election computed whole in one call, for staking's genesis election (a handful of
+/// stakers; the multi-block collection cannot run before the first block).
+pub struct OneShotElection<T>(core::marker::PhantomData<T>);
+
+impl<T: Config> ElectionProvider for OneShotElection<T> {
+	type AccountId = T::AccountId;
+	type BlockNumber = frame_system::pallet_prelude::BlockNumberFor<T>;
+	type Error = ElectionError;
+	type MaxWinnersPerPage = T::MaxWinnersPerPage;
+	type MaxBackersPerWinner = T::MaxBackersPerWinner;
+	type MaxBackersPerWinnerFinal = T::MaxBackersPerWinner;
+	type Pages = frame_support::traits::ConstU32<1>;
+	type DataProvider = T::DataProvider;
+
+	fn elect(page: PageIndex) -> Result<BoundedSupportsOf<Self>, Self::Error> {
+		if page != 0 {
+			return Err(ElectionError::UnsupportedPage);
+		}
+		T::DataProvider::desired_targets().map_err(ElectionError::DataProvider)?;
+		let (ranked, outcome) = Pallet::<T>::one_shot();
+		Pallet::<T>::deposit_event(Event::Elected {
+			elected: outcome.len() as u32,
+			candidates: ranked.len() as u32,
+		});
+		Ok(bounded::<T>(outcome))
 	}
 
 	fn duration() -> Self::BlockNumber {
@@ -149,9 +188,7 @@ impl<T: Config> ElectionProvider for Pallet<T> {
 		Ok(())
 	}
 
-	/// The election runs whole inside [`ElectionProvider::elect`]: between two calls nothing
-	/// is ever under way, so the answer is always "not doing anything" (`Err(())`), and
-	/// staking's `election_ongoing()` is false.
+	/// Never under way: the election runs whole inside `elect`.
 	fn status() -> Result<Option<frame_support::weights::Weight>, ()> {
 		Err(())
 	}

@@ -3,12 +3,12 @@
 //! The white paper's delegated proof of stake (§5.2, steps 1–4) on top of `pallet-staking`:
 //!
 //! - **Registration** (`Vb ≥ B_Min`) and **lending** (`Lb`, one validator per lender) are
-//!   staking's `bond` + `validate` and `nominate`; this pallet reads them through staking's
-//!   [`ElectionDataProvider`].
+//!   staking's `bond` + `validate` and `nominate`; this pallet reads them a page at a time
+//!   through [`Config::Voters`].
 //! - **Voting**: [`Call::vote`] freezes part of the voter's balance (it stays in the account)
 //!   and counts it for up to [`Config::MaxVotes`] candidates; [`Call::unvote`] thaws it.
-//! - **Election**: [`Pallet`] is staking's [`ElectionProvider`]. It ranks every electable
-//!   candidate with at least the minimum bond by
+//! - **Election**: [`Pallet`] is staking's [`ElectionProvider`]. It ranks every candidate with
+//!   at least the minimum bond by
 //!
 //! ```text
 //! Vt = Vb + Σ Lb            (own bond + lent stake)
@@ -17,20 +17,32 @@
 //! ```
 //!
 //!   and elects the top `desired_targets` (48 on the testnet), ties broken by account id.
-//!   Supports are the candidate's own bond plus its lenders' stake, so staking pays and slashes
-//!   lenders with their validator.
+//!   Supports are the candidate's own bond plus its largest lenders, so staking pays and
+//!   slashes lenders with their validator.
+//! - **Multi-block**: the election is computed over several blocks before staking asks for
+//!   it ([`collection`]): [`Config::ElectionLookahead`] blocks before the predicted election,
+//!   `on_initialize` sums every voter into per-candidate tallies, ranks the tallies, then
+//!   collects the leaders' lenders, each block spending at most [`Config::ElectionBudget`].
+//!   `elect` returns the finished result; if it is not finished, the election fails and
+//!   staking keeps the current validators until the next session. No voter bound: every
+//!   voter counts. The design and its costs are in this pallet's `README.md`.
 //! - **Chain contribution**: [`Pallet::last_voted_era`] tells the PoC pallet who voted when.
 //!
 //! ## Invariants
 //! - `CandidateVotes[c]` = Σ `stake` over `Votes` that list `c`.
 //! - A voter's freeze under [`FreezeReason::Voting`] equals its vote's `stake`.
+//! - Collection state exists only while an election is under way or ready: `Idle` leaves no
+//!   tallies, leaders or lender lists; leaders are sorted and at most `desired`; a lender
+//!   list belongs to a leader, is sorted and bounded.
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod collection;
 pub mod election;
+pub mod ranking;
 pub mod types;
 pub mod weights;
 
@@ -49,7 +61,7 @@ pub const LOG_TARGET: &str = "runtime::dpos";
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use frame_election_provider_support::{bounds::ElectionBounds, ElectionDataProvider};
+	use frame_election_provider_support::ElectionDataProvider;
 	use frame_support::{
 		pallet_prelude::*,
 		traits::{
@@ -111,12 +123,15 @@ pub mod pallet {
 		/// The overarching hold reason.
 		type RuntimeHoldReason: From<HoldReason>;
 
-		/// Staking: candidates (electable targets), bonds and lenders (electing voters) and
-		/// the number of validators wanted (desired targets).
+		/// Staking: the number of validators wanted (desired targets) and when the next
+		/// election is due.
 		type DataProvider: ElectionDataProvider<
 			AccountId = Self::AccountId,
 			BlockNumber = BlockNumberFor<Self>,
 		>;
+
+		/// Staking's candidates (own bonds) and lenders, a page at a time.
+		type Voters: VoterPages<Self::AccountId>;
 
 		/// Accounts that can be voted for (validator candidates).
 		type Candidates: Contains<Self::AccountId>;
@@ -141,11 +156,21 @@ pub mod pallet {
 		/// Most backers (own bond + lenders) recorded per validator.
 		type MaxBackersPerWinner: Get<u32>;
 
-		/// How many voters and targets the election reads from staking.
-		type ElectionBounds: Get<ElectionBounds>;
+		/// How many blocks before the predicted election the collection starts. It must
+		/// exceed the blocks a collection takes (`README.md` → *Election at scale*).
+		#[pallet::constant]
+		type ElectionLookahead: Get<BlockNumberFor<Self>>;
+
+		/// The most weight the collection spends in one block.
+		#[pallet::constant]
+		type ElectionBudget: Get<Weight>;
 
 		/// Weights of the calls.
 		type WeightInfo: WeightInfo;
+
+		/// Set-up the benchmarks need from the runtime.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper;
 	}
 
 	/// The standing vote of each voter.
@@ -161,6 +186,25 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type LastVotedEra<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, EraIndex>;
 
+	/// Where the multi-block election stands.
+	#[pallet::storage]
+	pub type ElectionPhase<T: Config> =
+		StorageValue<_, Phase<T::AccountId, BlockNumberFor<T>>, ValueQuery>;
+
+	/// Pass 1: each candidate's own bond and total stake, summed over the voters read so far.
+	#[pallet::storage]
+	pub type Tallies<T: Config> = CountedStorageMap<_, Twox64Concat, T::AccountId, Tally>;
+
+	/// Pass 2: the best candidates so far, best first (at most `desired`).
+	#[pallet::storage]
+	pub type Leaders<T: Config> =
+		StorageValue<_, BoundedVec<Ranked<T::AccountId>, T::MaxWinnersPerPage>, ValueQuery>;
+
+	/// Pass 3: each leader's largest lenders (at most `MaxBackersPerWinner − 1`).
+	#[pallet::storage]
+	pub type LeaderLenders<T: Config> =
+		StorageMap<_, Twox64Concat, T::AccountId, LenderList<T::AccountId, T::MaxBackersPerWinner>>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -170,6 +214,12 @@ pub mod pallet {
 		Unvoted { who: T::AccountId, stake: BalanceOf<T> },
 		/// An election chose `elected` validators out of `candidates`.
 		Elected { elected: u32, candidates: u32 },
+		/// The multi-block collection began (the election is due at about `due`).
+		ElectionStarted { due: BlockNumberFor<T> },
+		/// The collection finished: `leaders` of `candidates` are ready for staking.
+		ElectionReady { leaders: u32, candidates: u32 },
+		/// A finished result went unused for `ElectionLookahead` blocks and is recomputed.
+		ElectionExpired,
 	}
 
 	#[pallet::error]
@@ -190,10 +240,30 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Advances the multi-block election within [`Config::ElectionBudget`].
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			Self::collect(now)
+		}
+
 		fn integrity_test() {
 			assert!(T::MaxVotes::get() >= 1, "a voter must be able to vote for someone");
 			assert!(T::MaxWinnersPerPage::get() >= 1, "the election must elect someone");
 			assert!(T::MaxBackersPerWinner::get() >= 1, "a winner has at least its own bond");
+			assert!(
+				!T::ElectionLookahead::get().is_zero(),
+				"the collection needs at least one block"
+			);
+			let budget = T::ElectionBudget::get();
+			for (pass, one) in [
+				("tally", T::WeightInfo::tally(1)),
+				("rank", T::WeightInfo::rank(1)),
+				("back", T::WeightInfo::back(1)),
+			] {
+				assert!(
+					T::WeightInfo::begin().saturating_add(one).all_lte(budget),
+					"the election budget must fit one item of the {pass} pass"
+				);
+			}
 		}
 
 		#[cfg(feature = "try-runtime")]
@@ -310,7 +380,7 @@ pub mod pallet {
 				ensure!(sums.remove(&c) == Some(s), "CandidateVotes differs from the votes");
 			}
 			ensure!(sums.is_empty(), "a voted candidate has no CandidateVotes entry");
-			Ok(())
+			Self::collection_try_state()
 		}
 	}
 }

@@ -1,17 +1,18 @@
 //! A mock runtime: System, Balances and Dpos, with staking's election data mocked.
 
 use crate as pallet_dpos;
+use crate::{ElectionVoter, VoterCursor, VoterPage};
 use frame_election_provider_support::{
-	bounds::{DataProviderBounds, ElectionBounds, ElectionBoundsBuilder},
-	data_provider, ElectionDataProvider, PageIndex, VoterOf,
+	bounds::DataProviderBounds, data_provider, ElectionDataProvider, PageIndex, VoterOf,
 };
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU128, ConstU32, Contains, VariantCountOf},
+	weights::Weight,
 	BoundedVec,
 };
 use sp_runtime::BuildStorage;
-use std::cell::RefCell;
+use std::{cell::RefCell, collections::BTreeMap};
 
 pub type AccountId = u64;
 pub type Balance = u128;
@@ -47,14 +48,36 @@ parameter_types! {
 	pub static Desired: u32 = 2;
 	pub static Era: u32 = 7;
 	pub static MinBond: Balance = 100;
-	pub Bounds: ElectionBounds = ElectionBoundsBuilder::default().build();
+	/// The block staking will next elect in.
+	pub static Due: u64 = 10;
+	pub static Lookahead: u64 = 5;
+	/// Unlimited unless a test narrows it to force several blocks.
+	pub static Budget: Weight = Weight::MAX;
 }
 
 thread_local! {
-	/// Electable targets (validators) staking would return.
-	static TARGETS: RefCell<Vec<AccountId>> = const { RefCell::new(Vec::new()) };
-	/// Electing voters: validators' self votes and lenders' nominations.
-	static VOTERS: RefCell<Vec<(AccountId, u64, Vec<AccountId>)>> = const { RefCell::new(Vec::new()) };
+	/// Validator candidates and their own bonds, in "storage order" (by account).
+	static CANDIDATES: RefCell<BTreeMap<AccountId, u64>> = const { RefCell::new(BTreeMap::new()) };
+	/// Lenders: their stake and the candidates they back.
+	static LENDERS: RefCell<BTreeMap<AccountId, (u64, Vec<AccountId>)>> = const { RefCell::new(BTreeMap::new()) };
+}
+
+thread_local! {
+	/// Every voter a page returned, tagged with the pass that read it (1 or 3).
+	pub static READS: RefCell<Vec<(u8, ElectionVoter<AccountId>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Every voter as staking's snapshot would list it: candidates' self-votes, then lenders.
+fn all_voters() -> Vec<VoterOf<MockStaking>> {
+	let mut out: Vec<VoterOf<MockStaking>> = CANDIDATES.with(|c| {
+		c.borrow().iter().map(|(v, b)| (*v, *b, BoundedVec::truncate_from(vec![*v]))).collect()
+	});
+	LENDERS.with(|l| {
+		out.extend(
+			l.borrow().iter().map(|(v, (w, t))| (*v, *w, BoundedVec::truncate_from(t.clone()))),
+		)
+	});
+	out
 }
 
 /// Staking's election data, from the thread-locals above.
@@ -68,38 +91,32 @@ impl ElectionDataProvider for MockStaking {
 		_bounds: DataProviderBounds,
 		_page: PageIndex,
 	) -> data_provider::Result<Vec<AccountId>> {
-		Ok(TARGETS.with(|t| t.borrow().clone()))
+		Ok(CANDIDATES.with(|c| c.borrow().keys().copied().collect()))
 	}
 
 	fn electing_voters(
 		_bounds: DataProviderBounds,
 		_page: PageIndex,
 	) -> data_provider::Result<Vec<VoterOf<Self>>> {
-		Ok(VOTERS.with(|v| {
-			v.borrow()
-				.iter()
-				.map(|(v, w, t)| (*v, *w, BoundedVec::truncate_from(t.clone())))
-				.collect()
-		}))
+		Ok(all_voters())
 	}
 
 	fn desired_targets() -> data_provider::Result<u32> {
 		Ok(Desired::get())
 	}
 
-	fn next_election_prediction(now: u64) -> u64 {
-		now + 10
+	fn next_election_prediction(_now: u64) -> u64 {
+		Due::get()
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
 	fn add_voter(voter: AccountId, weight: u64, targets: BoundedVec<AccountId, ConstU32<16>>) {
-		VOTERS.with(|v| v.borrow_mut().push((voter, weight, targets.into_inner())));
+		LENDERS.with(|l| l.borrow_mut().insert(voter, (weight, targets.into_inner())));
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
 	fn add_target(target: AccountId) {
-		TARGETS.with(|t| t.borrow_mut().push(target));
-		VOTERS.with(|v| v.borrow_mut().push((target, 100_000, vec![target])));
+		CANDIDATES.with(|c| c.borrow_mut().insert(target, 100_000));
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]
@@ -108,11 +125,78 @@ impl ElectionDataProvider for MockStaking {
 	}
 }
 
+impl pallet_dpos::VoterPages<AccountId> for MockStaking {
+	fn page(cursor: Option<&VoterCursor<AccountId>>, max: u32) -> VoterPage<AccountId> {
+		use core::ops::Bound::{Excluded, Unbounded};
+		let mut out = Vec::new();
+		let mut last = cursor.cloned();
+		let mut visited = 0u32;
+		let candidates_from = match cursor {
+			None => Some(Unbounded),
+			Some(VoterCursor::Candidate(a)) => Some(Excluded(*a)),
+			Some(VoterCursor::Lender(_)) => None,
+		};
+		if let Some(from) = candidates_from {
+			let done = CANDIDATES.with(|c| {
+				for (v, b) in c.borrow().range((from, Unbounded)) {
+					if visited == max {
+						return false;
+					}
+					visited += 1;
+					last = Some(VoterCursor::Candidate(*v));
+					if *b > 0 {
+						out.push((*v, *b, vec![*v]));
+					}
+				}
+				true
+			});
+			if !done {
+				let pass = match crate::ElectionPhase::<Test>::get() {
+					crate::Phase::Backing { .. } => 3,
+					_ => 1,
+				};
+				READS.with(|r| r.borrow_mut().extend(out.iter().cloned().map(|v| (pass, v))));
+				return VoterPage { voters: out, visited, next: last };
+			}
+		}
+		let lenders_from = match cursor {
+			Some(VoterCursor::Lender(a)) => Excluded(*a),
+			_ => Unbounded,
+		};
+		let done = LENDERS.with(|l| {
+			for (v, (w, t)) in l.borrow().range((lenders_from, Unbounded)) {
+				if visited == max {
+					return false;
+				}
+				visited += 1;
+				last = Some(VoterCursor::Lender(*v));
+				if *w > 0 {
+					out.push((*v, *w, t.clone()));
+				}
+			}
+			true
+		});
+		let pass = match crate::ElectionPhase::<Test>::get() {
+			crate::Phase::Backing { .. } => 3,
+			_ => 1,
+		};
+		READS.with(|r| r.borrow_mut().extend(out.iter().cloned().map(|v| (pass, v))));
+		VoterPage { voters: out, visited, next: if done { None } else { last } }
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper for MockStaking {
+	fn set_desired_targets(count: u32) {
+		Desired::set(count);
+	}
+}
+
 /// Candidates are staking's targets.
 pub struct IsTarget;
 impl Contains<AccountId> for IsTarget {
 	fn contains(who: &AccountId) -> bool {
-		TARGETS.with(|t| t.borrow().contains(who))
+		CANDIDATES.with(|c| c.borrow().contains_key(who))
 	}
 }
 
@@ -122,6 +206,7 @@ impl pallet_dpos::Config for Test {
 	type RuntimeFreezeReason = RuntimeFreezeReason;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type DataProvider = MockStaking;
+	type Voters = MockStaking;
 	type Candidates = IsTarget;
 	type MinimumBond = MinBond;
 	type CurrentEra = Era;
@@ -129,7 +214,10 @@ impl pallet_dpos::Config for Test {
 	type VoteDeposit = ConstU128<5>;
 	type MaxWinnersPerPage = ConstU32<64>;
 	type MaxBackersPerWinner = ConstU32<8>;
-	type ElectionBounds = Bounds;
+	type ElectionLookahead = Lookahead;
+	type ElectionBudget = Budget;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockStaking;
 	type WeightInfo = ();
 }
 
@@ -163,6 +251,9 @@ impl ExtBuilder {
 			set_staking(&[], &[]);
 			Desired::set(2);
 			MinBond::set(100);
+			Due::set(10);
+			Lookahead::set(5);
+			Budget::set(Weight::MAX);
 			test();
 			Dpos::do_try_state().expect("invariants hold");
 		});
@@ -182,8 +273,45 @@ pub fn dpos_events() -> Vec<pallet_dpos::Event<Test>> {
 
 /// Registers validator candidates with own bonds, and lenders `(lender, amount, validator)`.
 pub fn set_staking(validators: &[(AccountId, u64)], lenders: &[(AccountId, u64, AccountId)]) {
-	TARGETS.with(|t| *t.borrow_mut() = validators.iter().map(|(v, _)| *v).collect());
-	let mut voters: Vec<_> = validators.iter().map(|(v, b)| (*v, *b, vec![*v])).collect();
-	voters.extend(lenders.iter().map(|(l, a, v)| (*l, *a, vec![*v])));
-	VOTERS.with(|v| *v.borrow_mut() = voters);
+	CANDIDATES.with(|c| *c.borrow_mut() = validators.iter().copied().collect());
+	LENDERS
+		.with(|l| *l.borrow_mut() = lenders.iter().map(|(l, a, v)| (*l, (*a, vec![*v]))).collect());
+}
+
+/// Sets (or with 0, removes) a candidate's own bond.
+pub fn set_candidate(who: AccountId, bond: u64) {
+	CANDIDATES.with(|c| {
+		if bond == 0 {
+			c.borrow_mut().remove(&who);
+		} else {
+			c.borrow_mut().insert(who, bond);
+		}
+	});
+}
+
+/// Sets (or with 0, removes) a lender's stake and target.
+pub fn set_lender(who: AccountId, amount: u64, target: AccountId) {
+	LENDERS.with(|l| {
+		if amount == 0 {
+			l.borrow_mut().remove(&who);
+		} else {
+			l.borrow_mut().insert(who, (amount, vec![target]));
+		}
+	});
+}
+
+/// Runs blocks from the current one until the election is ready (or `max` blocks pass);
+/// returns how many blocks it took.
+pub fn run_until_ready(max: u64) -> u64 {
+	use frame_support::traits::Hooks;
+	for i in 0..max {
+		let now = System::block_number() + 1;
+		System::set_block_number(now);
+		Dpos::on_initialize(now);
+		Dpos::do_try_state().expect("invariants hold between blocks");
+		if matches!(crate::ElectionPhase::<Test>::get(), crate::Phase::Ready { .. }) {
+			return i + 1;
+		}
+	}
+	max
 }

@@ -24,7 +24,11 @@ use frame_support::{
 pub trait WeightInfo {
 	fn vote(n: u32) -> Weight;
 	fn unvote() -> Weight;
-	fn elect(v: u32, t: u32) -> Weight;
+	fn begin() -> Weight;
+	fn tally(n: u32) -> Weight;
+	fn rank(n: u32) -> Weight;
+	fn back(n: u32) -> Weight;
+	fn elect(w: u32, b: u32) -> Weight;
 }
 
 /// Weights measured on the machine above, with the runtime's database weights.
@@ -78,42 +82,35 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(21_u64))
 			.saturating_add(T::DbWeight::get().writes(20_u64))
 	}
-	/// Storage: `Staking::ValidatorCount` (r:1 w:0)
-	/// Proof: `Staking::ValidatorCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Staking::CounterForValidators` (r:1 w:0)
-	/// Proof: `Staking::CounterForValidators` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Staking::Validators` (r:10001 w:0)
-	/// Proof: `Staking::Validators` (`max_values`: None, `max_size`: Some(45), added: 2520, mode: `MaxEncodedLen`)
-	/// Storage: `Staking::CounterForNominators` (r:1 w:0)
-	/// Proof: `Staking::CounterForNominators` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Staking::Bonded` (r:100000 w:0)
-	/// Proof: `Staking::Bonded` (`max_values`: None, `max_size`: Some(72), added: 2547, mode: `MaxEncodedLen`)
-	/// Storage: `Staking::Ledger` (r:100000 w:0)
-	/// Proof: `Staking::Ledger` (`max_values`: None, `max_size`: Some(1091), added: 3566, mode: `MaxEncodedLen`)
-	/// Storage: `Staking::Nominators` (r:100001 w:0)
-	/// Proof: `Staking::Nominators` (`max_values`: None, `max_size`: Some(78), added: 2553, mode: `MaxEncodedLen`)
-	/// Storage: `Staking::MinValidatorBond` (r:1 w:0)
-	/// Proof: `Staking::MinValidatorBond` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Dpos::CandidateVotes` (r:10000 w:0)
-	/// Proof: `Dpos::CandidateVotes` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Staking::MinimumActiveStake` (r:0 w:1)
-	/// Proof: `Staking::MinimumActiveStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// The range of component `v` is `[1000, 100000]`.
-	/// The range of component `t` is `[1000, 10000]`.
-	fn elect(v: u32, t: u32) -> Weight {
-		// Proof size: measured 2091656 bytes, estimated 34988613 bytes.
-		// Minimum execution time: 747_858_999 ns.
-		Weight::from_parts(747_858_999_000, 34988613)
-			// Standard error: 2_060_357
-			.saturating_add(Weight::from_parts(77_642_226, 0).saturating_mul(v.into()))
-			// Standard error: 20_389_905
-			.saturating_add(Weight::from_parts(26_213_633, 0).saturating_mul(t.into()))
-			.saturating_add(T::DbWeight::get().reads(29440_u64))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(v.into())))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(t.into())))
+	fn begin() -> Weight {
+		Weight::from_parts(20_000_000, 3_000)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
-			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(t.into()))
-			.saturating_add(Weight::from_parts(0, 3182).saturating_mul(v.into()))
+	}
+	fn tally(n: u32) -> Weight {
+		Weight::from_parts(10_000_000, 3_000)
+			.saturating_add(Weight::from_parts(60_000_000, 3_200).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
+	}
+	fn rank(n: u32) -> Weight {
+		Weight::from_parts(10_000_000, 3_000)
+			.saturating_add(Weight::from_parts(30_000_000, 2_600).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
+	}
+	fn back(n: u32) -> Weight {
+		Weight::from_parts(100_000_000, 3_000)
+			.saturating_add(Weight::from_parts(60_000_000, 3_200).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
+	}
+	fn elect(w: u32, b: u32) -> Weight {
+		Weight::from_parts(10_000_000, 3_000)
+			.saturating_add(Weight::from_parts(1_000_000, 25_000).saturating_mul(w.into()))
+			.saturating_add(Weight::from_parts(100_000, 0).saturating_mul((w * b).into()))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(w.into())))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(w.into())))
 	}
 }
 
@@ -133,15 +130,34 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().reads(21_u64))
 			.saturating_add(ParityDbWeight::get().writes(20_u64))
 	}
-	fn elect(v: u32, t: u32) -> Weight {
-		Weight::from_parts(747_858_999_000, 34988613)
-			.saturating_add(Weight::from_parts(77_642_226, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(26_213_633, 0).saturating_mul(t.into()))
-			.saturating_add(ParityDbWeight::get().reads(29440_u64))
-			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(v.into())))
-			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(t.into())))
+	fn begin() -> Weight {
+		Weight::from_parts(20_000_000, 3_000)
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
-			.saturating_add(Weight::from_parts(0, 2539).saturating_mul(t.into()))
-			.saturating_add(Weight::from_parts(0, 3182).saturating_mul(v.into()))
+	}
+	fn tally(n: u32) -> Weight {
+		Weight::from_parts(10_000_000, 3_000)
+			.saturating_add(Weight::from_parts(60_000_000, 3_200).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
+	}
+	fn rank(n: u32) -> Weight {
+		Weight::from_parts(10_000_000, 3_000)
+			.saturating_add(Weight::from_parts(30_000_000, 2_600).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
+	}
+	fn back(n: u32) -> Weight {
+		Weight::from_parts(100_000_000, 3_000)
+			.saturating_add(Weight::from_parts(60_000_000, 3_200).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(n.into())))
+	}
+	fn elect(w: u32, b: u32) -> Weight {
+		Weight::from_parts(10_000_000, 3_000)
+			.saturating_add(Weight::from_parts(1_000_000, 25_000).saturating_mul(w.into()))
+			.saturating_add(Weight::from_parts(100_000, 0).saturating_mul((w * b).into()))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(w.into())))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(w.into())))
 	}
 }

@@ -6,14 +6,14 @@
 //! Phragmén stays configured as [`OnChainSeqPhragmen`] for comparison and fallback tooling.
 
 use crate::{
-	currency::URA, AccountId, Balance, Balances, Runtime, RuntimeEvent, RuntimeHoldReason, Session,
-	Timestamp,
+	currency::URA, AccountId, Balance, Balances, BlockNumber, Runtime, RuntimeEvent,
+	RuntimeHoldReason, Session, Timestamp,
 };
 use frame_election_provider_support::{
 	bounds::{ElectionBounds, ElectionBoundsBuilder},
 	onchain, SequentialPhragmen,
 };
-use frame_support::{parameter_types, traits::ConstU32};
+use frame_support::{parameter_types, traits::ConstU32, weights::Weight};
 use frame_system::EnsureRoot;
 use sp_runtime::{Perbill, Perquintill};
 use sp_staking::{EraIndex, SessionIndex};
@@ -28,6 +28,8 @@ mod periods {
 	pub const BONDING_DURATION: EraIndex = 2;
 	/// Eras a slash waits for cancellation by governance before it is applied.
 	pub const SLASH_DEFER_DURATION: EraIndex = 0;
+	/// Blocks the DPoS election collects for (a session is 10 blocks).
+	pub const ELECTION_LOOKAHEAD: crate::BlockNumber = 8;
 }
 /// Era and lock-in lengths.
 #[cfg(not(feature = "fast-runtime"))]
@@ -39,6 +41,9 @@ mod periods {
 	pub const BONDING_DURATION: EraIndex = 112;
 	/// Slashes wait ~7 days (28 eras) so governance can cancel a wrong one.
 	pub const SLASH_DEFER_DURATION: EraIndex = 28;
+	/// Blocks the DPoS election collects for: 15 minutes, three times what 100,000 voters
+	/// and 10,000 candidates take (`pallets/dpos/README.md`).
+	pub const ELECTION_LOOKAHEAD: crate::BlockNumber = 150;
 }
 
 parameter_types! {
@@ -55,17 +60,11 @@ parameter_types! {
 		.targets_count(1_250.into())
 		.build();
 	pub const MaxBackersPerWinner: u32 = 512;
-	/// What the DPoS election reads from staking: up to [`MAX_CANDIDATES`] candidates and
-	/// 10,000 voters (own bonds + lenders). Benchmarked on the reference machine
-	/// (`docs/benchmarks.md`): `elect(v, t)` ≈ 0.57 s + 39 µs·v + 45 µs·t of execution plus 3
-	/// ParityDB reads per voter and candidate, ≈ 1.5 s of the 2 s block at these bounds.
-	/// 100,000 voters and 10,000 candidates measure ≈ 5 s of execution: beyond one block (a
-	/// multi-block election is needed for that size). Benchmark builds lift the bounds to
-	/// measure that far.
-	pub DposElectionBounds: ElectionBounds = ElectionBoundsBuilder::default()
-		.voters_count(ELECTION_VOTERS.into())
-		.targets_count(ELECTION_TARGETS.into())
-		.build();
+	/// The DPoS election may spend a quarter of a block's weight in any one block.
+	pub DposElectionBudget: Weight =
+		Perbill::from_percent(25) * crate::configs::RuntimeBlockWeights::get().max_block;
+	/// The DPoS collection starts this many blocks before staking asks for the election.
+	pub const DposElectionLookahead: BlockNumber = periods::ELECTION_LOOKAHEAD;
 }
 
 /// polkadot-sdk's on-chain sequential Phragmén (not used by staking; kept for comparison).
@@ -124,7 +123,8 @@ impl pallet_staking::Config for Runtime {
 	type UnixTime = Timestamp;
 	type CurrencyToVote = sp_staking::currency_to_vote::U128CurrencyToVote;
 	type ElectionProvider = crate::Dpos;
-	type GenesisElectionProvider = crate::Dpos;
+	/// Genesis has a handful of stakers and no block to collect in: elected in one go.
+	type GenesisElectionProvider = pallet_dpos::election::OneShotElection<Runtime>;
 	/// A lender backs exactly one validator (`Vt = Vb + Lb`).
 	type NominationsQuota = pallet_staking::FixedNominationsQuota<1>;
 	type HistoryDepth = HistoryDepth;
@@ -157,17 +157,9 @@ impl pallet_staking::Config for Runtime {
 	type WeightInfo = pallet_staking::weights::SubstrateWeight<Runtime>;
 }
 
-/// Most validator candidates staking accepts (`MaxValidatorsCount` at genesis), so that the
-/// election's candidate bound is never exceeded (staking refuses the whole snapshot then).
+/// Most validator candidates staking accepts (`MaxValidatorsCount` at genesis). The DPoS
+/// election has no candidate or voter bound; this keeps the validator list governable.
 pub const MAX_CANDIDATES: u32 = 1_000;
-#[cfg(not(feature = "runtime-benchmarks"))]
-const ELECTION_TARGETS: u32 = MAX_CANDIDATES;
-#[cfg(not(feature = "runtime-benchmarks"))]
-const ELECTION_VOTERS: u32 = 10_000;
-#[cfg(feature = "runtime-benchmarks")]
-const ELECTION_TARGETS: u32 = 10_000;
-#[cfg(feature = "runtime-benchmarks")]
-const ELECTION_VOTERS: u32 = 100_000;
 
 /// The minimum bond of a validator (`B_Min` in the white paper), set at genesis.
 pub const MIN_VALIDATOR_BOND: Balance = 1_000 * URA;
@@ -179,6 +171,74 @@ parameter_types! {
 	pub const MaxVotes: u32 = 16;
 	/// Deposit held for a vote record (one item of up to 16 account ids).
 	pub const VoteDeposit: Balance = crate::currency::deposit(1, 16 * 32 + 48);
+}
+
+/// Benchmark set-up the DPoS pallet cannot do through staking's data provider.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct DposBenchmarkHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_dpos::BenchmarkHelper for DposBenchmarkHelper {
+	fn set_desired_targets(count: u32) {
+		pallet_staking::ValidatorCount::<Runtime>::put(count);
+	}
+}
+
+/// Staking's electing voters for the DPoS election, a page at a time: every validator's own
+/// bond (a self-vote), then every nominator (lender), each map in storage-key order.
+///
+/// A voter's weight is staking's own (`weight_of`: the active bond as a vote weight); a voter
+/// with none is skipped, as in staking's snapshot.
+pub struct StakingVoters;
+impl pallet_dpos::VoterPages<AccountId> for StakingVoters {
+	fn page(
+		cursor: Option<&pallet_dpos::VoterCursor<AccountId>>,
+		max: u32,
+	) -> pallet_dpos::VoterPage<AccountId> {
+		use pallet_dpos::{VoterCursor, VoterPage};
+		use pallet_staking::{Nominators, Validators};
+		let weight_of = pallet_staking::Pallet::<Runtime>::weight_of;
+		let mut out = alloc::vec::Vec::new();
+		let mut last = cursor.cloned();
+		let mut visited = 0u32;
+		let validators = match cursor {
+			None => Some(Validators::<Runtime>::iter()),
+			Some(VoterCursor::Candidate(after)) => {
+				Some(Validators::<Runtime>::iter_from(Validators::<Runtime>::hashed_key_for(after)))
+			},
+			Some(VoterCursor::Lender(_)) => None,
+		};
+		if let Some(validators) = validators {
+			for (v, _) in validators {
+				if visited == max {
+					return VoterPage { voters: out, visited, next: last };
+				}
+				visited += 1;
+				let weight = weight_of(&v);
+				if weight > 0 {
+					out.push((v.clone(), weight, alloc::vec![v.clone()]));
+				}
+				last = Some(VoterCursor::Candidate(v));
+			}
+		}
+		let nominators = match cursor {
+			Some(VoterCursor::Lender(after)) => {
+				Nominators::<Runtime>::iter_from(Nominators::<Runtime>::hashed_key_for(after))
+			},
+			_ => Nominators::<Runtime>::iter(),
+		};
+		for (n, nominations) in nominators {
+			if visited == max {
+				return VoterPage { voters: out, visited, next: last };
+			}
+			visited += 1;
+			let weight = weight_of(&n);
+			if weight > 0 && !nominations.targets.is_empty() {
+				out.push((n.clone(), weight, nominations.targets.into_inner()));
+			}
+			last = Some(VoterCursor::Lender(n));
+		}
+		VoterPage { voters: out, visited, next: None }
+	}
 }
 
 /// Staking's validator candidates can be voted for.
@@ -211,6 +271,7 @@ impl pallet_dpos::Config for Runtime {
 	type RuntimeFreezeReason = crate::RuntimeFreezeReason;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type DataProvider = crate::Staking;
+	type Voters = StakingVoters;
 	type Candidates = StakingCandidates;
 	type MinimumBond = MinimumValidatorBond;
 	type CurrentEra = StakingCurrentEra;
@@ -218,6 +279,9 @@ impl pallet_dpos::Config for Runtime {
 	type VoteDeposit = VoteDeposit;
 	type MaxWinnersPerPage = MaxValidatorSet;
 	type MaxBackersPerWinner = MaxBackersPerWinner;
-	type ElectionBounds = DposElectionBounds;
+	type ElectionLookahead = DposElectionLookahead;
+	type ElectionBudget = DposElectionBudget;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = DposBenchmarkHelper;
 	type WeightInfo = pallet_dpos::weights::SubstrateWeight<Runtime>;
 }

@@ -80,8 +80,10 @@ fn a_new_candidate_with_keys_and_lent_stake_is_elected_at_the_next_era() {
 	);
 	chain.produce_block(vec![xt])[0].clone().unwrap().unwrap();
 
-	// The session after the era change carries the new set.
-	chain.run_eras_then_session(1);
+	// The election is collected in the blocks before it is due (`DposElectionLookahead`):
+	// stakes changed inside that window count from the election after. Two eras on, the
+	// session carries the new set.
+	chain.run_eras_then_session(2);
 	chain.execute_with(|| {
 		let era = pallet_staking::ActiveEra::<Runtime>::get().unwrap().index;
 		let overview = pallet_staking::ErasStakersOverview::<Runtime>::get(era, account("//Eve"))
@@ -146,8 +148,9 @@ fn votes_elect_a_candidate_with_a_small_bond_over_larger_unvoted_ones() {
 		assert!(pallet_dpos::Pallet::<Runtime>::last_voted_era(&account("//Alice")).is_some());
 	});
 
-	// Still 4 seats: Eve (Wt = St·Vt) displaces one of the unvoted genesis validators (Wt = Vt).
-	chain.run_eras_then_session(1);
+	// Still 4 seats: Eve (Wt = St·Vt) displaces one of the unvoted genesis validators (Wt = Vt)
+	// (at the first election collected after the vote).
+	chain.run_eras_then_session(2);
 	chain.execute_with(|| {
 		let validators = pallet_session::Validators::<Runtime>::get();
 		assert_eq!(validators.len(), 4);
@@ -169,5 +172,142 @@ fn votes_elect_a_candidate_with_a_small_bond_over_larger_unvoted_ones() {
 	chain.run_eras_then_session(2);
 	chain.execute_with(|| {
 		assert!(!pallet_session::Validators::<Runtime>::get().contains(&account("//Eve")));
+	});
+}
+
+/// An account made from a number (bulk lenders and candidates).
+fn numbered(kind: u8, i: u32) -> uranus_runtime::AccountId {
+	let mut raw = [kind; 32];
+	raw[28..].copy_from_slice(&i.to_be_bytes());
+	raw.into()
+}
+
+/// Dispatches a staking call as `who`, outside any block (bulk set-up).
+fn as_signed(who: &uranus_runtime::AccountId, call: RuntimeCall) {
+	use sp_runtime::traits::Dispatchable;
+	call.dispatch(uranus_runtime::RuntimeOrigin::signed(who.clone())).expect("set-up call works");
+}
+
+/// 12,000 lenders (more than the old one-block election's 10,000-voter bound) and 200
+/// candidates: the election is collected over several blocks, each within a quarter of the
+/// block, every lender counts in `Vt`, and the supports keep the largest lenders.
+#[test]
+fn twelve_thousand_lenders_all_count_in_an_election_spread_over_blocks() {
+	use frame_support::{dispatch::DispatchClass, traits::fungible::Mutate, weights::Weight};
+	use pallet_staking::RewardDestination::Staked;
+	const LENDERS: u32 = 12_000;
+	const CANDIDATES: u32 = 200;
+	const LENT: u128 = 10 * URA;
+
+	let mut chain = TestChain::from_preset("local");
+	chain.produce_block(vec![]);
+	let heavy = numbered(1, 0);
+	let light = numbered(2, 0);
+	chain.execute_with(|| {
+		// `light` has more of its own bond than any genesis validator (100,000 URA), `heavy`
+		// only the minimum plus 12,000 lenders of 10 URA: 121,000 URA if all of them count,
+		// 101,000 if only 10,000 did.
+		let bond = |who: &uranus_runtime::AccountId, value: u128| {
+			uranus_runtime::Balances::set_balance(who, value + 10 * URA);
+			as_signed(
+				who,
+				RuntimeCall::Staking(pallet_staking::Call::bond { value, payee: Staked }),
+			);
+		};
+		let validate = |who: &uranus_runtime::AccountId| {
+			as_signed(
+				who,
+				RuntimeCall::Staking(pallet_staking::Call::validate {
+					prefs: pallet_staking::ValidatorPrefs::default(),
+				}),
+			)
+		};
+		bond(&heavy, MIN_VALIDATOR_BOND);
+		// It will be the only validator: it needs session keys.
+		let keys = SessionKeys::generate(&heavy.encode(), None);
+		as_signed(
+			&heavy,
+			RuntimeCall::Session(pallet_session::Call::set_keys {
+				keys: keys.keys,
+				proof: keys.proof.encode(),
+			}),
+		);
+		validate(&heavy);
+		bond(&light, 115_000 * URA);
+		validate(&light);
+		for i in 1..CANDIDATES {
+			let c = numbered(3, i);
+			bond(&c, MIN_VALIDATOR_BOND);
+			validate(&c);
+		}
+		for i in 0..LENDERS {
+			let l = numbered(4, i);
+			bond(&l, LENT);
+			as_signed(
+				&l,
+				RuntimeCall::Staking(pallet_staking::Call::nominate {
+					targets: vec![heavy.clone().into()],
+				}),
+			);
+		}
+		// One seat: only the best candidate wins.
+		pallet_staking::ValidatorCount::<Runtime>::put(1);
+	});
+
+	// Run until the collection is ready; every block spends at most a quarter of the block
+	// on it (the mandatory weight of an idle block plus the budget).
+	let budget = uranus_runtime::configs::staking::DposElectionBudget::get();
+	let mandatory = |chain: &mut TestChain| {
+		chain.execute_with(|| {
+			*frame_system::Pallet::<Runtime>::block_weight().get(DispatchClass::Mandatory)
+		})
+	};
+	chain.produce_block(vec![]);
+	let idle = mandatory(&mut chain);
+	let mut collecting = 0;
+	let mut heaviest = Weight::zero();
+	let session =
+		|chain: &mut TestChain| chain.execute_with(pallet_session::CurrentIndex::<Runtime>::get);
+	for _ in 0..60 {
+		let before = session(&mut chain);
+		chain.produce_block(vec![]);
+		// A session change declares the whole block (pallet-session): not comparable.
+		let rotated = session(&mut chain) != before;
+		let phase = chain.execute_with(pallet_dpos::ElectionPhase::<Runtime>::get);
+		let used = mandatory(&mut chain);
+		if collecting > 0 || phase.is_ongoing() || matches!(phase, pallet_dpos::Phase::Ready { .. })
+		{
+			collecting += 1;
+		}
+		if (phase.is_ongoing() || matches!(phase, pallet_dpos::Phase::Ready { .. })) && !rotated {
+			heaviest = heaviest.max(used);
+			assert!(
+				used.all_lte(idle.saturating_add(budget)),
+				"a collection block weighs {used} (idle {idle}, budget {budget})"
+			);
+		}
+		if let pallet_dpos::Phase::Ready { candidates, .. } = phase {
+			let leaders = chain.execute_with(pallet_dpos::Leaders::<Runtime>::get);
+			// Ours, `light` and the four genesis validators.
+			assert_eq!(candidates, CANDIDATES + 5, "every candidate ranked");
+			assert_eq!(leaders[0].who, heavy);
+			assert_eq!(leaders[0].total, MIN_VALIDATOR_BOND + LENT * LENDERS as u128);
+			break;
+		}
+	}
+	assert!(collecting >= 2, "12,000 lenders take more than one block ({collecting})");
+	println!("collection: {collecting} blocks, heaviest {heaviest} (idle {idle}, budget {budget})");
+
+	chain.run_eras_then_session(1);
+	chain.execute_with(|| {
+		let era = pallet_staking::ActiveEra::<Runtime>::get().unwrap().index;
+		let overview =
+			pallet_staking::ErasStakersOverview::<Runtime>::get(era, &heavy).expect("elected");
+		// The support keeps the own bond and the 511 largest lenders (all equal: the lowest
+		// account ids); the rest count in Vt but are not exposed.
+		assert_eq!(overview.own, MIN_VALIDATOR_BOND);
+		assert_eq!(overview.total, MIN_VALIDATOR_BOND + 511 * LENT);
+		assert_eq!(overview.nominator_count, 511);
+		assert!(pallet_staking::ErasStakersOverview::<Runtime>::get(era, &light).is_none());
 	});
 }
