@@ -70,18 +70,24 @@ test('Eve bonds and validates, Ferdie lends to her, Alice votes: Eve is elected'
   const vote = (await api.query.dpos.votes(alice.address)).unwrap();
   assert.equal(vote.stake.toBigInt(), 1000n * URA_);
 
-  // Elected at the next era the election plans (eras are 2 sessions of 10 blocks here).
+  // Elected at an era the election plans (eras are 2 sessions of 10 blocks here). The election
+  // is collected in the 8 blocks before it is due: a lending read after Eve's own bond counts
+  // from the era after, so wait for the exposure that has both.
   const deadline = Date.now() + 360_000;
   let validators = [];
+  let total = 0n;
   while (Date.now() < deadline) {
     validators = (await api.query.session.validators()).map((v) => v.toString());
-    if (validators.includes(eve.address)) break;
+    if (validators.includes(eve.address)) {
+      const era = (await api.query.staking.activeEra()).unwrap().index.toNumber();
+      const overview = await api.query.staking.erasStakersOverview(era, eve.address);
+      total = overview.isSome ? overview.unwrap().total.toBigInt() : 0n;
+      if (total === minBond + 500n * URA_) break;
+    }
     await new Promise((r) => setTimeout(r, 3_000));
   }
   assert.ok(validators.includes(eve.address), `Eve in session.validators: ${validators}`);
-  const era = (await api.query.staking.activeEra()).unwrap().index.toNumber();
-  const overview = (await api.query.staking.erasStakersOverview(era, eve.address)).unwrap();
-  assert.equal(overview.total.toBigInt(), minBond + 500n * URA_, 'Vt = Vb + Lb');
+  assert.equal(total, minBond + 500n * URA_, 'Vt = Vb + Lb');
   // Eve's keys live in this node, so blocks keep coming and being finalized.
   const before = (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber();
   await new Promise((r) => setTimeout(r, 15_000));

@@ -101,13 +101,14 @@ impl<T: Config> ElectionProvider for Pallet<T> {
 			log::warn!(target: LOG_TARGET, "election asked for before the collection finished");
 			return Err(ElectionError::NotReady);
 		};
-		leaders.truncate(desired as usize);
+		// Every leader's list was read and removed, the first `desired` become supports.
 		let backers = leaders.iter().map(|(_, l)| l.len() as u32).max().unwrap_or(0);
 		// Staking asks inside its session hook: account for it in the block.
 		frame_system::Pallet::<T>::register_extra_weight_unchecked(
 			T::WeightInfo::elect(leaders.len() as u32, backers),
 			frame_support::dispatch::DispatchClass::Mandatory,
 		);
+		leaders.truncate(desired as usize);
 		let outcome: Outcome<T::AccountId> = leaders
 			.into_iter()
 			.map(|(leader, lenders)| {
