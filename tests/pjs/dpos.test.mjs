@@ -88,9 +88,12 @@ test('Eve bonds and validates, Ferdie lends to her, Alice votes: Eve is elected'
   }
   assert.ok(validators.includes(eve.address), `Eve in session.validators: ${validators}`);
   assert.equal(total, minBond + 500n * URA_, 'Vt = Vb + Lb');
-  // Eve's keys live in this node, so blocks keep coming and being finalized.
-  const before = (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber();
+  // Eve's keys live in this node: BABE claims slots with every local key, so blocks keep
+  // coming. (GRANDPA votes with one local key per node, so Alice and Eve as the only two
+  // authorities on one node cannot reach 2/3; finality with a new validator is checked by
+  // zombienet/election.zndsl, where Eve has her own node and 4 of 5 votes suffice.)
+  const before = (await api.rpc.chain.getHeader()).number.toNumber();
   await new Promise((r) => setTimeout(r, 15_000));
-  const after = (await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead())).number.toNumber();
-  assert.ok(after > before, `finality continues with Eve in the set (${before} -> ${after})`);
+  const after = (await api.rpc.chain.getHeader()).number.toNumber();
+  assert.ok(after > before, `blocks continue with Eve in the set (${before} -> ${after})`);
 });
