@@ -164,14 +164,14 @@ if has load; then
 fi
 
 if has agent; then
-  for b in start_latency metering_overhead; do
+  for b in start_latency metering_overhead challenge; do
     echo "==> cargo bench -p uranus-agent --bench $b"
     cargo bench --locked -p uranus-agent --bench "$b" 2>&1 | tee "/tmp/uranus-bench-$b.log"
     {
       echo "## Agent: \`cargo bench -p uranus-agent --bench $b\`"
       echo
       echo '```text'
-      grep -E '^(start latency|ratio|agent CPU|GET|[0-9]+ jobs)' "/tmp/uranus-bench-$b.log"
+      grep -E '^(start latency|ratio|agent CPU|GET|[0-9]+ jobs|challenge|verifier)' "/tmp/uranus-bench-$b.log"
       echo '```'
       echo
     } >> "$report"

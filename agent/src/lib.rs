@@ -19,6 +19,7 @@
 //! sequence number strictly increases; a journaled job survives `kill -9` of the agent.
 
 pub mod api;
+pub mod challenge;
 pub mod config;
 pub mod hardware;
 pub mod image;
@@ -100,6 +101,7 @@ impl Agent {
 				token: Arc::new(token),
 				hardware: Arc::new(RwLock::new(hw)),
 				data_dir: Arc::new(config.data_dir.clone()),
+				challenges: Arc::default(),
 			},
 			config,
 		})

@@ -570,3 +570,143 @@ async fn a_command_missing_from_the_image_never_starts_and_is_the_users_fault() 
 	assert!(status.reason.as_deref().unwrap_or("").contains("/no/such/program"), "{status:?}");
 	assert_eq!(m.cpu_micros, 0);
 }
+
+/// Asks `verifier` to recompute a challenge's picked lanes.
+async fn verify(
+	verifier: &AgentProcess,
+	req: &uranus_primitives::agent::VerifyRequest,
+) -> uranus_primitives::agent::VerifyResponse {
+	let r = verifier.req(Method::POST, "/v1/challenges/verify").json(req).send().await.unwrap();
+	assert_eq!(r.status(), 200);
+	r.json().await.unwrap()
+}
+
+/// Polls the agent's challenge until it is no longer running.
+async fn challenge_done(agent: &AgentProcess) -> uranus_primitives::agent::ChallengeStatus {
+	use uranus_primitives::agent::{ChallengeState, ChallengeStatus};
+	for _ in 0..1_200 {
+		let s: ChallengeStatus = agent.get_json("/v1/challenges/current").await;
+		if s.state != ChallengeState::Running {
+			return s;
+		}
+		tokio::time::sleep(Duration::from_millis(100)).await;
+	}
+	panic!("the challenge did not finish");
+}
+
+/// Two real agents: one runs its machine's hardware challenge (as claimed: every core of this
+/// host, 256 MiB), the other recomputes the picked lanes as a verifier and accepts it; a
+/// tampered lane or commitment is caught; bad requests get typed errors. Prints the challenge
+/// time, the verifier's cost as a fraction of it, and the time of a claim of twice the cores.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hardware_challenge_runs_and_another_agent_verifies_its_picked_lanes() {
+	use uranus_primitives::{
+		agent::{ChallengeSpec, ChallengeState, VerdictKind, VerifyRequest, VerifyResponse},
+		challenge::{pick_lanes, ChallengeParams},
+	};
+	let _ = fixtures();
+	let dir = test_dir();
+	let machine = AgentProcess::start(&dir.path().join("machine"));
+	let verifier = AgentProcess::start_on(&dir.path().join("verifier"), free_port());
+	let hw: HardwareInfo = machine.get_json("/v1/hardware").await;
+	let spec_of = |p: &ChallengeParams| ChallengeSpec {
+		seed: hex::encode(p.seed),
+		lanes: p.lanes,
+		log_n: p.log_n,
+		r: p.r,
+	};
+	let params = ChallengeParams::for_claim([42; 32], hw.logical_cores, 256 << 20).unwrap();
+
+	// Nothing yet; then the challenge starts (202) and a second start is refused (409).
+	let none = machine.req(Method::GET, "/v1/challenges/current").send().await.unwrap();
+	assert_eq!(none.status(), 404);
+	let started =
+		machine.req(Method::POST, "/v1/challenges").json(&spec_of(&params)).send().await.unwrap();
+	assert_eq!(started.status(), 202);
+	let again =
+		machine.req(Method::POST, "/v1/challenges").json(&spec_of(&params)).send().await.unwrap();
+	assert!(
+		again.status() == 409 || again.status() == 202,
+		"busy while running, or already done: {}",
+		again.status()
+	);
+	let done = challenge_done(&machine).await;
+	assert_eq!(done.state, ChallengeState::Done, "{:?}", done.error);
+	assert_eq!(done.lanes.len() as u32, params.lanes);
+
+	// The verifier recomputes two picked lanes and agrees.
+	let picks = pick_lanes(&[7; 32], params.lanes, 2);
+	let request = VerifyRequest {
+		spec: spec_of(&params),
+		commitment: done.commitment.clone().unwrap(),
+		revealed: done.lanes.clone(),
+		picks: picks.clone(),
+	};
+	let verdict: VerifyResponse = verify(&verifier, &request).await;
+	assert_eq!(verdict.verdict, VerdictKind::Valid);
+	println!(
+		"challenge: {} lanes of {} MiB, {} side by side, {} ms; verifier: {} of the lanes in {} ms \
+		 ({:.1} % of the challenge's wall time)",
+		params.lanes,
+		params.memory_per_lane() >> 20,
+		done.parallel,
+		done.elapsed_ms,
+		picks.len(),
+		verdict.elapsed_ms,
+		verdict.elapsed_ms as f64 * 100.0 / done.elapsed_ms.max(1) as f64
+	);
+
+	// A lane the machine did not really compute (committed and revealed as such) is caught.
+	let mut forged = request.clone();
+	forged.revealed[picks[0] as usize] = hex::encode([0u8; 32]);
+	let lanes: Vec<[u8; 32]> =
+		forged.revealed.iter().map(|l| hex::decode(l).unwrap().try_into().unwrap()).collect();
+	forged.commitment = hex::encode(uranus_primitives::challenge::commitment(&params.seed, &lanes));
+	let caught: VerifyResponse = verify(&verifier, &forged).await;
+	assert_eq!((caught.verdict, caught.lane), (VerdictKind::WrongLane, Some(picks[0])));
+	// Lanes revealed other than committed.
+	let mut swapped = request.clone();
+	swapped.revealed.swap(0, (params.lanes - 1) as usize);
+	let mismatch: VerifyResponse = verify(&verifier, &swapped).await;
+	if params.lanes > 1 {
+		assert_eq!(mismatch.verdict, VerdictKind::CommitmentMismatch);
+	}
+
+	// Bad requests: typed errors, nothing runs.
+	let mut bad = request.clone();
+	bad.picks = vec![params.lanes];
+	let r = verifier.req(Method::POST, "/v1/challenges/verify").json(&bad).send().await.unwrap();
+	assert_eq!(r.status(), 400);
+	let mut bad = spec_of(&params);
+	bad.seed = "zz".into();
+	let r = machine.req(Method::POST, "/v1/challenges").json(&bad).send().await.unwrap();
+	assert_eq!(r.status(), 400);
+	let mut bad = spec_of(&params);
+	bad.log_n = 40;
+	let r = machine.req(Method::POST, "/v1/challenges").json(&bad).send().await.unwrap();
+	assert_eq!(r.status(), 400);
+	let anon = reqwest::Client::new()
+		.post(format!("{}/v1/challenges/verify", verifier.base))
+		.json(&request)
+		.send()
+		.await
+		.unwrap();
+	assert_eq!(anon.status(), 401);
+
+	// A claim of twice this host's cores (same memory per lane): the lanes run in two rounds.
+	let doubled = ChallengeParams::for_claim([43; 32], hw.logical_cores * 2, 512 << 20).unwrap();
+	assert_eq!(doubled.memory_per_lane(), params.memory_per_lane());
+	let r =
+		machine.req(Method::POST, "/v1/challenges").json(&spec_of(&doubled)).send().await.unwrap();
+	assert_eq!(r.status(), 202);
+	let twice = challenge_done(&machine).await;
+	assert_eq!(twice.state, ChallengeState::Done);
+	assert_eq!(twice.parallel, hw.logical_cores, "no more lanes at a time than cores");
+	println!(
+		"a claim of {} cores on {}: {} ms ({:.2}× the honest claim)",
+		doubled.lanes,
+		hw.logical_cores,
+		twice.elapsed_ms,
+		twice.elapsed_ms as f64 / done.elapsed_ms.max(1) as f64
+	);
+}

@@ -196,3 +196,90 @@ mod tests {
 		assert!(!JobState::Pulling.is_final());
 	}
 }
+
+/// `POST /v1/challenges` and `POST /v1/challenges/verify`: a hardware challenge's parameters
+/// (`crate::challenge::ChallengeParams`), the seed as 64 hex characters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengeSpec {
+	/// The chain's seed, hex.
+	pub seed: String,
+	/// Lanes (claimed cores).
+	pub lanes: u32,
+	/// ROMix size exponent.
+	pub log_n: u8,
+	/// Block size factor.
+	pub r: u32,
+}
+
+/// Where the agent's own challenge stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChallengeState {
+	/// The lanes are being computed.
+	Running,
+	/// Every lane is computed: the commitment and the lanes are in the status.
+	Done,
+	/// The challenge could not be run (see `error`).
+	Failed,
+}
+
+/// `GET /v1/challenges/current`: the agent's own challenge.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChallengeStatus {
+	/// The challenge.
+	pub spec: ChallengeSpec,
+	/// Its state.
+	pub state: ChallengeState,
+	/// The commitment to the lanes, hex (when done).
+	#[serde(default)]
+	pub commitment: Option<String>,
+	/// Each lane's result, hex, in lane order (when done).
+	#[serde(default)]
+	pub lanes: Vec<String>,
+	/// Lanes run side by side.
+	pub parallel: u32,
+	/// Wall time so far or in all, milliseconds.
+	pub elapsed_ms: u64,
+	/// Why it failed.
+	#[serde(default)]
+	pub error: Option<String>,
+}
+
+/// `POST /v1/challenges/verify`: recompute `picks` of another machine's revealed challenge.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+	/// The challenge.
+	pub spec: ChallengeSpec,
+	/// The commitment the machine sent first, hex.
+	pub commitment: String,
+	/// The lanes it revealed, hex, in lane order.
+	pub revealed: Vec<String>,
+	/// The lanes the chain picked to recompute.
+	pub picks: Vec<u32>,
+}
+
+/// A verifier's finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictKind {
+	/// The lanes match the commitment and every picked lane recomputes the same.
+	Valid,
+	/// The revealed lanes do not hash to the commitment.
+	CommitmentMismatch,
+	/// A picked lane recomputes differently.
+	WrongLane,
+}
+
+/// The answer to `POST /v1/challenges/verify`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyResponse {
+	/// The finding.
+	pub verdict: VerdictKind,
+	/// The first lane that recomputed differently.
+	#[serde(default)]
+	pub lane: Option<u32>,
+	/// Wall time of the recomputation, milliseconds.
+	pub elapsed_ms: u64,
+}

@@ -77,6 +77,18 @@ impl IntoResponse for ApiError {
 	}
 }
 
+impl From<crate::challenge::ChallengeRequestError> for ApiError {
+	fn from(e: crate::challenge::ChallengeRequestError) -> Self {
+		use crate::challenge::{ChallengeRequestError as E, ChallengeRunError as R};
+		match e {
+			E::Invalid(m) => ApiError::BadRequest(m),
+			E::Busy => ApiError::Conflict(e.to_string()),
+			E::Run(R::Params(p)) => ApiError::BadRequest(format!("invalid challenge: {p:?}")),
+			E::Run(r @ R::InsufficientMemory { .. }) => ApiError::Unavailable(r.to_string()),
+		}
+	}
+}
+
 impl From<JsonRejection> for ApiError {
 	fn from(r: JsonRejection) -> Self {
 		match r.status() {

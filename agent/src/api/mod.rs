@@ -40,6 +40,8 @@ pub struct AppState {
 	pub hardware: Arc<RwLock<HardwareInfo>>,
 	/// The agent's data directory (its filesystem is the shareable storage).
 	pub data_dir: Arc<std::path::PathBuf>,
+	/// The machine's hardware challenge.
+	pub challenges: Arc<crate::challenge::Challenges>,
 }
 
 pub use routes::router;

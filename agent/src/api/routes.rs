@@ -12,7 +12,10 @@ use axum::{
 use serde::Deserialize;
 use std::time::Duration;
 use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer, trace::TraceLayer};
-use uranus_primitives::agent::{HardwareInfo, JobRequest, JobStatus, LeaseId, MeteringReport};
+use uranus_primitives::agent::{
+	ChallengeSpec, ChallengeStatus, HardwareInfo, JobRequest, JobStatus, LeaseId, MeteringReport,
+	VerifyRequest, VerifyResponse,
+};
 
 /// A JSON body whose rejections become [`ApiError`]s with the common error body.
 #[derive(FromRequest)]
@@ -29,6 +32,9 @@ pub fn router(state: AppState) -> Router {
 		.route("/v1/jobs/{id}/pause", post(pause_job))
 		.route("/v1/jobs/{id}/resume", post(resume_job))
 		.route("/v1/jobs/{id}/logs", get(logs))
+		.route("/v1/challenges", post(start_challenge))
+		.route("/v1/challenges/current", get(current_challenge))
+		.route("/v1/challenges/verify", post(verify_challenge))
 		.layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
 		.route_layer(middleware::from_fn_with_state(state.clone(), require_token));
 	// The sink only discards bytes (another agent's uplink self-test); it reveals nothing and
@@ -140,6 +146,30 @@ async fn logs(
 		.header(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")
 		.body(body)
 		.map_err(|e| ApiError::Internal(e.to_string()))?)
+}
+
+/// Starts this machine's hardware challenge (202; 409 while one runs).
+async fn start_challenge(
+	State(s): State<AppState>,
+	AppJson(spec): AppJson<ChallengeSpec>,
+) -> Result<(StatusCode, Json<ChallengeStatus>), ApiError> {
+	let cores = s.hardware.read().await.logical_cores;
+	Ok((StatusCode::ACCEPTED, Json(s.challenges.start(spec, cores)?)))
+}
+
+/// This machine's current (or last) challenge.
+async fn current_challenge(State(s): State<AppState>) -> Result<Json<ChallengeStatus>, ApiError> {
+	s.challenges.status().map(Json).ok_or_else(|| ApiError::NotFound("no challenge yet".into()))
+}
+
+/// Recomputes the picked lanes of another machine's challenge.
+async fn verify_challenge(
+	AppJson(req): AppJson<VerifyRequest>,
+) -> Result<Json<VerifyResponse>, ApiError> {
+	let response = tokio::task::spawn_blocking(move || crate::challenge::verify_request(&req))
+		.await
+		.map_err(|e| ApiError::Internal(format!("verifier task: {e}")))??;
+	Ok(Json(response))
 }
 
 async fn sink(body: Bytes) -> Json<serde_json::Value> {

@@ -1,0 +1,70 @@
+//! Hardware challenge: how long this host takes for a challenge of its own profile, for claims
+//! of twice its cores or twice its memory, and what a verifier recomputes.
+//!
+//! `cargo bench -p uranus-agent --bench challenge` (about a minute on 2 cores / 24 GiB).
+//! `CHALLENGE_MEMORY_MIB` overrides the honest memory claim (default: the host's total).
+
+use std::time::Instant;
+use uranus_agent::challenge::{available_memory, parallelism, run, run_lane, ChallengeRunError};
+use uranus_primitives::challenge::{pick_lanes, ChallengeParams};
+
+fn main() {
+	let cores = std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(1);
+	let total = uranus_agent::hardware::parse_meminfo(
+		&std::fs::read_to_string("/proc/meminfo").unwrap_or_default(),
+	)
+	.0;
+	let memory = std::env::var("CHALLENGE_MEMORY_MIB")
+		.ok()
+		.and_then(|m| m.parse::<u64>().ok())
+		.map(|m| m << 20)
+		.unwrap_or(total);
+	let honest = ChallengeParams::for_claim([1; 32], cores, memory).expect("a claimable host");
+	let time = |label: &str, p: &ChallengeParams| -> Option<f64> {
+		match parallelism(p, cores, available_memory()) {
+			Ok(parallel) => {
+				let run = run(p, parallel).expect("runs");
+				let s = run.elapsed.as_secs_f64();
+				println!(
+					"challenge {label}: {} lanes × {} MiB, {parallel} at a time: {s:.2} s",
+					p.lanes,
+					p.memory_per_lane() >> 20
+				);
+				Some(s)
+			},
+			Err(ChallengeRunError::InsufficientMemory { needed, available }) => {
+				println!(
+					"challenge {label}: a lane needs {} MiB, {} MiB available: cannot run (fails)",
+					needed >> 20,
+					available >> 20
+				);
+				None
+			},
+			Err(e) => panic!("{e}"),
+		}
+	};
+	let base = time(&format!("as claimed ({cores} cores, {} MiB)", memory >> 20), &honest)
+		.expect("the honest claim runs");
+	let double_cores = ChallengeParams::for_claim([2; 32], cores * 2, memory * 2).unwrap();
+	if let Some(s) = time("claiming twice the cores (same memory per core)", &double_cores) {
+		println!("ratio twice the cores: {:.2}× the honest time", s / base);
+	}
+	let double_memory = ChallengeParams::for_claim([3; 32], cores, memory * 2).unwrap();
+	if let Some(s) = time("claiming twice the memory", &double_memory) {
+		println!("ratio twice the memory: {:.2}× the honest time", s / base);
+	}
+	// A verifier recomputes k picked lanes, one at a time.
+	let k = 2;
+	let started = Instant::now();
+	for lane in pick_lanes(&[9; 32], honest.lanes, k) {
+		run_lane(&honest, lane).expect("a lane");
+	}
+	let v = started.elapsed().as_secs_f64();
+	println!(
+		"verifier: {k} of {} lanes in {v:.2} s = {:.0} % of the challenge's lane work, {:.0} % of its \
+		 wall time",
+		honest.lanes,
+		100.0 * f64::from(k.min(honest.lanes)) / f64::from(honest.lanes),
+		100.0 * v / base
+	);
+}
