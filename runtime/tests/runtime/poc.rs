@@ -40,7 +40,7 @@ fn a_dpos_voter_earns_chain_contribution_at_its_next_heartbeat() {
 		<Poc as ContributionHooks<_>>::container_online(
 			2,
 			&account("//Bob"),
-			{ Poc::score_view(2).unwrap().capacity },
+			Poc::score_view(2).unwrap().capacity,
 			true,
 		)
 		.unwrap();
