@@ -14,6 +14,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_poc, Poc]
 	[pallet_registry, Registry]
 	[pallet_market, Market]
+	[pallet_attest, Attest]
 );
 
 impl frame_system_benchmarking::Config for crate::Runtime {}

@@ -70,7 +70,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("uranus"),
 	impl_name: alloc::borrow::Cow::Borrowed("uranus"),
 	authoring_version: 1,
-	spec_version: 106,
+	spec_version: 107,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -254,6 +254,9 @@ mod runtime {
 
 	#[runtime::pallet_index(17)]
 	pub type Market = pallet_market;
+
+	#[runtime::pallet_index(18)]
+	pub type Attest = pallet_attest;
 
 	#[runtime::pallet_index(20)]
 	pub type Preimage = pallet_preimage;

@@ -351,6 +351,12 @@ pub mod pallet {
 		RewardCredited { who: T::AccountId, period: u32, amount: u128 },
 		/// `who` was paid `amount` of rewards.
 		RewardsClaimed { who: T::AccountId, amount: u128 },
+		/// `amount` of the open pool was paid to `to` for work for the network (a hardware
+		/// verifier's fee).
+		PoolPaid { to: T::AccountId, amount: u128 },
+		/// Container `id` lost `points` of chain contribution (its machine did not do its part
+		/// as a hardware verifier); `total` is its score after.
+		ChainPenalised { id: ContainerId, points: u128, total: u128 },
 	}
 
 	#[pallet::error]
@@ -673,6 +679,24 @@ pub mod pallet {
 			}
 			Containers::<T>::insert(id, record);
 			Self::deposit_event(Event::ServiceRecorded { id, outcome, total });
+		}
+
+		/// Takes `points` of container `id`'s chain contribution (then of its basic one),
+		/// re-tiering it. Unknown ids are ignored.
+		pub fn do_chain_penalty(id: ContainerId, points: u128) {
+			let Some(mut record) = Containers::<T>::get(id) else { return };
+			let now = frame_system::Pallet::<T>::block_number();
+			record.score = scoring::decay(record.score, now, T::HalvingPeriod::get());
+			let from_chain = points.min(record.score.chain);
+			record.score.chain -= from_chain;
+			record.score.basic = record.score.basic.saturating_sub(points - from_chain);
+			let total = record.score.total();
+			if record.slot.is_some() {
+				let tier = schedule::tier_of(total, &TierParams::<T>::get());
+				Self::place(id, &mut record, tier);
+			}
+			Containers::<T>::insert(id, record);
+			Self::deposit_event(Event::ChainPenalised { id, points, total });
 		}
 
 		/// Adds `spec` to the demand window.

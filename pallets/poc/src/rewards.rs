@@ -146,6 +146,31 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// `amount` that already arrived in the pot (a slash) joins the open period's pool.
+	pub fn credit_pool(amount: u128) {
+		if amount == 0 {
+			return;
+		}
+		Open::<T>::mutate(|o| o.pool = o.pool.saturating_add(amount));
+		Self::deposit_event(Event::PoolFunded { amount });
+	}
+
+	/// Pays `to` up to `amount` out of the open period's pool (what the pool holds at most);
+	/// returns what was paid. The pot keeps its existential deposit.
+	pub fn pay_from_pool(to: &T::AccountId, amount: u128) -> u128 {
+		let amount = amount.min(Open::<T>::get().pool);
+		if amount == 0 {
+			return 0;
+		}
+		if let Err(e) = T::Currency::transfer(&Self::pot(), to, amount, Preservation::Preserve) {
+			log::error!(target: crate::LOG_TARGET, "paying from the pool failed: {e:?}");
+			return 0;
+		}
+		Open::<T>::mutate(|o| o.pool = o.pool.saturating_sub(amount));
+		Self::deposit_event(Event::PoolPaid { to: to.clone(), amount });
+		amount
+	}
+
 	/// Ends the open reward period: `arrived` (already in the pot) joins its pool, which is
 	/// then divided among its shares as they settle. A period nobody earned in hands its
 	/// whole pool to the next one. Constant work.

@@ -26,6 +26,29 @@ impl<T: Config> Pallet<T> {
 		VerifiedMachines::<T>::get(id) == Some(m.version)
 	}
 
+	/// Records profile `version` of machine `id` as verified (by governance or a passed
+	/// hardware challenge) and emits [`Event::HardwareVerified`].
+	pub fn mark_verified(id: MachineId, version: u32) {
+		VerifiedMachines::<T>::insert(id, version);
+		Self::deposit_event(Event::HardwareVerified { id, version });
+	}
+
+	/// Machine `id`'s hardware no longer counts as verified; emits
+	/// [`Event::HardwareUnverified`] when it did.
+	pub fn mark_unverified(id: MachineId) {
+		if VerifiedMachines::<T>::take(id).is_some() {
+			Self::deposit_event(Event::HardwareUnverified { id });
+		}
+	}
+
+	/// Whether a container of machine `m` serves a lease (its memory is not free for a
+	/// hardware challenge).
+	pub fn serving(m: &MachineOf<T>) -> bool {
+		m.containers.iter().any(|c| {
+			Containers::<T>::get(c).is_some_and(|c| c.state != ContainerState::Idle)
+		})
+	}
+
 	/// Σ of the machine's container specs (`None` on overflow).
 	pub fn allocated(m: &MachineOf<T>) -> Option<ResourceSpec> {
 		m.containers.iter().try_fold(ResourceSpec::default(), |acc, id| match Containers::<T>::get(

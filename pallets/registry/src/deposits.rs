@@ -1,4 +1,5 @@
-//! Deposits: released when records go, slashed to a user by a resolved dispute.
+//! Deposits: released when records go, slashed to a user by a resolved dispute or to the
+//! verifiers of a failed hardware challenge.
 
 use crate::{pallet::*, LOG_TARGET};
 use frame_support::traits::{fungible::MutateHold, tokens::Precision};
@@ -12,8 +13,20 @@ impl<T: Config> Pallet<T> {
 		fraction: sp_runtime::Perbill,
 		to: &T::AccountId,
 	) -> BalanceOf<T> {
+		let Some(p) = Providers::<T>::get(who) else { return Zero::zero() };
+		Self::slash_provider_amount(who, fraction.mul_floor(p.deposit), to)
+	}
+
+	/// Moves up to `amount` of provider `who`'s held deposit to `to` (free balance there);
+	/// returns what moved (nothing when `who` is no provider). Emits
+	/// [`Event::ProviderSlashed`].
+	pub fn slash_provider_amount(
+		who: &T::AccountId,
+		amount: BalanceOf<T>,
+		to: &T::AccountId,
+	) -> BalanceOf<T> {
 		let Some(mut p) = Providers::<T>::get(who) else { return Zero::zero() };
-		let amount = fraction.mul_floor(p.deposit);
+		let amount = amount.min(p.deposit);
 		if amount.is_zero() {
 			return amount;
 		}

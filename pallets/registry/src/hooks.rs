@@ -27,3 +27,14 @@ impl<AccountId> ProviderObligations<AccountId> for () {
 		false
 	}
 }
+
+/// Reacts to a machine whose profile is new or changed (its hardware is unverified until
+/// checked): the attestation pallet queues it for a challenge.
+pub trait OnProfileChange {
+	/// Machine `id` was registered or its profile changed to `version`.
+	fn profile_changed(id: MachineId, version: u32);
+}
+
+impl OnProfileChange for () {
+	fn profile_changed(_: MachineId, _: u32) {}
+}

@@ -51,7 +51,7 @@ mod mock;
 mod tests;
 
 pub use capacity::IdleContainers;
-pub use hooks::{OnMachineOffline, ProviderObligations};
+pub use hooks::{OnMachineOffline, OnProfileChange, ProviderObligations};
 pub use pallet::*;
 pub use types::*;
 pub use uranus_primitives::compute::{ContainerCapacity, ContainerId, ResourceSpec};
@@ -147,6 +147,10 @@ pub mod pallet {
 		/// Whether a provider still owes the market something (an open dispute): such a
 		/// provider can neither start leaving nor withdraw its deposit.
 		type Obligations: ProviderObligations<Self::AccountId>;
+
+		/// Told when a machine is registered or its profile changes (hardware attestation
+		/// queues it for a challenge).
+		type ProfileChanged: OnProfileChange;
 
 		/// Deposit of a provider.
 		#[pallet::constant]
@@ -479,6 +483,7 @@ pub mod pallet {
 					online: true,
 				},
 			);
+			T::ProfileChanged::profile_changed(id, 1);
 			Self::deposit_event(Event::MachineRegistered { id, owner: who, profile });
 			Ok(())
 		}
@@ -505,6 +510,7 @@ pub mod pallet {
 			machine.version = machine.version.saturating_add(1);
 			let version = machine.version;
 			Machines::<T>::insert(id, machine);
+			T::ProfileChanged::profile_changed(id, version);
 			Self::deposit_event(Event::MachineUpdated { id, version, profile });
 			Ok(())
 		}
@@ -737,11 +743,9 @@ pub mod pallet {
 			T::HardwareOrigin::ensure_origin(origin)?;
 			let m = Machines::<T>::get(id).ok_or(Error::<T>::UnknownMachine)?;
 			if verified {
-				VerifiedMachines::<T>::insert(id, m.version);
-				Self::deposit_event(Event::HardwareVerified { id, version: m.version });
+				Self::mark_verified(id, m.version);
 			} else {
-				VerifiedMachines::<T>::remove(id);
-				Self::deposit_event(Event::HardwareUnverified { id });
+				Self::mark_unverified(id);
 			}
 			Ok(())
 		}

@@ -71,6 +71,7 @@ impl pallet_registry::Config for Test {
 	type Contribution = Poc;
 	type MachineOffline = ();
 	type Obligations = ();
+	type ProfileChanged = ();
 	type ProviderDeposit = ConstU128<100>;
 	type MachineDeposit = ConstU128<10>;
 	type ContainerDeposit = ConstU128<5>;

@@ -7,8 +7,10 @@
 //! - [`registry`]: providers, machines, containers, heartbeats, images.
 //! - [`market`]: orders, escrow, leases, metering, settlement.
 //! - [`worker`]: the provider's off-chain worker and signed transactions from runtime code.
+//! - [`attest`]: hardware challenges checked by other providers' machines.
 //! - [`governance`]: referenda, conviction voting, scheduler, preimages.
 
+pub mod attest;
 pub mod consensus;
 pub mod governance;
 pub mod market;

@@ -46,13 +46,16 @@ impl pallet_registry::Config for Runtime {
 	type MachineOffline = crate::Market;
 	// Providers with an open dispute cannot leave.
 	type Obligations = crate::Market;
+	/// New and changed profiles wait for a hardware challenge.
+	type ProfileChanged = crate::Attest;
 	type ProviderDeposit = ProviderDeposit;
 	type MachineDeposit = MachineDeposit;
 	type ContainerDeposit = ContainerDeposit;
 	type ImageDeposit = ImageDeposit;
 	/// Root, i.e. sudo on dev chains or a referendum on the root track.
 	type VerifierOrigin = frame_system::EnsureRoot<AccountId>;
-	/// Root (sudo on dev, a root-track referendum otherwise) until hardware challenges land.
+	/// Root (sudo on dev, a root-track referendum otherwise): beside the hardware challenges
+	/// of `pallet-attest`, governance can still verify or unverify a machine.
 	type HardwareOrigin = frame_system::EnsureRoot<AccountId>;
 	type MaxImageRef = ConstU32<128>;
 	type CoolDown = RegistryCoolDown;

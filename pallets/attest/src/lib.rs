@@ -1,0 +1,513 @@
+//! # Attestation pallet: verified hardware without a human committee
+//!
+//! A machine's profile (cores, memory) is what its provider typed. This pallet lets the network
+//! check it (issue #24; the design and its measurements are in this crate's `README.md`):
+//!
+//! 1. **Selection** ([`selection`]): every [`Config::ChallengePeriod`] blocks, up to
+//!    [`Config::ChallengesPerPeriod`] machines: first those whose profile is new or changed
+//!    ([`Queue`], fed by the registry's [`pallet_registry::OnProfileChange`]), then machines
+//!    found by a random walk over machine ids (unverified ones first, else a random re-check).
+//!    Each gets up to [`Config::Verifiers`] verifier machines of other providers, found the
+//!    same way. The walk's start and the seed come from [`Config::SelectionRandomness`]
+//!    (BABE's randomness from one epoch ago in the runtime): no block author chooses them and
+//!    no machine knows them before that epoch. At most [`Config::MaxProbes`] machines are
+//!    read per walk.
+//! 2. **The workload** is [`uranus_primitives::challenge`]: one scrypt lane per claimed core
+//!    over its share of the claimed memory, from the seed. The deadline
+//!    ([`Config::LaneBytesPerBlock`]) is what honest hardware needs with a margin.
+//! 3. **Commit–reveal** ([`Pallet::commit`], [`Pallet::reveal`]): the machine's owner commits
+//!    to its lanes by `commit_by`; two blocks later the chain picks the lanes to check from
+//!    [`Config::PickRandomness`] (fresh per block), so the machine could not know them when it
+//!    committed; it reveals every lane by `reveal_by`, checked against the commitment.
+//! 4. **Verdicts** ([`Pallet::seal_verdict`], [`Pallet::reveal_verdict`]): each verifier
+//!    recomputes the picked lanes (its agent's `/v1/challenges/verify`), seals
+//!    `blake2_256(challenge ‖ machine ‖ verdict ‖ salt)` by `seal_by`, then reveals once every
+//!    verifier sealed or `seal_by` passed, by `judge_by`.
+//! 5. **Judgement** ([`judgement`]): the majority of revealed verdicts decides. Passed: the
+//!    registry marks the profile version verified (what PoC rewards read). Failed (late, not
+//!    revealed, or wrong lanes): unverified, [`Config::ProviderSlash`] of the provider's deposit
+//!    goes to the verifiers who found it (to the PoC pool when none had to), and every
+//!    container of the machine records a failed service. Verifiers with the majority are paid
+//!    [`Config::VerifierFee`] from the PoC pool; one against it loses
+//!    [`Config::VerifierSlash`] of its deposit to the pool; one that did not answer loses
+//!    [`Config::LazyPenalty`] chain contribution. No majority: the machine is queued again.
+//!
+//! Every step is bounded: [`Config::MaxOpen`] challenges at a time, each looked at by the hook
+//! only at its next deadline ([`Due`]). A machine takes part in one challenge at a time, as the
+//! challenged machine or as a verifier ([`Engaged`]).
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+mod invariants;
+pub mod judgement;
+pub mod selection;
+pub mod types;
+pub mod weights;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+use codec::Encode;
+use sp_crypto_hashing::blake2_256;
+
+/// Log target of this pallet.
+pub const LOG_TARGET: &str = "runtime::attest";
+
+/// Most lanes a challenge has (one per claimed core).
+pub type MaxLanes = frame_support::traits::ConstU32<{ uranus_primitives::challenge::MAX_LANES }>;
+
+/// The seal of verifier `machine`'s `verdict` on challenge `id`: what
+/// [`Pallet::seal_verdict`] takes and [`Pallet::reveal_verdict`] opens. The challenge and the
+/// machine are inside so that one verifier cannot copy another's seal.
+pub fn verdict_seal(
+	id: ChallengeId,
+	machine: pallet_registry::MachineId,
+	verdict: Verdict,
+	salt: &Hash32,
+) -> Hash32 {
+	blake2_256(&(b"uranus/verdict/v1", id, machine, verdict.byte(), salt).encode())
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use frame_support::{pallet_prelude::*, traits::Randomness};
+	use frame_system::pallet_prelude::*;
+	use pallet_registry::MachineId;
+	use sp_runtime::{traits::Saturating, Perbill};
+
+	/// An open challenge of this runtime.
+	pub type ChallengeOf<T> = Challenge<
+		<T as frame_system::Config>::AccountId,
+		BlockNumberFor<T>,
+		<T as Config>::Verifiers,
+		<T as Config>::MaxPicks,
+	>;
+
+	/// The lanes a machine reveals.
+	pub type LanesOf = BoundedVec<Hash32, MaxLanes>;
+
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config:
+		frame_system::Config + pallet_registry::Config + pallet_poc::Config
+	{
+		/// Randomness no single block author controls and nobody knows long ahead: where the
+		/// selection walks start and the challenges' seeds (BABE's from one epoch ago).
+		type SelectionRandomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
+
+		/// Randomness new in every block: the lanes picked after a commitment (BABE's VRF
+		/// output of the parent block).
+		type PickRandomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
+
+		/// Blocks between selections.
+		#[pallet::constant]
+		type ChallengePeriod: Get<BlockNumberFor<Self>>;
+
+		/// Challenges started per selection at most.
+		#[pallet::constant]
+		type ChallengesPerPeriod: Get<u32>;
+
+		/// Challenges open at a time at most.
+		#[pallet::constant]
+		type MaxOpen: Get<u32>;
+
+		/// Machines waiting in the queue at most (more are found by the random walk).
+		#[pallet::constant]
+		type MaxQueue: Get<u32>;
+
+		/// Machines one walk reads at most.
+		#[pallet::constant]
+		type MaxProbes: Get<u32>;
+
+		/// Verifiers a challenge asks for (at least one is needed to start it).
+		#[pallet::constant]
+		type Verifiers: Get<u32>;
+
+		/// Lanes a verifier recomputes at most.
+		#[pallet::constant]
+		type MaxPicks: Get<u32>;
+
+		/// Lane memory an honest machine fills and mixes per block, per lane with all its
+		/// lanes running, including the margin: the deadline is `lane bytes / this`.
+		#[pallet::constant]
+		type LaneBytesPerBlock: Get<u64>;
+
+		/// Shortest time for the workload and for verifying it, blocks.
+		#[pallet::constant]
+		type MinRunBlocks: Get<BlockNumberFor<Self>>;
+
+		/// Blocks to reveal lanes after `commit_by`, and verdicts after `seal_by`.
+		#[pallet::constant]
+		type RevealWindow: Get<BlockNumberFor<Self>>;
+
+		/// Share of a failing provider's deposit slashed.
+		#[pallet::constant]
+		type ProviderSlash: Get<Perbill>;
+
+		/// Share of a dissenting verifier's provider deposit slashed to the PoC pool.
+		#[pallet::constant]
+		type VerifierSlash: Get<Perbill>;
+
+		/// What a verifier with the majority is paid from the PoC pool.
+		#[pallet::constant]
+		type VerifierFee: Get<u128>;
+
+		/// Chain contribution a verifier that did not answer loses, per container.
+		#[pallet::constant]
+		type LazyPenalty: Get<u128>;
+
+		/// Weights of this pallet.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Open challenges.
+	#[pallet::storage]
+	pub type Challenges<T: Config> = CountedStorageMap<_, Twox64Concat, ChallengeId, ChallengeOf<T>>;
+
+	/// The lanes a challenged machine revealed, until its challenge ends.
+	#[pallet::storage]
+	pub type Lanes<T: Config> = StorageMap<_, Twox64Concat, ChallengeId, LanesOf>;
+
+	/// Machines taking part in an open challenge (challenged or verifying), and which.
+	#[pallet::storage]
+	pub type Engaged<T: Config> = StorageMap<_, Twox64Concat, MachineId, ChallengeId>;
+
+	/// Challenges the hook looks at in a block (each is in exactly one entry).
+	#[pallet::storage]
+	pub type Due<T: Config> =
+		StorageMap<_, Twox64Concat, BlockNumberFor<T>, BoundedVec<ChallengeId, T::MaxOpen>, ValueQuery>;
+
+	/// Machines whose profile is new or changed, oldest first.
+	#[pallet::storage]
+	pub type Queue<T: Config> = StorageValue<_, BoundedVec<MachineId, T::MaxQueue>, ValueQuery>;
+
+	/// The next challenge id.
+	#[pallet::storage]
+	pub type NextChallengeId<T: Config> = StorageValue<_, ChallengeId, ValueQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// Machine `machine` must run the workload (`seed`, `lanes`, `log_n`, `r`) and commit
+		/// by `commit_by`; `verifiers` will check it.
+		ChallengeStarted {
+			id: ChallengeId,
+			machine: MachineId,
+			seed: Hash32,
+			lanes: u32,
+			log_n: u8,
+			r: u32,
+			commit_by: BlockNumberFor<T>,
+			verifiers: alloc::vec::Vec<MachineId>,
+		},
+		/// The challenged machine committed to its lanes.
+		Committed { id: ChallengeId, commitment: Hash32 },
+		/// The lanes the verifiers recompute were picked.
+		LanesPicked { id: ChallengeId, picks: alloc::vec::Vec<u32> },
+		/// The challenged machine revealed its lanes (they match its commitment).
+		LanesRevealed { id: ChallengeId },
+		/// Verifier `machine` sealed its verdict.
+		VerdictSealed { id: ChallengeId, machine: MachineId },
+		/// Verifier `machine` revealed `verdict`.
+		VerdictRevealed { id: ChallengeId, machine: MachineId, verdict: Verdict },
+		/// The challenge of `machine` ended with `outcome`.
+		ChallengeEnded { id: ChallengeId, machine: MachineId, outcome: Outcome },
+		/// Verifier `machine` (owner `who`) was paid `amount` from the PoC pool.
+		VerifierPaid { id: ChallengeId, machine: MachineId, who: T::AccountId, amount: u128 },
+		/// Verifier `machine` voted against the majority: its owner lost `amount`.
+		VerifierDissented { id: ChallengeId, machine: MachineId, who: T::AccountId, amount: u128 },
+		/// Verifier `machine` did not reveal a verdict: it lost chain contribution.
+		VerifierAbsent { id: ChallengeId, machine: MachineId },
+		/// Machine `machine` waits for a challenge.
+		Queued { machine: MachineId },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No open challenge has this id.
+		UnknownChallenge,
+		/// The caller does not own the challenged machine.
+		NotChallenged,
+		/// The machine already committed.
+		AlreadyCommitted,
+		/// The deadline for this step passed.
+		TooLate,
+		/// Nothing is committed yet.
+		NotCommitted,
+		/// The lanes are already revealed.
+		AlreadyRevealed,
+		/// The revealed lanes are not as many as the challenge has.
+		WrongLaneCount,
+		/// The revealed lanes do not hash to the commitment.
+		CommitmentMismatch,
+		/// The caller owns none of the challenge's verifier machines.
+		NotVerifier,
+		/// The lanes are not revealed or not picked yet: there is nothing to verify.
+		NothingToVerify,
+		/// This verifier already sealed its verdict.
+		AlreadySealed,
+		/// This verifier has not sealed a verdict.
+		NotSealed,
+		/// Verdicts are revealed once every verifier sealed or `seal_by` passed.
+		SealsPending,
+		/// The verdict and salt do not open the seal.
+		SealMismatch,
+		/// This verifier already revealed its verdict.
+		VerdictRevealed,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			let mut weight = Self::advance_due(now);
+			let period = T::ChallengePeriod::get();
+			if !period.is_zero() && (now % period).is_zero() {
+				weight.saturating_accrue(Self::select(now));
+			}
+			weight
+		}
+
+		fn integrity_test() {
+			assert!(!T::ChallengePeriod::get().is_zero(), "selections need a period");
+			assert!(T::MaxOpen::get() >= T::ChallengesPerPeriod::get(), "a selection must fit");
+			assert!(T::Verifiers::get() >= 1, "a challenge needs a verifier");
+			assert!(T::MaxPicks::get() >= 1, "a verifier checks at least one lane");
+			assert!(T::MaxProbes::get() >= 1, "walks must read machines");
+			assert!(T::LaneBytesPerBlock::get() > 0, "the deadline divides by it");
+			assert!(
+				T::RevealWindow::get() >= 3u32.into(),
+				"lanes are picked two blocks after the commitment, before reveal_by"
+			);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call(weight(<T as Config>::WeightInfo))]
+	impl<T: Config> Pallet<T> {
+		/// The challenged machine's owner commits to its lanes
+		/// (`uranus_primitives::challenge::commitment`). Origin: signed by the owner, by
+		/// `commit_by`. Emits [`Event::Committed`]; [`Error::AlreadyCommitted`],
+		/// [`Error::TooLate`], [`Error::NotChallenged`].
+		#[pallet::call_index(0)]
+		pub fn commit(origin: OriginFor<T>, id: ChallengeId, commitment: Hash32) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut c = Challenges::<T>::get(id).ok_or(Error::<T>::UnknownChallenge)?;
+			ensure!(c.provider == who, Error::<T>::NotChallenged);
+			ensure!(c.commitment.is_none(), Error::<T>::AlreadyCommitted);
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(now <= c.commit_by, Error::<T>::TooLate);
+			c.commitment = Some(commitment);
+			c.committed_at = Some(now);
+			Self::reschedule(id, &mut c, now);
+			Challenges::<T>::insert(id, c);
+			Self::deposit_event(Event::Committed { id, commitment });
+			Ok(())
+		}
+
+		/// The challenged machine's owner reveals every lane, in lane order; they must hash to
+		/// the commitment. Origin: signed by the owner, after committing and by `reveal_by`.
+		/// Emits [`Event::LanesRevealed`]; [`Error::CommitmentMismatch`],
+		/// [`Error::WrongLaneCount`], [`Error::NotCommitted`], [`Error::TooLate`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(<T as Config>::WeightInfo::reveal(lanes.len() as u32))]
+		pub fn reveal(origin: OriginFor<T>, id: ChallengeId, lanes: LanesOf) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut c = Challenges::<T>::get(id).ok_or(Error::<T>::UnknownChallenge)?;
+			ensure!(c.provider == who, Error::<T>::NotChallenged);
+			let commitment = c.commitment.ok_or(Error::<T>::NotCommitted)?;
+			ensure!(!c.revealed, Error::<T>::AlreadyRevealed);
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(now <= c.reveal_by, Error::<T>::TooLate);
+			ensure!(lanes.len() as u32 == c.lanes, Error::<T>::WrongLaneCount);
+			ensure!(
+				uranus_primitives::challenge::commitment(&c.seed, &lanes) == commitment,
+				Error::<T>::CommitmentMismatch
+			);
+			c.revealed = true;
+			Self::reschedule(id, &mut c, now);
+			Challenges::<T>::insert(id, c);
+			Lanes::<T>::insert(id, lanes);
+			Self::deposit_event(Event::LanesRevealed { id });
+			Ok(())
+		}
+
+		/// A verifier's owner seals its verdict ([`verdict_seal`]) once the lanes are revealed
+		/// and picked. Origin: signed by the owner of a verifier machine, by `seal_by`. Emits
+		/// [`Event::VerdictSealed`]; [`Error::NotVerifier`], [`Error::NothingToVerify`],
+		/// [`Error::AlreadySealed`], [`Error::TooLate`].
+		#[pallet::call_index(2)]
+		pub fn seal_verdict(origin: OriginFor<T>, id: ChallengeId, seal: Hash32) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut c = Challenges::<T>::get(id).ok_or(Error::<T>::UnknownChallenge)?;
+			ensure!(c.revealed && !c.picks.is_empty(), Error::<T>::NothingToVerify);
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(now <= c.seal_by, Error::<T>::TooLate);
+			let slot =
+				c.verifiers.iter_mut().find(|v| v.owner == who).ok_or(Error::<T>::NotVerifier)?;
+			ensure!(slot.seal.is_none(), Error::<T>::AlreadySealed);
+			slot.seal = Some(seal);
+			let machine = slot.machine;
+			Challenges::<T>::insert(id, c);
+			Self::deposit_event(Event::VerdictSealed { id, machine });
+			Ok(())
+		}
+
+		/// A verifier's owner opens its seal with the verdict and salt, once every verifier
+		/// sealed or `seal_by` passed. The last verdict judges the challenge at once. Origin:
+		/// signed by the owner of a verifier machine, by `judge_by`. Emits
+		/// [`Event::VerdictRevealed`] (and the judgement's events); [`Error::SealsPending`],
+		/// [`Error::SealMismatch`], [`Error::NotSealed`], [`Error::VerdictRevealed`].
+		#[pallet::call_index(3)]
+		#[pallet::weight(<T as Config>::WeightInfo::reveal_verdict(T::Verifiers::get(), <T as pallet_registry::Config>::MaxContainersPerMachine::get()))]
+		pub fn reveal_verdict(
+			origin: OriginFor<T>,
+			id: ChallengeId,
+			verdict: Verdict,
+			salt: Hash32,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut c = Challenges::<T>::get(id).ok_or(Error::<T>::UnknownChallenge)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(now <= c.judge_by, Error::<T>::TooLate);
+			ensure!(
+				now > c.seal_by || c.verifiers.iter().all(|v| v.seal.is_some()),
+				Error::<T>::SealsPending
+			);
+			let slot =
+				c.verifiers.iter_mut().find(|v| v.owner == who).ok_or(Error::<T>::NotVerifier)?;
+			let seal = slot.seal.ok_or(Error::<T>::NotSealed)?;
+			ensure!(slot.verdict.is_none(), Error::<T>::VerdictRevealed);
+			ensure!(verdict_seal(id, slot.machine, verdict, &salt) == seal, Error::<T>::SealMismatch);
+			slot.verdict = Some(verdict);
+			let machine = slot.machine;
+			Self::deposit_event(Event::VerdictRevealed { id, machine, verdict });
+			if c.verifiers.iter().all(|v| v.verdict.is_some()) {
+				Self::unschedule(id, c.due);
+				Self::judge(id, c);
+			} else {
+				Challenges::<T>::insert(id, c);
+			}
+			Ok(())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// Runs the challenges due at `now`; returns the weight used.
+		pub(crate) fn advance_due(now: BlockNumberFor<T>) -> Weight {
+			let due = Due::<T>::take(now);
+			let mut weight = <T as Config>::WeightInfo::advance_idle();
+			for id in due {
+				weight.saturating_accrue(Self::advance(id, now));
+			}
+			weight
+		}
+
+		/// The hook's step for challenge `id` at `now`: a missed deadline fails it, a
+		/// commitment two blocks old gets its picks, a passed `judge_by` judges it. Returns the
+		/// weight used.
+		pub(crate) fn advance(id: ChallengeId, now: BlockNumberFor<T>) -> Weight {
+			let w = <T as Config>::WeightInfo::advance_judge(
+				T::Verifiers::get(),
+				<T as pallet_registry::Config>::MaxContainersPerMachine::get(),
+			);
+			let Some(mut c) = Challenges::<T>::get(id) else { return w };
+			match (c.commitment, c.committed_at) {
+				(None, _) if now > c.commit_by => {
+					Self::end(id, c, Outcome::Failed(Failure::Late));
+					return w;
+				},
+				(Some(commitment), Some(at))
+					if c.picks.is_empty() && now >= at.saturating_add(2u32.into()) =>
+				{
+					Self::pick(id, &mut c, &commitment);
+				},
+				_ => {},
+			}
+			if !c.revealed && now > c.reveal_by {
+				Self::end(id, c, Outcome::Failed(Failure::NotRevealed));
+				return w;
+			}
+			if c.revealed && now > c.judge_by {
+				Self::judge(id, c);
+				return w;
+			}
+			Self::reschedule(id, &mut c, now);
+			Challenges::<T>::insert(id, c);
+			w
+		}
+
+		/// Picks the lanes to check from this block's [`Config::PickRandomness`].
+		fn pick(id: ChallengeId, c: &mut ChallengeOf<T>, commitment: &Hash32) {
+			let (random, _) = T::PickRandomness::random(&(b"attest/picks", id).encode());
+			let entropy = blake2_256(&(random, commitment).encode());
+			let k = selection::picks_for(c.lanes).min(T::MaxPicks::get());
+			let picks = uranus_primitives::challenge::pick_lanes(&entropy, c.lanes, k);
+			c.picks = BoundedVec::truncate_from(picks.clone());
+			Self::deposit_event(Event::LanesPicked { id, picks });
+		}
+
+		/// The block the hook must next look at `c`.
+		pub(crate) fn next_due(c: &ChallengeOf<T>) -> BlockNumberFor<T> {
+			let one: BlockNumberFor<T> = 1u32.into();
+			match c.committed_at {
+				None => c.commit_by.saturating_add(one),
+				Some(at) if c.picks.is_empty() => at.saturating_add(2u32.into()),
+				Some(_) if !c.revealed => c.reveal_by.saturating_add(one),
+				Some(_) => c.judge_by.saturating_add(one),
+			}
+		}
+
+		/// Moves `c`'s entry in [`Due`] to its next deadline (after `now`).
+		pub(crate) fn reschedule(id: ChallengeId, c: &mut ChallengeOf<T>, now: BlockNumberFor<T>) {
+			let next = Self::next_due(c).max(now.saturating_add(1u32.into()));
+			if next == c.due {
+				return;
+			}
+			Self::unschedule(id, c.due);
+			Self::schedule(id, next);
+			c.due = next;
+		}
+
+		/// Adds `id` to [`Due`] at `at`. Each open challenge has one entry and at most
+		/// [`Config::MaxOpen`] are open, so the entry always fits.
+		pub(crate) fn schedule(id: ChallengeId, at: BlockNumberFor<T>) {
+			Due::<T>::mutate(at, |ids| {
+				if ids.try_push(id).is_err() {
+					log::error!(target: LOG_TARGET, "more than MaxOpen challenges due at once");
+				}
+			});
+		}
+
+		/// Removes `id` from [`Due`] at `at`.
+		pub(crate) fn unschedule(id: ChallengeId, at: BlockNumberFor<T>) {
+			Due::<T>::mutate_exists(at, |ids| {
+				if let Some(list) = ids {
+					list.retain(|x| *x != id);
+					if list.is_empty() {
+						*ids = None;
+					}
+				}
+			});
+		}
+	}
+}

@@ -1,0 +1,492 @@
+//! Tests of the attestation pallet: selection, commit–reveal, verdicts and their economics.
+
+use crate::{mock::*, *};
+use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect, BoundedVec};
+use pallet_registry::MachineId;
+
+type Err = Error<Test>;
+
+/// The lanes a machine reveals in these tests (the chain never recomputes them: verifiers do).
+fn lanes(n: u32, salt: u8) -> LanesOf {
+	BoundedVec::truncate_from((0..n).map(|i| [salt ^ i as u8; 32]).collect::<Vec<_>>())
+}
+
+fn commitment_of(c: &ChallengeOf<Test>, lanes: &LanesOf) -> Hash32 {
+	uranus_primitives::challenge::commitment(&c.seed, lanes)
+}
+
+fn challenge(id: ChallengeId) -> ChallengeOf<Test> {
+	Challenges::<Test>::get(id).expect("open challenge")
+}
+
+/// Providers 1..=n each with one machine (2 cores, 4 GiB); all but `unverified` are marked
+/// verified and the queue is emptied of them. Returns the machine ids.
+fn network(n: u64, unverified: &[u64]) -> Vec<MachineId> {
+	let ids: Vec<_> = (1..=n).map(|who| provider_with_machine(who, 2, 4)).collect();
+	for (i, id) in ids.iter().enumerate() {
+		if !unverified.contains(&(i as u64 + 1)) {
+			assert_ok!(Registry::set_hardware_verified(RuntimeOrigin::root(), *id, true));
+		}
+	}
+	Queue::<Test>::mutate(|q| q.retain(|m| unverified.iter().any(|u| ids[*u as usize - 1] == *m)));
+	ids
+}
+
+fn issuance() -> u128 {
+	<Balances as Inspect<AccountId>>::total_issuance()
+}
+
+fn pool() -> u128 {
+	pallet_poc::Open::<Test>::get().pool
+}
+
+fn held(who: AccountId) -> u128 {
+	pallet_registry::Providers::<Test>::get(who).unwrap().deposit
+}
+
+fn ended() -> Vec<(MachineId, Outcome)> {
+	attest_events()
+		.into_iter()
+		.filter_map(|e| match e {
+			Event::ChallengeEnded { machine, outcome, .. } => Some((machine, outcome)),
+			_ => None,
+		})
+		.collect()
+}
+
+/// Commits and reveals `lanes` for challenge `id` as its provider, running the chain to the
+/// picks in between.
+fn commit_and_reveal(id: ChallengeId, lanes: &LanesOf) {
+	let c = challenge(id);
+	assert_ok!(Attest::commit(RuntimeOrigin::signed(c.provider), id, commitment_of(&c, lanes)));
+	run_to(System::block_number() + 2);
+	assert!(!challenge(id).picks.is_empty(), "picked two blocks after the commitment");
+	assert_ok!(Attest::reveal(RuntimeOrigin::signed(c.provider), id, lanes.clone()));
+}
+
+fn seal(id: ChallengeId, v: &VerifierSlot<AccountId>, verdict: Verdict) {
+	let s = verdict_seal(id, v.machine, verdict, &[v.owner as u8; 32]);
+	assert_ok!(Attest::seal_verdict(RuntimeOrigin::signed(v.owner), id, s));
+}
+
+fn open(id: ChallengeId, v: &VerifierSlot<AccountId>, verdict: Verdict) {
+	assert_ok!(Attest::reveal_verdict(RuntimeOrigin::signed(v.owner), id, verdict, [
+		v.owner as u8;
+		32
+	]));
+}
+
+#[test]
+fn new_machines_are_challenged_first_by_machines_of_other_providers() {
+	new_test_ext().execute_with(|| {
+		ChallengesPerPeriod::set(1);
+		let ids = network(5, &[4]);
+		// Provider 4 has a second machine: it may not verify its own.
+		let second = provider_with_machine(4, 2, 4);
+		assert_eq!(Queue::<Test>::get().to_vec(), vec![ids[3], second]);
+		run_to(10);
+		let c = challenge(0);
+		assert_eq!(c.machine, ids[3], "the oldest queued machine first");
+		assert_eq!(c.provider, 4);
+		assert_eq!(c.version, 1);
+		assert_eq!((c.lanes, c.log_n, c.r), (2, 20, 8), "one 1 GiB lane per claimed core");
+		assert_eq!(c.verifiers.len(), 3);
+		let mut owners: Vec<_> = c.verifiers.iter().map(|v| v.owner).collect();
+		owners.sort();
+		owners.dedup();
+		assert_eq!(owners.len(), 3, "one verifier per provider");
+		assert!(owners.iter().all(|o| *o != 4), "never the challenged provider");
+		// 1 GiB lanes at 64 MiB a block: 16 blocks to commit, 16 to verify one pick.
+		assert_eq!((c.commit_by, c.reveal_by, c.seal_by, c.judge_by), (26, 30, 46, 50));
+		for m in core::iter::once(c.machine).chain(c.verifiers.iter().map(|v| v.machine)) {
+			assert_eq!(Engaged::<Test>::get(m), Some(0));
+		}
+		assert_eq!(Queue::<Test>::get().to_vec(), vec![second]);
+	});
+}
+
+#[test]
+fn selection_follows_the_epoch_randomness_and_nothing_else() {
+	// With every machine verified, the walk's start decides who is re-checked. The same chain
+	// state under different randomness selects different machines; the same randomness the
+	// same machine. A machine cannot know whether it is next before the randomness exists.
+	let chosen = |random: u8| {
+		new_test_ext().execute_with(|| {
+			ChallengesPerPeriod::set(1);
+			network(8, &[]);
+			Random::set(sp_core::H256::repeat_byte(random));
+			run_to(10);
+			challenge(0).machine
+		})
+	};
+	let picks: Vec<_> = (0..40u8).map(chosen).collect();
+	let mut distinct = picks.clone();
+	distinct.sort();
+	distinct.dedup();
+	assert_eq!(distinct.len(), 8, "every machine is re-checked under some randomness: {picks:?}");
+	assert_eq!(chosen(3), chosen(3));
+}
+
+#[test]
+fn a_selection_reads_a_bounded_number_of_machines() {
+	new_test_ext().execute_with(|| {
+		MaxProbes::set(16);
+		ChallengesPerPeriod::set(2);
+		// 20 providers × 4 machines, all verified, none challengeable except by re-check.
+		for who in 1..=20 {
+			for _ in 0..4 {
+				provider_with_machine(who, 2, 4);
+			}
+		}
+		for id in 0..80 {
+			assert_ok!(Registry::set_hardware_verified(RuntimeOrigin::root(), id, true));
+		}
+		Queue::<Test>::kill();
+		let work = Attest::selection(10);
+		assert_eq!(work.started, 2);
+		// Per challenge: one walk for the machine and one for its verifiers.
+		assert!(work.probes <= 2 * 2 * 16, "{} machines read", work.probes);
+		// Nobody can be challenged (all engaged or offline): still bounded.
+		for id in 0..80 {
+			pallet_registry::Machines::<Test>::mutate(id, |m| m.as_mut().unwrap().online = false);
+		}
+		let work = Attest::selection(20);
+		assert_eq!(work.started, 0);
+		assert!(work.probes <= 16, "{} machines read", work.probes);
+	});
+}
+
+#[test]
+fn an_honest_machine_passes_and_is_verified_and_its_verifiers_are_paid() {
+	new_test_ext().execute_with(|| {
+		ChallengesPerPeriod::set(1);
+		let ids = network(4, &[1]);
+		let before = issuance();
+		run_to(10);
+		let c = challenge(0);
+		assert_eq!(c.machine, ids[0]);
+		run_to(20);
+		let l = lanes(2, 1);
+		commit_and_reveal(0, &l);
+		let c = challenge(0);
+		assert_eq!(c.picks.len(), 1);
+		for v in c.verifiers.iter() {
+			seal(0, v, Verdict::Valid);
+		}
+		let balances: Vec<_> = c.verifiers.iter().map(|v| Balances::free_balance(v.owner)).collect();
+		for v in c.verifiers.iter() {
+			open(0, v, Verdict::Valid);
+		}
+		assert_eq!(ended(), vec![(ids[0], Outcome::Passed)]);
+		assert_eq!(pallet_registry::VerifiedMachines::<Test>::get(ids[0]), Some(1));
+		for (v, b) in c.verifiers.iter().zip(balances) {
+			assert_eq!(Balances::free_balance(v.owner), b + 7, "the fee from the PoC pool");
+		}
+		assert_eq!(pool(), 500 - 3 * 7);
+		assert_eq!(issuance(), before);
+		assert_eq!(Challenges::<Test>::count(), 0);
+		assert_eq!(Engaged::<Test>::iter().count(), 0);
+		assert_eq!(Due::<Test>::iter().count(), 0);
+	});
+}
+
+#[test]
+fn a_machine_that_misses_the_deadline_fails_and_is_slashed_into_the_pool() {
+	new_test_ext().execute_with(|| {
+		ChallengesPerPeriod::set(1);
+		// Every machine verified: a random re-check.
+		network(4, &[]);
+		let before = issuance();
+		run_to(10);
+		let c = challenge(0);
+		assert_eq!(pallet_registry::VerifiedMachines::<Test>::get(c.machine), Some(1));
+		run_to(c.commit_by + 1);
+		// The hook failed it first: the commitment has nowhere to go.
+		assert_noop!(
+			Attest::commit(RuntimeOrigin::signed(c.provider), 0, [0; 32]),
+			Err::UnknownChallenge
+		);
+		assert_eq!(ended(), vec![(c.machine, Outcome::Failed(Failure::Late))]);
+		assert_eq!(pallet_registry::VerifiedMachines::<Test>::get(c.machine), None);
+		assert_eq!(held(c.provider), 700, "30 % of the 1,000 deposit");
+		assert_eq!(pool(), 500 + 300, "into the PoC pool: no verifier had to work");
+		// Its container recorded a failed service.
+		let cid = pallet_registry::Machines::<Test>::get(c.machine).unwrap().containers[0];
+		assert!(System::events().iter().any(|r| matches!(
+			r.event,
+			RuntimeEvent::Poc(pallet_poc::Event::ServiceRecorded {
+				id,
+				outcome: pallet_poc::LeaseOutcome::Failed,
+				..
+			}) if id == cid
+		)));
+		assert_eq!(issuance(), before);
+	});
+}
+
+#[test]
+fn commit_reveal_refuses_late_foreign_and_mismatched_steps() {
+	new_test_ext().execute_with(|| {
+		ChallengesPerPeriod::set(1);
+		let ids = network(4, &[1]);
+		run_to(10);
+		let c = challenge(0);
+		let l = lanes(2, 9);
+		let commitment = commitment_of(&c, &l);
+		assert_noop!(Attest::commit(RuntimeOrigin::signed(2), 0, commitment), Err::NotChallenged);
+		assert_noop!(Attest::reveal(RuntimeOrigin::signed(1), 0, l.clone()), Err::NotCommitted);
+		assert_ok!(Attest::commit(RuntimeOrigin::signed(1), 0, commitment));
+		assert_noop!(Attest::commit(RuntimeOrigin::signed(1), 0, commitment), Err::AlreadyCommitted);
+		run_to(12);
+		// Verifiers have nothing to check before the reveal.
+		let v = challenge(0).verifiers[0].clone();
+		assert_noop!(
+			Attest::seal_verdict(RuntimeOrigin::signed(v.owner), 0, [1; 32]),
+			Err::NothingToVerify
+		);
+		assert_noop!(
+			Attest::reveal(RuntimeOrigin::signed(1), 0, lanes(2, 8)),
+			Err::CommitmentMismatch
+		);
+		assert_noop!(Attest::reveal(RuntimeOrigin::signed(1), 0, lanes(3, 9)), Err::WrongLaneCount);
+		run_to(c.reveal_by);
+		// Never revealed: it fails once `reveal_by` passed.
+		run_to(c.reveal_by + 1);
+		assert_eq!(ended(), vec![(ids[0], Outcome::Failed(Failure::NotRevealed))]);
+		assert_noop!(Attest::reveal(RuntimeOrigin::signed(1), 0, l), Err::UnknownChallenge);
+	});
+}
+
+#[test]
+fn a_reveal_after_its_deadline_is_refused() {
+	new_test_ext().execute_with(|| {
+		ChallengesPerPeriod::set(1);
+		network(4, &[1]);
+		run_to(10);
+		let c = challenge(0);
+		let l = lanes(2, 9);
+		run_to(c.commit_by);
+		assert_ok!(Attest::commit(RuntimeOrigin::signed(1), 0, commitment_of(&c, &l)));
+		// The hook is what ends it; a call in the block after the deadline is refused by the
+		// call itself too (a block whose hook has not run yet for it).
+		System::set_block_number(c.reveal_by + 1);
+		assert_noop!(Attest::reveal(RuntimeOrigin::signed(1), 0, l), Err::TooLate);
+	});
+}
+
+/// Runs a challenge of machine 1 (provider 1) whose verifiers (providers 2–4) answer
+/// `answers` in order (`None`: never seals). Returns the verifier slots.
+fn run_with_verdicts(answers: [Option<Verdict>; 3]) -> Vec<VerifierSlot<AccountId>> {
+	ChallengesPerPeriod::set(1);
+	network(4, &[1]);
+	run_to(10);
+	commit_and_reveal(0, &lanes(2, 1));
+	let mut vs = challenge(0).verifiers.to_vec();
+	vs.sort_by_key(|v| v.owner);
+	for (v, a) in vs.iter().zip(answers) {
+		if let Some(verdict) = a {
+			seal(0, v, verdict);
+		}
+	}
+	let c = challenge(0);
+	if answers.iter().any(|a| a.is_none()) {
+		// Not every verifier sealed: verdicts open once `seal_by` passed.
+		let first = vs.iter().zip(answers).find(|(_, a)| a.is_some()).unwrap();
+		assert_noop!(
+			Attest::reveal_verdict(RuntimeOrigin::signed(first.0.owner), 0, Verdict::Valid, [
+				first.0.owner as u8;
+				32
+			]),
+			Err::SealsPending
+		);
+		run_to(c.seal_by + 1);
+	}
+	for (v, a) in vs.iter().zip(answers) {
+		if let Some(verdict) = a {
+			open(0, v, verdict);
+		}
+	}
+	if Challenges::<Test>::contains_key(0) {
+		run_to(c.judge_by + 1);
+	}
+	vs
+}
+
+#[test]
+fn two_honest_verifiers_outvote_a_liar_who_is_slashed() {
+	new_test_ext().execute_with(|| {
+		let before = issuance();
+		let vs = run_with_verdicts([
+			Some(Verdict::Invalid),
+			Some(Verdict::Invalid),
+			Some(Verdict::Valid),
+		]);
+		assert_eq!(ended(), vec![(0, Outcome::Failed(Failure::WrongLanes))]);
+		// The failed provider's 300 goes to the two who found it; the liar loses 10 % of its
+		// deposit to the pool; the two are paid their fee.
+		assert_eq!(held(1), 700);
+		assert_eq!(held(vs[2].owner), 900);
+		assert_eq!(Balances::free_balance(vs[0].owner), 10_000 - 1_000 - 10 - 5 + 150 + 7);
+		assert_eq!(Balances::free_balance(vs[1].owner), 10_000 - 1_000 - 10 - 5 + 150 + 7);
+		assert_eq!(Balances::free_balance(vs[2].owner), 10_000 - 1_000 - 10 - 5);
+		assert_eq!(pool(), 500 + 100 - 14);
+		assert_eq!(pallet_registry::VerifiedMachines::<Test>::get(0), None);
+		assert_eq!(issuance(), before);
+	});
+}
+
+#[test]
+fn a_lying_verifier_cannot_fail_an_honest_machine() {
+	new_test_ext().execute_with(|| {
+		let before = issuance();
+		let vs = run_with_verdicts([Some(Verdict::Valid), Some(Verdict::Invalid), Some(Verdict::Valid)]);
+		assert_eq!(ended(), vec![(0, Outcome::Passed)]);
+		assert_eq!(pallet_registry::VerifiedMachines::<Test>::get(0), Some(1));
+		assert_eq!(held(1), 1_000);
+		assert_eq!(held(vs[1].owner), 900);
+		assert_eq!(issuance(), before);
+	});
+}
+
+#[test]
+fn a_lazy_verifier_loses_chain_contribution_and_a_tie_requeues_the_machine() {
+	new_test_ext().execute_with(|| {
+		let before = issuance();
+		let vs = run_with_verdicts([Some(Verdict::Valid), None, Some(Verdict::Invalid)]);
+		assert_eq!(ended(), vec![(0, Outcome::Inconclusive)]);
+		assert_eq!(Queue::<Test>::get().to_vec(), vec![0], "checked again");
+		// A tie: nobody slashed, nobody paid.
+		for who in 1..=4 {
+			assert_eq!(held(who), 1_000);
+		}
+		assert_eq!(pool(), 500);
+		let lazy = &vs[1];
+		let cid = pallet_registry::Machines::<Test>::get(lazy.machine).unwrap().containers[0];
+		assert!(attest_events().contains(&Event::VerifierAbsent { id: 0, machine: lazy.machine }));
+		assert!(System::events().iter().any(|r| matches!(
+			r.event,
+			RuntimeEvent::Poc(pallet_poc::Event::ChainPenalised { id, points: 50, .. }) if id == cid
+		)));
+		assert_eq!(issuance(), before);
+	});
+}
+
+#[test]
+fn the_majority_of_those_who_answered_decides() {
+	new_test_ext().execute_with(|| {
+		let vs = run_with_verdicts([None, Some(Verdict::Invalid), None]);
+		assert_eq!(ended(), vec![(0, Outcome::Failed(Failure::WrongLanes))]);
+		// The one who answered gets the whole slash.
+		assert_eq!(held(1), 700);
+		assert_eq!(Balances::free_balance(vs[1].owner), 10_000 - 1_000 - 10 - 5 + 300 + 7);
+	});
+}
+
+#[test]
+fn seals_bind_each_verifier_to_its_own_verdict() {
+	new_test_ext().execute_with(|| {
+		ChallengesPerPeriod::set(1);
+		network(4, &[1]);
+		run_to(10);
+		commit_and_reveal(0, &lanes(2, 1));
+		let c = challenge(0);
+		let (a, b) = (&c.verifiers[0], &c.verifiers[1]);
+		assert_noop!(Attest::seal_verdict(RuntimeOrigin::signed(1), 0, [0; 32]), Err::NotVerifier);
+		seal(0, a, Verdict::Invalid);
+		assert_noop!(
+			Attest::seal_verdict(RuntimeOrigin::signed(a.owner), 0, [0; 32]),
+			Err::AlreadySealed
+		);
+		// `b` copies `a`'s seal: it opens for `a`'s machine only, never for `b`'s.
+		let copied = verdict_seal(0, a.machine, Verdict::Invalid, &[a.owner as u8; 32]);
+		assert_ok!(Attest::seal_verdict(RuntimeOrigin::signed(b.owner), 0, copied));
+		seal(0, &c.verifiers[2], Verdict::Valid);
+		assert_noop!(
+			Attest::reveal_verdict(RuntimeOrigin::signed(b.owner), 0, Verdict::Invalid, [
+				a.owner as u8;
+				32
+			]),
+			Err::SealMismatch
+		);
+		assert_noop!(
+			Attest::reveal_verdict(RuntimeOrigin::signed(a.owner), 0, Verdict::Valid, [
+				a.owner as u8;
+				32
+			]),
+			Err::SealMismatch
+		);
+		open(0, a, Verdict::Invalid);
+		assert_noop!(
+			Attest::reveal_verdict(RuntimeOrigin::signed(a.owner), 0, Verdict::Invalid, [
+				a.owner as u8;
+				32
+			]),
+			Err::VerdictRevealed
+		);
+		run_to(c.seal_by);
+		System::set_block_number(c.judge_by + 1);
+		assert_noop!(
+			Attest::reveal_verdict(RuntimeOrigin::signed(c.verifiers[2].owner), 0, Verdict::Valid, [
+				c.verifiers[2].owner as u8;
+				32
+			]),
+			Err::TooLate
+		);
+	});
+}
+
+#[test]
+fn a_profile_changed_during_its_challenge_is_not_verified_by_it() {
+	new_test_ext().execute_with(|| {
+		ChallengesPerPeriod::set(1);
+		network(4, &[1]);
+		run_to(10);
+		assert_ok!(Registry::update_machine(RuntimeOrigin::signed(1), 0, profile(4, 8)));
+		assert_eq!(Queue::<Test>::get().to_vec(), vec![0], "the new profile waits its turn");
+		commit_and_reveal(0, &lanes(2, 1));
+		let c = challenge(0);
+		for v in c.verifiers.iter() {
+			seal(0, v, Verdict::Valid);
+		}
+		for v in c.verifiers.iter() {
+			open(0, v, Verdict::Valid);
+		}
+		assert_eq!(ended(), vec![(0, Outcome::Passed)]);
+		assert_eq!(pallet_registry::VerifiedMachines::<Test>::get(0), None);
+	});
+}
+
+#[test]
+fn no_verifier_means_no_challenge_yet() {
+	new_test_ext().execute_with(|| {
+		// One provider alone: its machines cannot verify each other.
+		provider_with_machine(1, 2, 4);
+		provider_with_machine(1, 2, 4);
+		run_to(10);
+		assert_eq!(Challenges::<Test>::count(), 0);
+		assert_eq!(Queue::<Test>::get().to_vec(), vec![0, 1], "both still wait");
+		// A second provider arrives: the first machine is challenged, verified by it.
+		let other = provider_with_machine(2, 2, 4);
+		run_to(20);
+		let c = challenge(0);
+		assert_eq!(c.machine, 0);
+		assert_eq!(c.verifiers.iter().map(|v| v.machine).collect::<Vec<_>>(), vec![other]);
+	});
+}
+
+#[test]
+fn machines_serving_leases_or_offline_are_not_challenged_now() {
+	new_test_ext().execute_with(|| {
+		ChallengesPerPeriod::set(1);
+		let ids = network(4, &[1]);
+		let cid = pallet_registry::Machines::<Test>::get(ids[0]).unwrap().containers[0];
+		pallet_registry::Pallet::<Test>::set_container_state(
+			cid,
+			pallet_registry::ContainerState::Serving(1),
+		);
+		run_to(10);
+		// Machine 1 keeps its place; a verified machine is re-checked instead.
+		assert_eq!(Queue::<Test>::get().to_vec(), vec![ids[0]]);
+		assert_ne!(challenge(0).machine, ids[0]);
+	});
+}

@@ -1,0 +1,79 @@
+//! Hardware attestation: seeded challenges of machines' claimed cores and memory, checked by
+//! machines of other providers (issue #24; `pallets/attest/README.md`).
+//!
+//! Normal runtime / `fast-runtime`: a selection every hour / 20 blocks of up to 4 machines,
+//! lanes at 512 MiB / 256 MiB a block (about 85 MiB/s per lane: half what a 2-core DDR4 host
+//! measured with its lanes side by side, `docs/hardware-verification.md`).
+
+#[cfg(not(feature = "fast-runtime"))]
+use crate::time::*;
+use crate::{currency::URA, BlockNumber, Hash, Runtime};
+use frame_support::{
+	parameter_types,
+	traits::{ConstU32, Randomness},
+};
+use sp_runtime::{traits::Hash as _, Perbill};
+
+#[cfg(feature = "fast-runtime")]
+parameter_types! {
+	pub const ChallengePeriod: BlockNumber = 20;
+	pub const LaneBytesPerBlock: u64 = 256 << 20;
+	pub const MinRunBlocks: BlockNumber = 3;
+	pub const RevealWindow: BlockNumber = 5;
+}
+#[cfg(not(feature = "fast-runtime"))]
+parameter_types! {
+	pub const ChallengePeriod: BlockNumber = HOURS;
+	pub const LaneBytesPerBlock: u64 = 512 << 20;
+	pub const MinRunBlocks: BlockNumber = 5;
+	pub const RevealWindow: BlockNumber = 10;
+}
+
+parameter_types! {
+	/// A failed machine's provider loses 10 % of its deposit (10 URA of 100).
+	pub const ProviderSlash: Perbill = Perbill::from_percent(10);
+	/// A verifier against the majority loses 5 % of its provider deposit.
+	pub const VerifierSlash: Perbill = Perbill::from_percent(5);
+	/// A verifier with the majority is paid 1 URA from the PoC pool.
+	pub const VerifierFee: u128 = URA;
+	/// A verifier that does not answer loses the chain points of one vote.
+	pub const LazyPenalty: u128 = 100;
+}
+
+/// Randomness of the current block for the lanes picked after a commitment: BABE's VRF output
+/// of this block's author (made after the commitment's block), or, in a secondary slot without
+/// one, the epoch randomness mixed with the parent hash.
+pub struct BlockRandomness;
+impl Randomness<Hash, BlockNumber> for BlockRandomness {
+	fn random(subject: &[u8]) -> (Hash, BlockNumber) {
+		let (vrf, at) = pallet_babe::ParentBlockRandomness::<Runtime>::random(subject);
+		match vrf {
+			Some(h) => (h, at),
+			None => {
+				let (epoch, _) = pallet_babe::RandomnessFromOneEpochAgo::<Runtime>::random(subject);
+				let parent = frame_system::Pallet::<Runtime>::parent_hash();
+				(sp_runtime::traits::BlakeTwo256::hash_of(&(epoch, parent)), at)
+			},
+		}
+	}
+}
+
+impl pallet_attest::Config for Runtime {
+	type SelectionRandomness = pallet_babe::RandomnessFromOneEpochAgo<Runtime>;
+	type PickRandomness = BlockRandomness;
+	type ChallengePeriod = ChallengePeriod;
+	type ChallengesPerPeriod = ConstU32<4>;
+	type MaxOpen = ConstU32<16>;
+	type MaxQueue = ConstU32<256>;
+	type MaxProbes = ConstU32<64>;
+	type Verifiers = ConstU32<3>;
+	type MaxPicks = ConstU32<4>;
+	type LaneBytesPerBlock = LaneBytesPerBlock;
+	type MinRunBlocks = MinRunBlocks;
+	type RevealWindow = RevealWindow;
+	type ProviderSlash = ProviderSlash;
+	type VerifierSlash = VerifierSlash;
+	type VerifierFee = VerifierFee;
+	type LazyPenalty = LazyPenalty;
+	type WeightInfo = pallet_attest::weights::SubstrateWeight<Runtime>;
+}
