@@ -169,8 +169,7 @@ mod benchmarks {
 		let c = Challenges::<T>::get(id).unwrap();
 		let lanes = lanes_of(c.lanes);
 		let commitment = uranus_primitives::challenge::commitment(&c.seed, &lanes);
-		Pallet::<T>::commit(RawOrigin::Signed(c.provider.clone()).into(), id, commitment)
-			.unwrap();
+		Pallet::<T>::commit(RawOrigin::Signed(c.provider.clone()).into(), id, commitment).unwrap();
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(c.provider), id, lanes);

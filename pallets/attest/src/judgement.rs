@@ -47,10 +47,8 @@ impl<T: Config> Pallet<T> {
 				match v.verdict {
 					None => Self::absent(id, v),
 					Some(verdict) if Some(verdict) == majority => {
-						let amount = pallet_poc::Pallet::<T>::pay_from_pool(
-							&v.owner,
-							T::VerifierFee::get(),
-						);
+						let amount =
+							pallet_poc::Pallet::<T>::pay_from_pool(&v.owner, T::VerifierFee::get());
 						Self::deposit_event(Event::VerifierPaid {
 							id,
 							machine: v.machine,

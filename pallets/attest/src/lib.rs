@@ -104,9 +104,7 @@ pub mod pallet {
 	pub struct Pallet<T>(_);
 
 	#[pallet::config]
-	pub trait Config:
-		frame_system::Config + pallet_registry::Config + pallet_poc::Config
-	{
+	pub trait Config: frame_system::Config + pallet_registry::Config + pallet_poc::Config {
 		/// Randomness no single block author controls and nobody knows long ahead: where the
 		/// selection walks start and the challenges' seeds (BABE's from one epoch ago).
 		type SelectionRandomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
@@ -178,7 +176,8 @@ pub mod pallet {
 
 	/// Open challenges.
 	#[pallet::storage]
-	pub type Challenges<T: Config> = CountedStorageMap<_, Twox64Concat, ChallengeId, ChallengeOf<T>>;
+	pub type Challenges<T: Config> =
+		CountedStorageMap<_, Twox64Concat, ChallengeId, ChallengeOf<T>>;
 
 	/// The lanes a challenged machine revealed, until its challenge ends.
 	#[pallet::storage]
@@ -190,8 +189,13 @@ pub mod pallet {
 
 	/// Challenges the hook looks at in a block (each is in exactly one entry).
 	#[pallet::storage]
-	pub type Due<T: Config> =
-		StorageMap<_, Twox64Concat, BlockNumberFor<T>, BoundedVec<ChallengeId, T::MaxOpen>, ValueQuery>;
+	pub type Due<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<ChallengeId, T::MaxOpen>,
+		ValueQuery,
+	>;
 
 	/// Machines whose profile is new or changed, oldest first.
 	#[pallet::storage]
@@ -397,7 +401,10 @@ pub mod pallet {
 				c.verifiers.iter_mut().find(|v| v.owner == who).ok_or(Error::<T>::NotVerifier)?;
 			let seal = slot.seal.ok_or(Error::<T>::NotSealed)?;
 			ensure!(slot.verdict.is_none(), Error::<T>::VerdictRevealed);
-			ensure!(verdict_seal(id, slot.machine, verdict, &salt) == seal, Error::<T>::SealMismatch);
+			ensure!(
+				verdict_seal(id, slot.machine, verdict, &salt) == seal,
+				Error::<T>::SealMismatch
+			);
 			slot.verdict = Some(verdict);
 			let machine = slot.machine;
 			Self::deposit_event(Event::VerdictRevealed { id, machine, verdict });

@@ -188,19 +188,17 @@ impl<T: Config> Pallet<T> {
 	) -> Result<(), NotStarted> {
 		let challenge_id = NextChallengeId::<T>::get();
 		let seed = blake2_256(&(draws.next_hash(), b"seed", challenge_id).encode());
-		let params = match ChallengeParams::for_claim(
-			seed,
-			m.profile.logical_cores,
-			m.profile.memory_bytes,
-		) {
-			Ok(p) => p,
-			Err(e) => {
-				// Not challengeable as claimed (too many cores or too little memory per core):
-				// it stays unverified.
-				log::debug!(target: LOG_TARGET, "machine {id} cannot be challenged: {e:?}");
-				return Err(NotStarted::Unchallengeable);
-			},
-		};
+		let params =
+			match ChallengeParams::for_claim(seed, m.profile.logical_cores, m.profile.memory_bytes)
+			{
+				Ok(p) => p,
+				Err(e) => {
+					// Not challengeable as claimed (too many cores or too little memory per core):
+					// it stays unverified.
+					log::debug!(target: LOG_TARGET, "machine {id} cannot be challenged: {e:?}");
+					return Err(NotStarted::Unchallengeable);
+				},
+			};
 		let verifiers = Self::find_verifiers(id, &m.owner, params.memory_per_lane(), draws, work);
 		if verifiers.is_empty() {
 			return Err(NotStarted::NoVerifiers);

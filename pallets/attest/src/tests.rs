@@ -70,10 +70,12 @@ fn seal(id: ChallengeId, v: &VerifierSlot<AccountId>, verdict: Verdict) {
 }
 
 fn open(id: ChallengeId, v: &VerifierSlot<AccountId>, verdict: Verdict) {
-	assert_ok!(Attest::reveal_verdict(RuntimeOrigin::signed(v.owner), id, verdict, [
-		v.owner as u8;
-		32
-	]));
+	assert_ok!(Attest::reveal_verdict(
+		RuntimeOrigin::signed(v.owner),
+		id,
+		verdict,
+		[v.owner as u8; 32]
+	));
 }
 
 #[test]
@@ -173,7 +175,8 @@ fn an_honest_machine_passes_and_is_verified_and_its_verifiers_are_paid() {
 		for v in c.verifiers.iter() {
 			seal(0, v, Verdict::Valid);
 		}
-		let balances: Vec<_> = c.verifiers.iter().map(|v| Balances::free_balance(v.owner)).collect();
+		let balances: Vec<_> =
+			c.verifiers.iter().map(|v| Balances::free_balance(v.owner)).collect();
 		for v in c.verifiers.iter() {
 			open(0, v, Verdict::Valid);
 		}
@@ -236,7 +239,10 @@ fn commit_reveal_refuses_late_foreign_and_mismatched_steps() {
 		assert_noop!(Attest::commit(RuntimeOrigin::signed(2), 0, commitment), Err::NotChallenged);
 		assert_noop!(Attest::reveal(RuntimeOrigin::signed(1), 0, l.clone()), Err::NotCommitted);
 		assert_ok!(Attest::commit(RuntimeOrigin::signed(1), 0, commitment));
-		assert_noop!(Attest::commit(RuntimeOrigin::signed(1), 0, commitment), Err::AlreadyCommitted);
+		assert_noop!(
+			Attest::commit(RuntimeOrigin::signed(1), 0, commitment),
+			Err::AlreadyCommitted
+		);
 		run_to(12);
 		// Verifiers have nothing to check before the reveal.
 		let v = challenge(0).verifiers[0].clone();
@@ -293,10 +299,12 @@ fn run_with_verdicts(answers: [Option<Verdict>; 3]) -> Vec<VerifierSlot<AccountI
 		// Not every verifier sealed: verdicts open once `seal_by` passed.
 		let first = vs.iter().zip(answers).find(|(_, a)| a.is_some()).unwrap();
 		assert_noop!(
-			Attest::reveal_verdict(RuntimeOrigin::signed(first.0.owner), 0, Verdict::Valid, [
-				first.0.owner as u8;
-				32
-			]),
+			Attest::reveal_verdict(
+				RuntimeOrigin::signed(first.0.owner),
+				0,
+				Verdict::Valid,
+				[first.0.owner as u8; 32]
+			),
 			Err::SealsPending
 		);
 		run_to(c.seal_by + 1);
@@ -339,7 +347,8 @@ fn two_honest_verifiers_outvote_a_liar_who_is_slashed() {
 fn a_lying_verifier_cannot_fail_an_honest_machine() {
 	new_test_ext().execute_with(|| {
 		let before = issuance();
-		let vs = run_with_verdicts([Some(Verdict::Valid), Some(Verdict::Invalid), Some(Verdict::Valid)]);
+		let vs =
+			run_with_verdicts([Some(Verdict::Valid), Some(Verdict::Invalid), Some(Verdict::Valid)]);
 		assert_eq!(ended(), vec![(0, Outcome::Passed)]);
 		assert_eq!(pallet_registry::VerifiedMachines::<Test>::get(0), Some(1));
 		assert_eq!(held(1), 1_000);
@@ -402,34 +411,42 @@ fn seals_bind_each_verifier_to_its_own_verdict() {
 		assert_ok!(Attest::seal_verdict(RuntimeOrigin::signed(b.owner), 0, copied));
 		seal(0, &c.verifiers[2], Verdict::Valid);
 		assert_noop!(
-			Attest::reveal_verdict(RuntimeOrigin::signed(b.owner), 0, Verdict::Invalid, [
-				a.owner as u8;
-				32
-			]),
+			Attest::reveal_verdict(
+				RuntimeOrigin::signed(b.owner),
+				0,
+				Verdict::Invalid,
+				[a.owner as u8; 32]
+			),
 			Err::SealMismatch
 		);
 		assert_noop!(
-			Attest::reveal_verdict(RuntimeOrigin::signed(a.owner), 0, Verdict::Valid, [
-				a.owner as u8;
-				32
-			]),
+			Attest::reveal_verdict(
+				RuntimeOrigin::signed(a.owner),
+				0,
+				Verdict::Valid,
+				[a.owner as u8; 32]
+			),
 			Err::SealMismatch
 		);
 		open(0, a, Verdict::Invalid);
 		assert_noop!(
-			Attest::reveal_verdict(RuntimeOrigin::signed(a.owner), 0, Verdict::Invalid, [
-				a.owner as u8;
-				32
-			]),
+			Attest::reveal_verdict(
+				RuntimeOrigin::signed(a.owner),
+				0,
+				Verdict::Invalid,
+				[a.owner as u8; 32]
+			),
 			Err::VerdictRevealed
 		);
 		run_to(c.seal_by);
 		System::set_block_number(c.judge_by + 1);
 		assert_noop!(
-			Attest::reveal_verdict(RuntimeOrigin::signed(c.verifiers[2].owner), 0, Verdict::Valid, [
-				c.verifiers[2].owner as u8;
-				32
-			]),
+			Attest::reveal_verdict(
+				RuntimeOrigin::signed(c.verifiers[2].owner),
+				0,
+				Verdict::Valid,
+				[c.verifiers[2].owner as u8; 32]
+			),
 			Err::TooLate
 		);
 	});

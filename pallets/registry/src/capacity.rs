@@ -44,9 +44,9 @@ impl<T: Config> Pallet<T> {
 	/// Whether a container of machine `m` serves a lease (its memory is not free for a
 	/// hardware challenge).
 	pub fn serving(m: &MachineOf<T>) -> bool {
-		m.containers.iter().any(|c| {
-			Containers::<T>::get(c).is_some_and(|c| c.state != ContainerState::Idle)
-		})
+		m.containers
+			.iter()
+			.any(|c| Containers::<T>::get(c).is_some_and(|c| c.state != ContainerState::Idle))
 	}
 
 	/// Σ of the machine's container specs (`None` on overflow).

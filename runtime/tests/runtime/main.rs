@@ -1,6 +1,7 @@
 //! Runtime tests: genesis from every preset, blocks executed through `frame-executive`
 //! (transfers and fees, session rotation, era elections) and equivocation slashing.
 
+mod attest;
 mod chain;
 mod equivocation;
 mod governance;
