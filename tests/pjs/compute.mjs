@@ -163,18 +163,30 @@ export class Agent {
   }
 }
 
-/** Starts an agent and a dev node whose worker drives it. */
-export async function startChain() {
+/**
+ * Starts an agent and a dev node whose worker drives it; with `join` (a multiaddr), a second
+ * node of the same dev chain instead of the authoring one.
+ */
+export async function startChain({ join = null, name = 'pjs-provider' } = {}) {
   const agent = await Agent.create();
   await agent.start();
   const node = await startDevNode({
+    join,
     extraArgs: [
       '--offchain-worker', 'always', '--agent-url', agent.url, '--agent-token-file', agent.tokenFile,
-      '--provider-name', 'pjs-provider', '--provider-region', 'loopback',
+      '--provider-name', name, '--provider-region', 'loopback',
     ],
   });
   const rpc = (method, params = []) => node.api._rpcCore.provider.send(method, params);
   return { ...node, agent, rpc };
+}
+
+/** A multiaddr other nodes reach `chain`'s node at (loopback). */
+export async function multiaddrOf(chain) {
+  const peer = await chain.rpc('system_localPeerId');
+  const addrs = await chain.rpc('system_localListenAddresses');
+  const local = addrs.find((a) => a.startsWith('/ip4/127.0.0.1/tcp/')) || addrs[0];
+  return local.includes('/p2p/') ? local : `${local}/p2p/${peer}`;
 }
 
 /** Inserts `uri`'s provider key into the node and waits for its machine with a container. */

@@ -46,13 +46,18 @@ export function withTimeout(promise, ms, what) {
 }
 
 /** Starts a dev node (with `extraArgs`) and connects to it: `{ api, keyring, stop, logs }`. */
-export async function startDevNode({ extraArgs = [] } = {}) {
+/**
+ * A node on the dev chain: by default `--dev` (Alice authoring); with `join` (a multiaddr of
+ * another dev node) a second, non-authoring node that syncs from it.
+ */
+export async function startDevNode({ extraArgs = [], join = null } = {}) {
   await cryptoWaitReady();
   const rpcPort = await freePort();
   const p2pPort = await freePort();
   const promPort = await freePort();
   const node = spawn(nodeBinary(), [
-    '--dev', '--tmp', '--rpc-port', String(rpcPort), '--port', String(p2pPort),
+    ...(join ? ['--chain', 'dev', '--bootnodes', join] : ['--dev']),
+    '--tmp', '--rpc-port', String(rpcPort), '--port', String(p2pPort),
     '--prometheus-port', String(promPort), '--no-mdns', '--no-telemetry', ...extraArgs,
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   const logs = [];

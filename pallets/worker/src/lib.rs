@@ -14,6 +14,10 @@
 //! 5. a heartbeat is due → `heartbeat` (only after the agent answered: a stopped agent means no
 //!    heartbeats and the registry marks the machine offline after its timeout).
 //!
+//! Beside these, on every run: the leases of the machine ([`leases`]) and its part in a
+//! hardware challenge ([`attestation`]: run the workload and commit/reveal it, or verify
+//! another machine's and seal/reveal the verdict).
+//!
 //! One signed transaction per run at most, and none while the previous one is not included
 //! (its nonce is remembered) — signed transactions from the worker use the on-chain nonce.
 //! Runs of concurrent blocks serialise on a storage lock. Agent failures (down, slow, wrong
@@ -26,6 +30,7 @@
 extern crate alloc;
 
 pub mod agent;
+pub mod attestation;
 pub mod leases;
 pub mod local;
 
@@ -140,6 +145,8 @@ pub enum Outcome {
 	Sent(Action),
 	/// Market transactions for these leases were submitted.
 	SentLeases(Vec<leases::LeaseAction>),
+	/// A hardware challenge's transaction was submitted.
+	SentAttestation(attestation::AttestAction),
 }
 
 /// Why a run failed.
@@ -153,6 +160,8 @@ pub enum WorkerError {
 	PoolRejected(Action),
 	/// The transaction pool refused a lease's transaction.
 	PoolRejectedLease(leases::LeaseAction),
+	/// The transaction pool refused a hardware challenge's transaction.
+	PoolRejectedAttestation(attestation::AttestAction),
 	/// The same call was sent repeatedly without the registry changing.
 	NoProgress(Action),
 }
@@ -164,6 +173,9 @@ impl core::fmt::Display for WorkerError {
 			WorkerError::EmptyHardware => write!(f, "agent reports no cores or no memory"),
 			WorkerError::PoolRejected(a) => write!(f, "transaction pool refused {a:?}"),
 			WorkerError::PoolRejectedLease(a) => write!(f, "transaction pool refused {a:?}"),
+			WorkerError::PoolRejectedAttestation(a) => {
+				write!(f, "transaction pool refused {a:?}")
+			},
 			WorkerError::NoProgress(a) => write!(f, "{a:?} sent repeatedly without effect"),
 		}
 	}
@@ -190,8 +202,10 @@ pub mod pallet {
 		frame_system::Config
 		+ CreateSignedTransaction<pallet_registry::Call<Self>>
 		+ CreateSignedTransaction<pallet_market::Call<Self>>
+		+ CreateSignedTransaction<pallet_attest::Call<Self>>
 		+ pallet_registry::Config
 		+ pallet_market::Config
+		+ pallet_attest::Config
 	{
 		/// The provider key's crypto.
 		type AuthorityId: AppCrypto<Self::Public, Self::Signature>;
@@ -199,6 +213,11 @@ pub mod pallet {
 		/// Longest wait for one agent request, milliseconds.
 		#[pallet::constant]
 		type AgentTimeoutMs: Get<u64>;
+
+		/// Longest wait for the agent to recompute another machine's picked lanes,
+		/// milliseconds (a hardware challenge's verification runs as one request).
+		#[pallet::constant]
+		type VerifyTimeoutMs: Get<u64>;
 
 		/// Blocks after which a transaction not yet included may be sent again.
 		#[pallet::constant]
@@ -233,8 +252,10 @@ impl<T: Config> Pallet<T> {
 		let timeout = T::AgentTimeoutMs::get();
 		// The lock outlives the longest run (every agent request timing out): a run in a
 		// later block waits instead of overlapping it. It expires once both deadlines pass.
-		let longest_run =
-			timeout.saturating_mul(leases::MAX_REQUESTS_PER_RUN).saturating_add(1_000);
+		let longest_run = timeout
+			.saturating_mul(leases::MAX_REQUESTS_PER_RUN)
+			.saturating_add(T::VerifyTimeoutMs::get())
+			.saturating_add(1_000);
 		let mut lock =
 			StorageLock::<BlockAndTime<frame_system::Pallet<T>>>::with_block_and_time_deadline(
 				local::LOCK_KEY,
@@ -281,7 +302,33 @@ impl<T: Config> Pallet<T> {
 				_ => return Err((WorkerError::PoolRejectedLease(lease_action), Self::back_off(n))),
 			}
 		}
-		let leases_sent = sent_leases.len() as u64;
+		// The machine's part in a hardware challenge, at most one call a run.
+		let mut sent_attestation = None;
+		if let Some(machine) = local::machine() {
+			let agent = agent::AgentClient::new(&config, Duration::from_millis(timeout));
+			let verifier =
+				agent::AgentClient::new(&config, Duration::from_millis(T::VerifyTimeoutMs::get()));
+			match attestation::step::<T>(n, machine, &agent, &verifier) {
+				Ok(attestation::AttestStep::Call(action, call)) => {
+					let sent = Signer::<T, T::AuthorityId>::any_account()
+						.with_filter(vec![public.clone()])
+						.send_signed_transaction(|_| call.clone());
+					match sent {
+						Some((_, Ok(()))) => sent_attestation = Some(action),
+						_ => {
+							return Err((
+								WorkerError::PoolRejectedAttestation(action),
+								Self::back_off(n),
+							))
+						},
+					}
+				},
+				Ok(step) => log::debug!(target: LOG_TARGET, "block {n:?}: challenge: {step:?}"),
+				// The heartbeat and the leases go ahead; the step is retried next run.
+				Err(e) => log::warn!(target: LOG_TARGET, "block {n:?}: challenge: agent: {e}"),
+			}
+		}
+		let leases_sent = sent_leases.len() as u64 + sent_attestation.is_some() as u64;
 		let Some((action, call)) = registry_next else {
 			local::clear_backoff();
 			if leases_sent == 0 {
@@ -293,6 +340,11 @@ impl<T: Config> Pallet<T> {
 				action: u8::MAX,
 				repeats: 0,
 			});
+			if sent_leases.is_empty() {
+				if let Some(a) = sent_attestation {
+					return Ok(Outcome::SentAttestation(a));
+				}
+			}
 			return Ok(Outcome::SentLeases(sent_leases));
 		};
 		let nonce = nonce.saturating_add(leases_sent);

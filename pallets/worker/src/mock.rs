@@ -32,6 +32,7 @@ frame_support::construct_runtime!(
 		Poc: pallet_poc,
 		Registry: pallet_registry,
 		Market: pallet_market,
+		Attest: pallet_attest,
 		Worker: pallet_worker,
 	}
 );
@@ -184,9 +185,44 @@ impl pallet_market::Config for Test {
 	type WeightInfo = ();
 }
 
+/// Fixed randomness: the worker tests place challenges in storage themselves.
+pub struct FixedRandomness;
+impl frame_support::traits::Randomness<sp_core::H256, u64> for FixedRandomness {
+	fn random(subject: &[u8]) -> (sp_core::H256, u64) {
+		(sp_core::H256(sp_io::hashing::blake2_256(subject)), System::block_number())
+	}
+}
+
+impl pallet_attest::Config for Test {
+	type SelectionRandomness = FixedRandomness;
+	type PickRandomness = FixedRandomness;
+	type ChallengePeriod = ConstU64<1_000_000>;
+	type ChallengesPerPeriod = ConstU32<1>;
+	type MaxOpen = ConstU32<4>;
+	type MaxQueue = ConstU32<8>;
+	type MaxProbes = ConstU32<8>;
+	type Verifiers = ConstU32<3>;
+	type MaxPicks = ConstU32<4>;
+	type LaneBytesPerBlock = ConstU64<{ 64 << 20 }>;
+	type MinRunBlocks = ConstU64<3>;
+	type RevealWindow = ConstU64<4>;
+	type ProviderSlash = ProviderSlash;
+	type VerifierSlash = ProviderSlash;
+	type VerifierFee = ConstU128<1>;
+	type LazyPenalty = ConstU128<1>;
+	type WeightInfo = ();
+}
+
+parameter_types! {
+	pub const ProviderSlash: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(10);
+	/// The verification deadline of the mock (milliseconds).
+	pub const VerifyTimeoutMs: u64 = 60_000;
+}
+
 impl pallet_worker::Config for Test {
 	type AuthorityId = crypto::ProviderAuthId;
 	type AgentTimeoutMs = AgentTimeoutMs;
+	type VerifyTimeoutMs = VerifyTimeoutMs;
 	type ResendAfter = ConstU64<10>;
 	type MaxBackoff = ConstU64<64>;
 }

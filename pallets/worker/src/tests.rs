@@ -762,3 +762,268 @@ mod leases {
 		});
 	}
 }
+
+/// The worker's part in hardware challenges: the challenged machine's and a verifier's
+/// calls, against challenges placed in `pallet-attest`'s storage.
+mod attestation {
+	use super::*;
+	use crate::attestation::{sealed_verdict, AttestAction};
+	use frame_support::BoundedVec;
+	use pallet_attest::{Challenge, Challenges, Engaged, Lanes, Verdict, VerifierSlot};
+	use uranus_primitives::agent::{
+		ChallengeSpec, ChallengeState, ChallengeStatus, VerdictKind, VerifyRequest, VerifyResponse,
+	};
+
+	fn expect(env: &Env, method: &str, path: &str, body: Vec<u8>, response: Vec<u8>) {
+		let mut headers = vec![("Authorization".into(), "Bearer s3cret".into())];
+		if !body.is_empty() {
+			headers.insert(0, ("Content-Type".into(), "application/json".into()));
+		}
+		env.http.write().expect_request(sp_core::offchain::testing::PendingRequest {
+			method: method.into(),
+			uri: format!("{URL}{path}"),
+			headers,
+			body,
+			response: Some(response),
+			sent: true,
+			..Default::default()
+		});
+	}
+
+	fn other() -> AccountId {
+		use sp_core::Pair;
+		sp_core::sr25519::Pair::from_string("//Other", None).unwrap().public()
+	}
+
+	/// Challenge 0 of `machine` (owned by `owner`), verified by `verifiers`.
+	fn place(machine: u64, owner: AccountId, verifiers: Vec<(u64, AccountId)>) {
+		let c = Challenge {
+			machine,
+			provider: owner,
+			version: 1,
+			seed: [5; 32],
+			lanes: 2,
+			log_n: 10,
+			r: 8,
+			started: 1,
+			commit_by: 10,
+			reveal_by: 14,
+			seal_by: 20,
+			judge_by: 24,
+			commitment: None,
+			committed_at: None,
+			picks: BoundedVec::new(),
+			revealed: false,
+			verifiers: BoundedVec::truncate_from(
+				verifiers
+					.iter()
+					.map(|(m, o)| VerifierSlot {
+						machine: *m,
+						owner: *o,
+						seal: None,
+						verdict: None,
+					})
+					.collect::<Vec<_>>(),
+			),
+			due: 11,
+		};
+		Engaged::<Test>::insert(machine, 0);
+		for (m, _) in verifiers {
+			Engaged::<Test>::insert(m, 0);
+		}
+		Challenges::<Test>::insert(0, c);
+	}
+
+	fn spec() -> ChallengeSpec {
+		ChallengeSpec { seed: hex::encode([5u8; 32]), lanes: 2, log_n: 10, r: 8 }
+	}
+
+	fn status(spec: ChallengeSpec, state: ChallengeState) -> Vec<u8> {
+		let done = state == ChallengeState::Done;
+		serde_json::to_vec(&ChallengeStatus {
+			spec,
+			state,
+			commitment: done.then(|| hex::encode([9u8; 32])),
+			lanes: if done { vec![hex::encode([1u8; 32]), hex::encode([2u8; 32])] } else { vec![] },
+			parallel: 2,
+			elapsed_ms: 10,
+			error: None,
+		})
+		.unwrap()
+	}
+
+	#[test]
+	fn the_challenged_machine_runs_the_workload_commits_then_reveals() {
+		let (mut ext, env) = env(true);
+		ext.execute_with(|| {
+			configure(&token_config());
+			registered_with_one_slice(&env);
+			local::set_machine(0);
+			place(0, provider(), vec![(7, other())]);
+			// Run 1: the agent's last challenge is another: this one is started.
+			let old = ChallengeSpec { seed: hex::encode([1u8; 32]), ..spec() };
+			expect(
+				&env,
+				"GET",
+				"/v1/challenges/current",
+				vec![],
+				status(old, ChallengeState::Done),
+			);
+			expect(
+				&env,
+				"POST",
+				"/v1/challenges",
+				serde_json::to_vec(&spec()).unwrap(),
+				status(spec(), ChallengeState::Running),
+			);
+			assert_eq!(ocw(2), Ok(Outcome::Idle));
+			// Run 2: still running.
+			expect(
+				&env,
+				"GET",
+				"/v1/challenges/current",
+				vec![],
+				status(spec(), ChallengeState::Running),
+			);
+			assert_eq!(ocw(3), Ok(Outcome::Idle));
+			// Run 3: done: the commitment goes on chain.
+			expect(
+				&env,
+				"GET",
+				"/v1/challenges/current",
+				vec![],
+				status(spec(), ChallengeState::Done),
+			);
+			assert_eq!(ocw(4), Ok(Outcome::SentAttestation(AttestAction::Commit(0))));
+			assert_eq!(
+				env.submitted(),
+				vec![(
+					provider(),
+					RuntimeCall::Attest(pallet_attest::Call::commit { id: 0, commitment: [9; 32] })
+				)]
+			);
+			include();
+			Challenges::<Test>::mutate(0, |c| {
+				let c = c.as_mut().unwrap();
+				c.commitment = Some([9; 32]);
+				c.committed_at = Some(4);
+			});
+			// Run 4: the lanes are revealed.
+			expect(
+				&env,
+				"GET",
+				"/v1/challenges/current",
+				vec![],
+				status(spec(), ChallengeState::Done),
+			);
+			assert_eq!(ocw(5), Ok(Outcome::SentAttestation(AttestAction::Reveal(0))));
+			let lanes = BoundedVec::truncate_from(vec![[1u8; 32], [2u8; 32]]);
+			assert_eq!(
+				env.submitted(),
+				vec![(
+					provider(),
+					RuntimeCall::Attest(pallet_attest::Call::reveal { id: 0, lanes })
+				)]
+			);
+			include();
+			// Revealed: nothing more to do, and no agent request.
+			Challenges::<Test>::mutate(0, |c| c.as_mut().unwrap().revealed = true);
+			assert_eq!(ocw(5), Ok(Outcome::Idle));
+		});
+	}
+
+	#[test]
+	fn a_machine_past_its_commit_deadline_sends_nothing() {
+		let (mut ext, env) = env(true);
+		ext.execute_with(|| {
+			configure(&token_config());
+			registered_with_one_slice(&env);
+			local::set_machine(0);
+			place(0, provider(), vec![(7, other())]);
+			Challenges::<Test>::mutate(0, |c| c.as_mut().unwrap().commit_by = 2);
+			// Past `commit_by` without a commitment: no agent request, no call.
+			assert_eq!(ocw(3), Ok(Outcome::Idle));
+			assert!(env.submitted().is_empty());
+		});
+	}
+
+	#[test]
+	fn a_verifier_recomputes_seals_then_reveals_its_verdict() {
+		let (mut ext, env) = env(true);
+		ext.execute_with(|| {
+			configure(&token_config());
+			registered_with_one_slice(&env);
+			local::set_machine(0);
+			// Machine 5 of another provider is challenged; ours (0) verifies with machine 6.
+			place(5, other(), vec![(0, provider()), (6, other())]);
+			// Nothing to verify before the lanes are revealed and picked.
+			assert_eq!(ocw(2), Ok(Outcome::Idle));
+			let lanes: pallet_attest::LanesOf =
+				BoundedVec::truncate_from(vec![[1u8; 32], [2u8; 32]]);
+			Challenges::<Test>::mutate(0, |c| {
+				let c = c.as_mut().unwrap();
+				c.commitment = Some([9; 32]);
+				c.committed_at = Some(2);
+				c.picks = BoundedVec::truncate_from(vec![1]);
+				c.revealed = true;
+			});
+			Lanes::<Test>::insert(0, lanes);
+			let request = VerifyRequest {
+				spec: spec(),
+				commitment: hex::encode([9u8; 32]),
+				revealed: vec![hex::encode([1u8; 32]), hex::encode([2u8; 32])],
+				picks: vec![1],
+			};
+			let answer =
+				VerifyResponse { verdict: VerdictKind::WrongLane, lane: Some(1), elapsed_ms: 40 };
+			expect(
+				&env,
+				"POST",
+				"/v1/challenges/verify",
+				serde_json::to_vec(&request).unwrap(),
+				serde_json::to_vec(&answer).unwrap(),
+			);
+			assert_eq!(
+				ocw(3),
+				Ok(Outcome::SentAttestation(AttestAction::Seal(0, Verdict::Invalid)))
+			);
+			let kept = sealed_verdict(0).expect("kept for the reveal");
+			assert_eq!(kept.verdict, Verdict::Invalid);
+			let seal = pallet_attest::verdict_seal(0, 0, Verdict::Invalid, &kept.salt);
+			assert_eq!(
+				env.submitted(),
+				vec![(
+					provider(),
+					RuntimeCall::Attest(pallet_attest::Call::seal_verdict { id: 0, seal })
+				)]
+			);
+			include();
+			Challenges::<Test>::mutate(0, |c| c.as_mut().unwrap().verifiers[0].seal = Some(seal));
+			// The other verifier has not sealed and `seal_by` (20) has not passed: wait.
+			assert_eq!(ocw(4), Ok(Outcome::Idle));
+			// It sealed: the verdict is revealed with the kept salt.
+			Challenges::<Test>::mutate(0, |c| {
+				c.as_mut().unwrap().verifiers[1].seal = Some([3; 32])
+			});
+			assert_eq!(ocw(5), Ok(Outcome::SentAttestation(AttestAction::RevealVerdict(0))));
+			assert_eq!(
+				env.submitted(),
+				vec![(
+					provider(),
+					RuntimeCall::Attest(pallet_attest::Call::reveal_verdict {
+						id: 0,
+						verdict: Verdict::Invalid,
+						salt: kept.salt
+					})
+				)]
+			);
+			include();
+			// Revealed on chain: the kept verdict is forgotten.
+			Challenges::<Test>::mutate(0, |c| {
+				c.as_mut().unwrap().verifiers[0].verdict = Some(Verdict::Invalid)
+			});
+			assert_eq!(ocw(5), Ok(Outcome::Idle));
+			assert_eq!(sealed_verdict(0), None);
+		});
+	}
+}

@@ -60,6 +60,9 @@ where
 parameter_types! {
 	/// Longest wait for one agent request.
 	pub const AgentTimeoutMs: u64 = 3_000;
+	/// Longest wait for the agent to recompute another machine's picked lanes (one to four
+	/// lanes of up to a few GiB each, one after another).
+	pub const VerifyTimeoutMs: u64 = 300_000;
 	/// A worker transaction not included after this many blocks may be sent again.
 	pub const ResendAfter: BlockNumber = 10;
 	/// Longest back-off after agent failures.
@@ -69,6 +72,7 @@ parameter_types! {
 impl pallet_worker::Config for Runtime {
 	type AuthorityId = pallet_worker::crypto::ProviderAuthId;
 	type AgentTimeoutMs = AgentTimeoutMs;
+	type VerifyTimeoutMs = VerifyTimeoutMs;
 	type ResendAfter = ResendAfter;
 	type MaxBackoff = MaxBackoff;
 }
