@@ -42,7 +42,14 @@ if [ -x "$URANUS_NODE" ]; then
   ZN_AGENT_PID=$!
   trap 'kill $ZN_AGENT_PID 2>/dev/null || true' EXIT
   export AGENT_URL=http://127.0.0.1:8710 AGENT_TOKEN_FILE="$ZN_AGENT_DIR/agent.token"
-  for t in smoke validator-loss election provider; do
+  # The `attest` network's second provider (ferdie) talks to a second agent.
+  ZN_AGENT2_DIR=$(mktemp -d /tmp/uranus-zn-agent2.XXXXXX)
+  "$CARGO_TARGET_DIR/release/uranus-agent" run --data-dir "$ZN_AGENT2_DIR" --listen 127.0.0.1:8711 \
+    2> "$ZN_AGENT2_DIR.log" &
+  ZN_AGENT2_PID=$!
+  trap 'kill $ZN_AGENT_PID $ZN_AGENT2_PID 2>/dev/null || true' EXIT
+  export AGENT2_URL=http://127.0.0.1:8711 AGENT2_TOKEN_FILE="$ZN_AGENT2_DIR/agent.token"
+  for t in smoke validator-loss election provider attest; do
     t0=$(date +%s)
     if (cd zombienet && NODE_BIN="$URANUS_NODE" npx zombienet -p native -l text test "$t.zndsl") > "/tmp/uranus-zombienet-$t.log" 2>&1; then
       zn_pass=$((zn_pass + 1)); echo "zombienet $t: ok ($(( $(date +%s) - t0 )) s)"
@@ -50,11 +57,11 @@ if [ -x "$URANUS_NODE" ]; then
       zn_fail=$((zn_fail + 1)); status=1; echo "zombienet $t: FAILED ($(( $(date +%s) - t0 )) s)"
       grep -E '✅|❌|Error' "/tmp/uranus-zombienet-$t.log" | tail -20 || true
     fi
-    grep -E 'finality-|caught-up|provider key|machine [0-9]+ on|heartbeat moved' "/tmp/uranus-zombienet-$t.log" || true
+    grep -E 'finality-|caught-up|provider key|machine [0-9]+ on|heartbeat moved|^challenge [0-9]+ of' "/tmp/uranus-zombienet-$t.log" || true
   done
-  kill $ZN_AGENT_PID 2>/dev/null || true
+  kill $ZN_AGENT_PID $ZN_AGENT2_PID 2>/dev/null || true
 else
-  zn_fail=4; status=1
+  zn_fail=5; status=1
 fi
 
 echo "==> summary"
