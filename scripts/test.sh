@@ -59,7 +59,11 @@ if [ -x "$URANUS_NODE" ]; then
     fi
     grep -E 'finality-|caught-up|provider key|machine [0-9]+ on|heartbeat moved|^challenge [0-9]+ of' "/tmp/uranus-zombienet-$t.log" || true
   done
+  # Let both agents drain their warm pools (network namespaces, veths, firewall rules) before
+  # the script exits: a second signal from the EXIT trap would cut the drain short.
   kill $ZN_AGENT_PID $ZN_AGENT2_PID 2>/dev/null || true
+  wait $ZN_AGENT_PID $ZN_AGENT2_PID 2>/dev/null || true
+  trap - EXIT
 else
   zn_fail=5; status=1
 fi

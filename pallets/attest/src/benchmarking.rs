@@ -119,7 +119,7 @@ fn commit_and_reveal<T: Config>(id: ChallengeId) {
 
 /// The verdicts of a failing machine: all invalid but the last verifier's, who dissents
 /// (with more than two verifiers), so every kind of payment and slash happens.
-fn verdict<T: Config>(i: usize, n: usize) -> Verdict {
+fn verdict(i: usize, n: usize) -> Verdict {
 	if n > 2 && i == n - 1 {
 		Verdict::Valid
 	} else {
@@ -132,7 +132,7 @@ fn verdicts<T: Config>(id: ChallengeId, unrevealed: usize) -> Vec<VerifierSlot<T
 	let c = Challenges::<T>::get(id).expect("open");
 	let n = c.verifiers.len();
 	for (i, v) in c.verifiers.iter().enumerate() {
-		let seal = verdict_seal(id, v.machine, verdict::<T>(i, n), &[i as u8; 32]);
+		let seal = verdict_seal(id, v.machine, verdict(i, n), &[i as u8; 32]);
 		Pallet::<T>::seal_verdict(RawOrigin::Signed(v.owner.clone()).into(), id, seal)
 			.expect("seals");
 	}
@@ -140,7 +140,7 @@ fn verdicts<T: Config>(id: ChallengeId, unrevealed: usize) -> Vec<VerifierSlot<T
 		Pallet::<T>::reveal_verdict(
 			RawOrigin::Signed(v.owner.clone()).into(),
 			id,
-			verdict::<T>(i, n),
+			verdict(i, n),
 			[i as u8; 32],
 		)
 		.expect("reveals");
@@ -203,7 +203,7 @@ mod benchmarks {
 		let last = slots[n - 1].clone();
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(last.owner), id, verdict::<T>(n - 1, n), [(n - 1) as u8; 32]);
+		_(RawOrigin::Signed(last.owner), id, verdict(n - 1, n), [(n - 1) as u8; 32]);
 
 		assert!(!Challenges::<T>::contains_key(id));
 	}

@@ -46,7 +46,7 @@ impl<T: Config> Pallet<T> {
 			ensure!(engaged.get(&m) == Some(&id), "engagement differs from its challenge");
 		}
 		ensure!(
-			Lanes::<T>::iter_keys().all(|id| Challenges::<T>::contains_key(id)),
+			Lanes::<T>::iter_keys().all(Challenges::<T>::contains_key),
 			"lanes of a closed challenge"
 		);
 		Ok(())
