@@ -79,7 +79,7 @@ bench_pallet() { # pallet target template-args...
 
 if has pallets; then
   echo "## Our pallets (frame-benchmarking, Wasm, compiled)" >> "$report"; echo >> "$report"
-  for pallet in ${BENCH_PALLETS:-dpos poc registry market}; do
+  for pallet in ${BENCH_PALLETS:-dpos poc registry market attest}; do
     target="pallets/$pallet/src/weights.rs"
     [ "$mode" = smoke ] && target="$out_dir/${pallet}_weights.rs"
     bench_pallet "pallet_$pallet" "$target" --template scripts/bench/weight-template.hbs
