@@ -35,20 +35,20 @@ echo "==> zombienet tests (zombienet/)"
 zn_pass=0; zn_fail=0
 if [ -x "$URANUS_NODE" ]; then
   (cd zombienet && npm ci --no-audit --no-fund --loglevel=error) || status=1
-  # The `provider` network's full node talks to this agent (see zombienet/provider.toml).
-  ZN_AGENT_DIR=$(mktemp -d /tmp/uranus-zn-agent.XXXXXX)
-  "$CARGO_TARGET_DIR/release/uranus-agent" run --data-dir "$ZN_AGENT_DIR" --listen 127.0.0.1:8710 \
-    2> "$ZN_AGENT_DIR.log" &
-  ZN_AGENT_PID=$!
-  trap 'kill $ZN_AGENT_PID 2>/dev/null || true' EXIT
-  export AGENT_URL=http://127.0.0.1:8710 AGENT_TOKEN_FILE="$ZN_AGENT_DIR/agent.token"
-  # The `attest` network's second provider (ferdie) talks to a second agent.
-  ZN_AGENT2_DIR=$(mktemp -d /tmp/uranus-zn-agent2.XXXXXX)
-  "$CARGO_TARGET_DIR/release/uranus-agent" run --data-dir "$ZN_AGENT2_DIR" --listen 127.0.0.1:8711 \
-    2> "$ZN_AGENT2_DIR.log" &
-  ZN_AGENT2_PID=$!
+  # Starts an agent on 127.0.0.1:$1 with a fresh data dir; sets ZN_DIR and ZN_PID.
+  zn_agent() {
+    ZN_DIR=$(mktemp -d "/tmp/uranus-zn-agent-$1.XXXXXX")
+    "$CARGO_TARGET_DIR/release/uranus-agent" run --data-dir "$ZN_DIR" --listen "127.0.0.1:$1" \
+      2> "$ZN_DIR.log" &
+    ZN_PID=$!
+  }
+  # The `provider` network's full node talks to the first agent (zombienet/provider.toml), the
+  # `attest` network's two providers to both (zombienet/attest.toml).
+  zn_agent 8710; ZN_AGENT_PID=$ZN_PID
+  export AGENT_URL=http://127.0.0.1:8710 AGENT_TOKEN_FILE="$ZN_DIR/agent.token"
+  zn_agent 8711; ZN_AGENT2_PID=$ZN_PID
+  export AGENT2_URL=http://127.0.0.1:8711 AGENT2_TOKEN_FILE="$ZN_DIR/agent.token"
   trap 'kill $ZN_AGENT_PID $ZN_AGENT2_PID 2>/dev/null || true' EXIT
-  export AGENT2_URL=http://127.0.0.1:8711 AGENT2_TOKEN_FILE="$ZN_AGENT2_DIR/agent.token"
   for t in smoke validator-loss election provider attest; do
     t0=$(date +%s)
     if (cd zombienet && NODE_BIN="$URANUS_NODE" npx zombienet -p native -l text test "$t.zndsl") > "/tmp/uranus-zombienet-$t.log" 2>&1; then

@@ -7,7 +7,7 @@ use crate::pallet::{Challenges, Due, Queue};
 use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
 use frame_support::{
-	traits::{fungible::Mutate, Get},
+	traits::{fungible::Mutate, EnsureOrigin, Get},
 	BoundedVec,
 };
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
@@ -206,6 +206,18 @@ mod benchmarks {
 		_(RawOrigin::Signed(last.owner), id, verdict(n - 1, n), [(n - 1) as u8; 32]);
 
 		assert!(!Challenges::<T>::contains_key(id));
+	}
+
+	#[benchmark]
+	fn set_paused() -> Result<(), BenchmarkError> {
+		let origin = <T as Config>::AdminOrigin::try_successful_origin()
+			.map_err(|_| BenchmarkError::Weightless)?;
+
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, true);
+
+		assert!(pallet::Paused::<T>::get());
+		Ok(())
 	}
 
 	#[benchmark]

@@ -105,6 +105,9 @@ pub mod pallet {
 
 	#[pallet::config]
 	pub trait Config: frame_system::Config + pallet_registry::Config + pallet_poc::Config {
+		/// Who may pause and resume the selection of new challenges (root / governance).
+		type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
 		/// Randomness no single block author controls and nobody knows long ahead: where the
 		/// selection walks start and the challenges' seeds (BABE's from one epoch ago).
 		type SelectionRandomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
@@ -205,6 +208,10 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type NextChallengeId<T: Config> = StorageValue<_, ChallengeId, ValueQuery>;
 
+	/// Whether selections are paused (open challenges still run to their end).
+	#[pallet::storage]
+	pub type Paused<T: Config> = StorageValue<_, bool, ValueQuery>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -240,6 +247,8 @@ pub mod pallet {
 		VerifierAbsent { id: ChallengeId, machine: MachineId },
 		/// Machine `machine` waits for a challenge.
 		Queued { machine: MachineId },
+		/// Selections were paused (`true`) or resumed (`false`).
+		PausedSet { paused: bool },
 	}
 
 	#[pallet::error]
@@ -281,7 +290,7 @@ pub mod pallet {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			let mut weight = Self::advance_due(now);
 			let period = T::ChallengePeriod::get();
-			if !period.is_zero() && (now % period).is_zero() {
+			if !period.is_zero() && (now % period).is_zero() && !Paused::<T>::get() {
 				weight.saturating_accrue(Self::select(now));
 			}
 			weight
@@ -414,6 +423,16 @@ pub mod pallet {
 			} else {
 				Challenges::<T>::insert(id, c);
 			}
+			Ok(())
+		}
+
+		/// Pauses (`true`) or resumes (`false`) the selection of new challenges; open ones run
+		/// to their end. Origin: [`Config::AdminOrigin`] of this pallet. Emits [`Event::PausedSet`].
+		#[pallet::call_index(4)]
+		pub fn set_paused(origin: OriginFor<T>, paused: bool) -> DispatchResult {
+			<T as Config>::AdminOrigin::ensure_origin(origin)?;
+			Paused::<T>::put(paused);
+			Self::deposit_event(Event::PausedSet { paused });
 			Ok(())
 		}
 	}

@@ -111,6 +111,7 @@ impl Randomness<sp_core::H256, u64> for TestRandomness {
 pub const LANE_BYTES_PER_BLOCK: u64 = 64 << 20;
 
 impl pallet_attest::Config for Test {
+	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
 	type SelectionRandomness = TestRandomness;
 	type PickRandomness = TestRandomness;
 	type ChallengePeriod = ConstU64<10>;

@@ -78,6 +78,15 @@ fn open(id: ChallengeId, v: &VerifierSlot<AccountId>, verdict: Verdict) {
 	));
 }
 
+/// `who` reveals `verdict` with the salt of account `salt_of` (see [`seal`]).
+fn reveal_as(
+	who: AccountId,
+	verdict: Verdict,
+	salt_of: AccountId,
+) -> frame_support::dispatch::DispatchResult {
+	Attest::reveal_verdict(RuntimeOrigin::signed(who), 0, verdict, [salt_of as u8; 32])
+}
+
 #[test]
 fn new_machines_are_challenged_first_by_machines_of_other_providers() {
 	new_test_ext().execute_with(|| {
@@ -298,15 +307,7 @@ fn run_with_verdicts(answers: [Option<Verdict>; 3]) -> Vec<VerifierSlot<AccountI
 	if answers.iter().any(|a| a.is_none()) {
 		// Not every verifier sealed: verdicts open once `seal_by` passed.
 		let first = vs.iter().zip(answers).find(|(_, a)| a.is_some()).unwrap();
-		assert_noop!(
-			Attest::reveal_verdict(
-				RuntimeOrigin::signed(first.0.owner),
-				0,
-				Verdict::Valid,
-				[first.0.owner as u8; 32]
-			),
-			Err::SealsPending
-		);
+		assert_noop!(reveal_as(first.0.owner, Verdict::Valid, first.0.owner), Err::SealsPending);
 		run_to(c.seal_by + 1);
 	}
 	for (v, a) in vs.iter().zip(answers) {
@@ -410,45 +411,14 @@ fn seals_bind_each_verifier_to_its_own_verdict() {
 		let copied = verdict_seal(0, a.machine, Verdict::Invalid, &[a.owner as u8; 32]);
 		assert_ok!(Attest::seal_verdict(RuntimeOrigin::signed(b.owner), 0, copied));
 		seal(0, &c.verifiers[2], Verdict::Valid);
-		assert_noop!(
-			Attest::reveal_verdict(
-				RuntimeOrigin::signed(b.owner),
-				0,
-				Verdict::Invalid,
-				[a.owner as u8; 32]
-			),
-			Err::SealMismatch
-		);
-		assert_noop!(
-			Attest::reveal_verdict(
-				RuntimeOrigin::signed(a.owner),
-				0,
-				Verdict::Valid,
-				[a.owner as u8; 32]
-			),
-			Err::SealMismatch
-		);
+		assert_noop!(reveal_as(b.owner, Verdict::Invalid, a.owner), Err::SealMismatch);
+		assert_noop!(reveal_as(a.owner, Verdict::Valid, a.owner), Err::SealMismatch);
 		open(0, a, Verdict::Invalid);
-		assert_noop!(
-			Attest::reveal_verdict(
-				RuntimeOrigin::signed(a.owner),
-				0,
-				Verdict::Invalid,
-				[a.owner as u8; 32]
-			),
-			Err::VerdictRevealed
-		);
+		assert_noop!(reveal_as(a.owner, Verdict::Invalid, a.owner), Err::VerdictRevealed);
 		run_to(c.seal_by);
 		System::set_block_number(c.judge_by + 1);
-		assert_noop!(
-			Attest::reveal_verdict(
-				RuntimeOrigin::signed(c.verifiers[2].owner),
-				0,
-				Verdict::Valid,
-				[c.verifiers[2].owner as u8; 32]
-			),
-			Err::TooLate
-		);
+		let last = c.verifiers[2].owner;
+		assert_noop!(reveal_as(last, Verdict::Valid, last), Err::TooLate);
 	});
 }
 
@@ -505,5 +475,29 @@ fn machines_serving_leases_or_offline_are_not_challenged_now() {
 		// Machine 1 keeps its place; a verified machine is re-checked instead.
 		assert_eq!(Queue::<Test>::get().to_vec(), vec![ids[0]]);
 		assert_ne!(challenge(0).machine, ids[0]);
+	});
+}
+
+#[test]
+fn governance_pauses_selections_and_open_challenges_finish() {
+	new_test_ext().execute_with(|| {
+		ChallengesPerPeriod::set(1);
+		network(4, &[1, 2]);
+		run_to(10);
+		assert_eq!(Challenges::<Test>::count(), 1);
+		assert_noop!(
+			Attest::set_paused(RuntimeOrigin::signed(1), true),
+			sp_runtime::DispatchError::BadOrigin
+		);
+		assert_ok!(Attest::set_paused(RuntimeOrigin::root(), true));
+		assert!(attest_events().contains(&Event::PausedSet { paused: true }));
+		// The open challenge runs out (late); no new one starts while paused.
+		run_to(40);
+		assert_eq!(ended().len(), 1);
+		assert_eq!(Challenges::<Test>::count(), 0);
+		assert_eq!(NextChallengeId::<Test>::get(), 1);
+		assert_ok!(Attest::set_paused(RuntimeOrigin::root(), false));
+		run_to(50);
+		assert_eq!(Challenges::<Test>::count(), 1, "selections resume");
 	});
 }

@@ -26,6 +26,7 @@ pub trait WeightInfo {
 	fn reveal(l: u32) -> Weight;
 	fn seal_verdict() -> Weight;
 	fn reveal_verdict(v: u32, c: u32) -> Weight;
+	fn set_paused() -> Weight;
 	fn advance_idle() -> Weight;
 	fn advance_judge(v: u32, c: u32) -> Weight;
 	fn walk(p: u32) -> Weight;
@@ -41,8 +42,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attest::Due` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	fn commit() -> Weight {
 		// Proof size: measured 437 bytes, estimated 6222 bytes.
-		// Minimum execution time: 32_829 ns.
-		Weight::from_parts(39_951_000, 6222)
+		// Minimum execution time: 32_650 ns.
+		Weight::from_parts(37_480_000, 6222)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -53,10 +54,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `l` is `[1, 512]`.
 	fn reveal(l: u32) -> Weight {
 		// Proof size: measured 465 bytes, estimated 3872 bytes.
-		// Minimum execution time: 28_407 ns.
-		Weight::from_parts(34_485_481, 3872)
-			// Standard error: 575
-			.saturating_add(Weight::from_parts(113_032, 0).saturating_mul(l.into()))
+		// Minimum execution time: 28_393 ns.
+		Weight::from_parts(34_581_791, 3872)
+			// Standard error: 573
+			.saturating_add(Weight::from_parts(112_770, 0).saturating_mul(l.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -64,8 +65,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attest::Challenges` (`max_values`: None, `max_size`: Some(407), added: 2882, mode: `MaxEncodedLen`)
 	fn seal_verdict() -> Weight {
 		// Proof size: measured 502 bytes, estimated 3872 bytes.
-		// Minimum execution time: 24_763 ns.
-		Weight::from_parts(28_690_000, 3872)
+		// Minimum execution time: 24_713 ns.
+		Weight::from_parts(29_789_000, 3872)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -101,12 +102,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `c` is `[1, 16]`.
 	fn reveal_verdict(v: u32, c: u32) -> Weight {
 		// Proof size: measured 200 bytes, estimated 6196 bytes.
-		// Minimum execution time: 395_453 ns.
-		Weight::from_parts(116_950_500, 6196)
-			// Standard error: 628_846
-			.saturating_add(Weight::from_parts(94_695_672, 0).saturating_mul(v.into()))
-			// Standard error: 92_327
-			.saturating_add(Weight::from_parts(14_672_174, 0).saturating_mul(c.into()))
+		// Minimum execution time: 392_990 ns.
+		Weight::from_parts(113_658_679, 6196)
+			// Standard error: 512_992
+			.saturating_add(Weight::from_parts(94_500_143, 0).saturating_mul(v.into()))
+			// Standard error: 75_007
+			.saturating_add(Weight::from_parts(14_774_349, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
@@ -116,12 +117,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 2617).saturating_mul(c.into()))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(v.into()))
 	}
+	/// Storage: `Attest::Paused` (r:0 w:1)
+	/// Proof: `Attest::Paused` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
+	fn set_paused() -> Weight {
+		// Proof size: measured 0 bytes, estimated 0 bytes.
+		// Minimum execution time: 7_109 ns.
+		Weight::from_parts(8_516_000, 0).saturating_add(T::DbWeight::get().writes(1_u64))
+	}
 	/// Storage: `Attest::Due` (r:1 w:0)
 	/// Proof: `Attest::Due` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	fn advance_idle() -> Weight {
 		// Proof size: measured 6 bytes, estimated 3606 bytes.
-		// Minimum execution time: 3_120 ns.
-		Weight::from_parts(3_852_000, 3606).saturating_add(T::DbWeight::get().reads(1_u64))
+		// Minimum execution time: 3_161 ns.
+		Weight::from_parts(3_763_000, 3606).saturating_add(T::DbWeight::get().reads(1_u64))
 	}
 	/// Storage: `Attest::Due` (r:1 w:1)
 	/// Proof: `Attest::Due` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
@@ -157,20 +165,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `c` is `[1, 16]`.
 	fn advance_judge(v: u32, c: u32) -> Weight {
 		// Proof size: measured 0 bytes, estimated 6224 bytes.
-		// Minimum execution time: 250_832 ns.
-		Weight::from_parts(259_303_000, 6224)
-			// Standard error: 3_799_566
-			.saturating_add(Weight::from_parts(80_470_960, 0).saturating_mul(v.into()))
-			// Standard error: 727_416
-			.saturating_add(Weight::from_parts(8_394_176, 0).saturating_mul(c.into()))
+		// Minimum execution time: 250_941 ns.
+		Weight::from_parts(255_954_000, 6224)
+			// Standard error: 3_515_135
+			.saturating_add(Weight::from_parts(76_206_734, 0).saturating_mul(v.into()))
+			// Standard error: 670_119
+			.saturating_add(Weight::from_parts(7_881_539, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(17_u64))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(v.into())))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(17_u64))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(v.into())))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(c.into())))
-			.saturating_add(Weight::from_parts(0, 3558).saturating_mul(c.into()))
-			.saturating_add(Weight::from_parts(0, 3658).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(0, 3534).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(0, 3819).saturating_mul(v.into()))
 	}
 	/// Storage: `Babe::NextRandomness` (r:1 w:0)
 	/// Proof: `Babe::NextRandomness` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
@@ -187,10 +195,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 64]`.
 	fn walk(p: u32) -> Weight {
 		// Proof size: measured 355 bytes, estimated 3535 bytes.
-		// Minimum execution time: 23_154 ns.
-		Weight::from_parts(21_651_345, 3535)
-			// Standard error: 7_574
-			.saturating_add(Weight::from_parts(4_498_585, 0).saturating_mul(p.into()))
+		// Minimum execution time: 23_320 ns.
+		Weight::from_parts(21_410_485, 3535)
+			// Standard error: 7_187
+			.saturating_add(Weight::from_parts(4_467_822, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -223,10 +231,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 3]`.
 	fn start(v: u32) -> Weight {
 		// Proof size: measured 609 bytes, estimated 3872 bytes.
-		// Minimum execution time: 88_020 ns.
-		Weight::from_parts(80_998_821, 3872)
-			// Standard error: 83_217
-			.saturating_add(Weight::from_parts(17_156_570, 0).saturating_mul(v.into()))
+		// Minimum execution time: 87_523 ns.
+		Weight::from_parts(78_705_357, 3872)
+			// Standard error: 48_183
+			.saturating_add(Weight::from_parts(16_898_728, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(v.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -238,25 +246,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same weights with ParityDB's reference database weights (tests and mocks).
 impl WeightInfo for () {
 	fn commit() -> Weight {
-		Weight::from_parts(39_951_000, 6222)
+		Weight::from_parts(37_480_000, 6222)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn reveal(l: u32) -> Weight {
-		Weight::from_parts(34_485_481, 3872)
-			.saturating_add(Weight::from_parts(113_032, 0).saturating_mul(l.into()))
+		Weight::from_parts(34_581_791, 3872)
+			.saturating_add(Weight::from_parts(112_770, 0).saturating_mul(l.into()))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn seal_verdict() -> Weight {
-		Weight::from_parts(28_690_000, 3872)
+		Weight::from_parts(29_789_000, 3872)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn reveal_verdict(v: u32, c: u32) -> Weight {
-		Weight::from_parts(116_950_500, 6196)
-			.saturating_add(Weight::from_parts(94_695_672, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(14_672_174, 0).saturating_mul(c.into()))
+		Weight::from_parts(113_658_679, 6196)
+			.saturating_add(Weight::from_parts(94_500_143, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(14_774_349, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(11_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(v.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(c.into())))
@@ -266,33 +274,36 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2617).saturating_mul(c.into()))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(v.into()))
 	}
+	fn set_paused() -> Weight {
+		Weight::from_parts(8_516_000, 0).saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
 	fn advance_idle() -> Weight {
-		Weight::from_parts(3_852_000, 3606).saturating_add(ParityDbWeight::get().reads(1_u64))
+		Weight::from_parts(3_763_000, 3606).saturating_add(ParityDbWeight::get().reads(1_u64))
 	}
 	fn advance_judge(v: u32, c: u32) -> Weight {
-		Weight::from_parts(259_303_000, 6224)
-			.saturating_add(Weight::from_parts(80_470_960, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(8_394_176, 0).saturating_mul(c.into()))
+		Weight::from_parts(255_954_000, 6224)
+			.saturating_add(Weight::from_parts(76_206_734, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(7_881_539, 0).saturating_mul(c.into()))
 			.saturating_add(ParityDbWeight::get().reads(17_u64))
-			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(v.into())))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(v.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(c.into())))
 			.saturating_add(ParityDbWeight::get().writes(17_u64))
-			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(v.into())))
+			.saturating_add(ParityDbWeight::get().writes((3_u64).saturating_mul(v.into())))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(c.into())))
-			.saturating_add(Weight::from_parts(0, 3558).saturating_mul(c.into()))
-			.saturating_add(Weight::from_parts(0, 3658).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(0, 3534).saturating_mul(c.into()))
+			.saturating_add(Weight::from_parts(0, 3819).saturating_mul(v.into()))
 	}
 	fn walk(p: u32) -> Weight {
-		Weight::from_parts(21_651_345, 3535)
-			.saturating_add(Weight::from_parts(4_498_585, 0).saturating_mul(p.into()))
+		Weight::from_parts(21_410_485, 3535)
+			.saturating_add(Weight::from_parts(4_467_822, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 			.saturating_add(Weight::from_parts(0, 2841).saturating_mul(p.into()))
 	}
 	fn start(v: u32) -> Weight {
-		Weight::from_parts(80_998_821, 3872)
-			.saturating_add(Weight::from_parts(17_156_570, 0).saturating_mul(v.into()))
+		Weight::from_parts(78_705_357, 3872)
+			.saturating_add(Weight::from_parts(16_898_728, 0).saturating_mul(v.into()))
 			.saturating_add(ParityDbWeight::get().reads(12_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(v.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))

@@ -194,6 +194,7 @@ impl frame_support::traits::Randomness<sp_core::H256, u64> for FixedRandomness {
 }
 
 impl pallet_attest::Config for Test {
+	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
 	type SelectionRandomness = FixedRandomness;
 	type PickRandomness = FixedRandomness;
 	type ChallengePeriod = ConstU64<1_000_000>;

@@ -33,6 +33,24 @@ fn as_provider() {
 	));
 }
 
+/// Expects one agent request `method path` with `body` (JSON, or none) and the test token,
+/// answered with `response`.
+fn expect(env: &Env, method: &str, path: &str, body: Vec<u8>, response: Vec<u8>) {
+	let mut headers = vec![("Authorization".into(), "Bearer s3cret".into())];
+	if !body.is_empty() {
+		headers.insert(0, ("Content-Type".into(), "application/json".into()));
+	}
+	env.http.write().expect_request(sp_core::offchain::testing::PendingRequest {
+		method: method.into(),
+		uri: format!("{URL}{path}"),
+		headers,
+		body,
+		response: Some(response),
+		sent: true,
+		..Default::default()
+	});
+}
+
 /// Lets the last submitted transaction count as included (its nonce is used).
 fn include() {
 	System::inc_account_nonce(provider());
@@ -336,22 +354,6 @@ mod leases {
 			0
 		));
 		assert_ok!(Registry::verify_image(RuntimeOrigin::root(), IMAGE, true));
-	}
-
-	fn expect(env: &Env, method: &str, path: &str, body: Vec<u8>, response: Vec<u8>) {
-		let mut headers = vec![("Authorization".into(), "Bearer s3cret".into())];
-		if !body.is_empty() {
-			headers.insert(0, ("Content-Type".into(), "application/json".into()));
-		}
-		env.http.write().expect_request(sp_core::offchain::testing::PendingRequest {
-			method: method.into(),
-			uri: format!("{URL}{path}"),
-			headers,
-			body,
-			response: Some(response),
-			sent: true,
-			..Default::default()
-		});
 	}
 
 	#[test]
@@ -773,22 +775,6 @@ mod attestation {
 	use uranus_primitives::agent::{
 		ChallengeSpec, ChallengeState, ChallengeStatus, VerdictKind, VerifyRequest, VerifyResponse,
 	};
-
-	fn expect(env: &Env, method: &str, path: &str, body: Vec<u8>, response: Vec<u8>) {
-		let mut headers = vec![("Authorization".into(), "Bearer s3cret".into())];
-		if !body.is_empty() {
-			headers.insert(0, ("Content-Type".into(), "application/json".into()));
-		}
-		env.http.write().expect_request(sp_core::offchain::testing::PendingRequest {
-			method: method.into(),
-			uri: format!("{URL}{path}"),
-			headers,
-			body,
-			response: Some(response),
-			sent: true,
-			..Default::default()
-		});
-	}
 
 	fn other() -> AccountId {
 		use sp_core::Pair;

@@ -59,6 +59,8 @@ impl Randomness<Hash, BlockNumber> for BlockRandomness {
 }
 
 impl pallet_attest::Config for Runtime {
+	/// Root (sudo on dev chains, a root-track referendum otherwise) may pause selections.
+	type AdminOrigin = frame_system::EnsureRoot<crate::AccountId>;
 	type SelectionRandomness = pallet_babe::RandomnessFromOneEpochAgo<Runtime>;
 	type PickRandomness = BlockRandomness;
 	type ChallengePeriod = ChallengePeriod;

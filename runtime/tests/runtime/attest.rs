@@ -71,15 +71,21 @@ fn owner_seed(who: &uranus_runtime::AccountId) -> &'static str {
 	PROVIDERS.into_iter().find(|s| crate::chain::account(s) == *who).expect("a provider")
 }
 
-#[test]
-fn a_machine_proves_its_claim_to_other_providers_machines_and_is_verified() {
+/// A dev chain where the four providers registered small machines (2 cores, 4 MiB: 1 MiB
+/// lanes), run until the first challenge starts; returns the chain and that event.
+fn until_first_challenge() -> (TestChain, AttestEvent<Runtime>) {
 	let mut chain = TestChain::from_preset("dev");
 	chain.produce_block(vec![]);
-	// Four providers with small machines (2 cores, 4 MiB: 1 MiB lanes).
 	for who in PROVIDERS {
 		register_provider_with_machine(&mut chain, who, profile(2, 3_000, 4 * MIB, 1 << 30, 1));
 	}
 	let started = until(&mut chain, 30, |e| matches!(e, AttestEvent::ChallengeStarted { .. }));
+	(chain, started)
+}
+
+#[test]
+fn a_machine_proves_its_claim_to_other_providers_machines_and_is_verified() {
+	let (mut chain, started) = until_first_challenge();
 	let AttestEvent::ChallengeStarted { id, machine, lanes, verifiers, .. } = started else {
 		unreachable!()
 	};
@@ -133,16 +139,8 @@ fn a_machine_proves_its_claim_to_other_providers_machines_and_is_verified() {
 
 #[test]
 fn a_machine_that_never_answers_fails_at_its_deadline_and_is_slashed() {
-	let mut chain = TestChain::from_preset("dev");
-	chain.produce_block(vec![]);
-	for who in PROVIDERS {
-		register_provider_with_machine(&mut chain, who, profile(2, 3_000, 4 * MIB, 1 << 30, 1));
-	}
-	let AttestEvent::ChallengeStarted { id, machine, .. } =
-		until(&mut chain, 30, |e| matches!(e, AttestEvent::ChallengeStarted { .. }))
-	else {
-		unreachable!()
-	};
+	let (mut chain, started) = until_first_challenge();
+	let AttestEvent::ChallengeStarted { id, machine, .. } = started else { unreachable!() };
 	let (provider, deposit) = chain.execute_with(|| {
 		let provider = Challenges::<Runtime>::get(id).unwrap().provider;
 		let deposit = pallet_registry::Providers::<Runtime>::get(&provider).unwrap().deposit;

@@ -249,7 +249,15 @@ fn claimable(chain: &mut TestChain, who: &AccountId) -> u128 {
 #[test]
 fn poc_rewards_follow_score_and_online_time_and_unverified_hardware_earns_its_fraction() {
 	let mut chain = TestChain::from_preset("dev");
-	chain.produce_block(vec![]);
+	// No worker answers hardware challenges here: selections are paused (in the first block,
+	// keeping the block numbers below) so that the scores follow online time alone (a failed
+	// challenge records a failed service).
+	let pause = RuntimeCall::Attest(pallet_attest::Call::set_paused { paused: true });
+	let pause = chain.signed(
+		&pair("//Alice"),
+		RuntimeCall::Sudo(pallet_sudo::Call::sudo { call: Box::new(pause) }),
+	);
+	chain.produce_block(vec![pause])[0].clone().unwrap().unwrap();
 	let (ferdie, eve, dave) = (account("//Ferdie"), account("//Eve"), account("//Dave"));
 	// Ferdie: two containers, Eve: one (same capacity): scores 2:1. Dave: one, unverified.
 	provider(&mut chain, "//Ferdie");
