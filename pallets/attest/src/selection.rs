@@ -17,7 +17,7 @@ use frame_support::{
 use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_registry::{MachineId, MachineOf, OnProfileChange};
 use sp_crypto_hashing::blake2_256;
-use sp_runtime::traits::{Saturating, UniqueSaturatedInto};
+use sp_runtime::traits::Saturating;
 use uranus_primitives::challenge::{ChallengeParams, MEMORY_DIVISOR};
 
 /// Lanes a verifier recomputes for a challenge of `lanes`: one per 16 lanes, 1 to 4.
@@ -309,15 +309,6 @@ impl<T: Config> Pallet<T> {
 		if queued {
 			Self::deposit_event(Event::Queued { machine: id });
 		}
-	}
-
-	/// Blocks until the next selection after `now`.
-	pub fn next_selection(now: BlockNumberFor<T>) -> BlockNumberFor<T> {
-		let period = T::ChallengePeriod::get();
-		let n: u64 = now.unique_saturated_into();
-		let p: u64 = period.unique_saturated_into();
-		let next = (n / p.max(1)).saturating_add(1).saturating_mul(p.max(1));
-		(next.min(u32::MAX as u64) as u32).into()
 	}
 }
 

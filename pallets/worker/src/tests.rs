@@ -838,6 +838,11 @@ mod attestation {
 		.unwrap()
 	}
 
+	/// Expects `GET /v1/challenges/current` answered with this test's challenge in `state`.
+	fn expect_current(env: &Env, state: ChallengeState) {
+		expect(env, "GET", "/v1/challenges/current", vec![], status(spec(), state));
+	}
+
 	#[test]
 	fn the_challenged_machine_runs_the_workload_commits_then_reveals() {
 		let (mut ext, env) = env(true);
@@ -864,22 +869,10 @@ mod attestation {
 			);
 			assert_eq!(ocw(2), Ok(Outcome::Idle));
 			// Run 2: still running.
-			expect(
-				&env,
-				"GET",
-				"/v1/challenges/current",
-				vec![],
-				status(spec(), ChallengeState::Running),
-			);
+			expect_current(&env, ChallengeState::Running);
 			assert_eq!(ocw(3), Ok(Outcome::Idle));
 			// Run 3: done: the commitment goes on chain.
-			expect(
-				&env,
-				"GET",
-				"/v1/challenges/current",
-				vec![],
-				status(spec(), ChallengeState::Done),
-			);
+			expect_current(&env, ChallengeState::Done);
 			assert_eq!(ocw(4), Ok(Outcome::SentAttestation(AttestAction::Commit(0))));
 			assert_eq!(
 				env.submitted(),
@@ -895,13 +888,7 @@ mod attestation {
 				c.committed_at = Some(4);
 			});
 			// Run 4: the lanes are revealed.
-			expect(
-				&env,
-				"GET",
-				"/v1/challenges/current",
-				vec![],
-				status(spec(), ChallengeState::Done),
-			);
+			expect_current(&env, ChallengeState::Done);
 			assert_eq!(ocw(5), Ok(Outcome::SentAttestation(AttestAction::Reveal(0))));
 			let lanes = BoundedVec::truncate_from(vec![[1u8; 32], [2u8; 32]]);
 			assert_eq!(
