@@ -1,8 +1,9 @@
 //! Hardware challenge: how long this host takes for a challenge of its own profile, for claims
 //! of twice its cores or twice its memory, and what a verifier recomputes.
 //!
-//! `cargo bench -p uranus-agent --bench challenge` (about a minute on 2 cores / 24 GiB).
-//! `CHALLENGE_MEMORY_MIB` overrides the honest memory claim (default: the host's total).
+//! `cargo bench -p uranus-agent --bench challenge` (about six minutes on 2 cores / 24 GiB).
+//! `CHALLENGE_MEMORY_MIB` overrides the honest memory claim (default: the host's total),
+//! `CHALLENGE_ROUNDS` the compute rounds per lane (default: the fast runtime's 40 000).
 
 use std::time::Instant;
 use uranus_agent::challenge::{available_memory, parallelism, run, run_lane, ChallengeRunError};
@@ -19,15 +20,38 @@ fn main() {
 		.and_then(|m| m.parse::<u64>().ok())
 		.map(|m| m << 20)
 		.unwrap_or(total);
-	let honest = ChallengeParams::for_claim([1; 32], cores, memory).expect("a claimable host");
+	let rounds = std::env::var("CHALLENGE_ROUNDS")
+		.ok()
+		.and_then(|r| r.parse::<u32>().ok())
+		.unwrap_or(40_000);
+	// One core's compute rate, alone and with every core busy.
+	for threads in [1, cores] {
+		let p = ChallengeParams::for_claim([4; 32], threads, u64::from(threads) << 30, 2_000)
+			.expect("a small claim");
+		let started = Instant::now();
+		std::thread::scope(|s| {
+			for lane in 0..threads {
+				let p = &p;
+				s.spawn(move || uranus_agent::challenge::compute_part(p, lane).expect("rounds"));
+			}
+		});
+		let s = started.elapsed().as_secs_f64();
+		println!(
+			"compute: 2000 rounds on each of {threads} cores: {s:.2} s = {:.0} rounds/s per core",
+			2_000.0 / s
+		);
+	}
+	let honest =
+		ChallengeParams::for_claim([1; 32], cores, memory, rounds).expect("a claimable host");
 	let time = |label: &str, p: &ChallengeParams| -> Option<f64> {
 		match parallelism(p, cores, available_memory()) {
 			Ok(parallel) => {
 				let run = run(p, parallel).expect("runs");
 				let s = run.elapsed.as_secs_f64();
 				println!(
-					"challenge {label}: {} lanes × {} MiB, {parallel} at a time: {s:.2} s",
+					"challenge {label}: {} lanes × ({} rounds + {} MiB), {parallel} at a time: {s:.2} s",
 					p.lanes,
+					p.rounds,
 					p.memory_per_lane() >> 20
 				);
 				Some(s)
@@ -45,16 +69,21 @@ fn main() {
 	};
 	let base = time(&format!("as claimed ({cores} cores, {} MiB)", memory >> 20), &honest)
 		.expect("the honest claim runs");
-	let double_cores = ChallengeParams::for_claim([2; 32], cores * 2, memory * 2).unwrap();
-	if let Some(s) = time("claiming twice the cores (same memory per core)", &double_cores) {
+	let double_cores = ChallengeParams::for_claim([2; 32], cores * 2, memory, rounds).unwrap();
+	if let Some(s) = time("claiming twice the cores (same memory)", &double_cores) {
 		println!("ratio twice the cores: {:.2}× the honest time", s / base);
 	}
-	let double_memory = ChallengeParams::for_claim([3; 32], cores, memory * 2).unwrap();
+	let double_both = ChallengeParams::for_claim([5; 32], cores * 2, memory * 2, rounds).unwrap();
+	if let Some(s) = time("claiming twice the cores and the memory", &double_both) {
+		println!("ratio twice the cores and the memory: {:.2}× the honest time", s / base);
+	}
+	let double_memory = ChallengeParams::for_claim([3; 32], cores, memory * 2, rounds).unwrap();
 	if let Some(s) = time("claiming twice the memory", &double_memory) {
 		println!("ratio twice the memory: {:.2}× the honest time", s / base);
 	}
 	// A verifier recomputes k picked lanes, one at a time.
-	let k = 2;
+	// As many as the chain picks: one per 16 lanes, 1 to 4.
+	let k = (honest.lanes / 16).clamp(1, 4);
 	let started = Instant::now();
 	for lane in pick_lanes(&[9; 32], honest.lanes, k) {
 		run_lane(&honest, lane).expect("a lane");

@@ -2,11 +2,12 @@
 //! the picked lanes of another machine's as a verifier (`uranus_primitives::challenge` has the
 //! definition both sides share with the chain).
 //!
-//! Each lane is scrypt from RustCrypto's `scrypt` crate (RFC 7914), the maintained
-//! implementation of the memory-hard function the challenge is defined by. Lanes run side by
-//! side, at most one per core and never more than the host's available memory holds: a
-//! machine that claimed more than it has runs fewer lanes at a time and finishes late instead
-//! of being killed for running out of memory.
+//! Both parts of a lane (the cache-sized compute rounds, then the memory part) are scrypt from
+//! RustCrypto's `scrypt` crate (RFC 7914), the maintained implementation of the memory-hard
+//! function the challenge is defined by. Lanes run side by side, at most one per core and
+//! never more than the host's available memory holds: a machine that claimed more than it has
+//! runs fewer lanes at a time and finishes late instead of being killed for running out of
+//! memory.
 
 use std::{
 	sync::{
@@ -19,7 +20,7 @@ use uranus_primitives::{
 	agent::{
 		ChallengeSpec, ChallengeState, ChallengeStatus, VerdictKind, VerifyRequest, VerifyResponse,
 	},
-	challenge::{commitment, ChallengeError, ChallengeParams},
+	challenge::{commitment, ChallengeError, ChallengeParams, COMPUTE_LOG_N, COMPUTE_R},
 };
 
 /// Why a challenge could not be run or checked here.
@@ -62,18 +63,39 @@ pub enum Verdict {
 	WrongLane(u32),
 }
 
-/// Lane `lane` of the challenge.
+/// scrypt of `password` with the challenge's seed as salt, 32 bytes out.
+fn scrypt32(
+	password: &[u8],
+	seed: &[u8; 32],
+	params: &scrypt::Params,
+) -> Result<[u8; 32], ChallengeRunError> {
+	let mut out = [0u8; 32];
+	scrypt::scrypt(password, seed, params, &mut out)
+		.map_err(|_| ChallengeRunError::Params(ChallengeError::BadParams))?;
+	Ok(out)
+}
+
+/// The compute part of lane `lane`: `rounds` chained cache-sized scrypt runs from the lane's
+/// password (`x_rounds`; the password itself when there are no rounds).
+pub fn compute_part(params: &ChallengeParams, lane: u32) -> Result<Vec<u8>, ChallengeRunError> {
+	let small = scrypt::Params::new(COMPUTE_LOG_N, COMPUTE_R, 1, 32)
+		.map_err(|_| ChallengeRunError::Params(ChallengeError::BadParams))?;
+	let mut x = params.lane_password(lane).to_vec();
+	for _ in 0..params.rounds {
+		x = scrypt32(&x, &params.seed, &small)?.to_vec();
+	}
+	Ok(x)
+}
+
+/// Lane `lane` of the challenge: its compute part, then its memory part.
 pub fn run_lane(params: &ChallengeParams, lane: u32) -> Result<[u8; 32], ChallengeRunError> {
 	params.check().map_err(ChallengeRunError::Params)?;
 	if lane >= params.lanes {
 		return Err(ChallengeRunError::Params(ChallengeError::NoSuchLane));
 	}
-	let scrypt_params = scrypt::Params::new(params.log_n, params.r, 1, 32)
+	let memory = scrypt::Params::new(params.log_n, params.r, 1, 32)
 		.map_err(|_| ChallengeRunError::Params(ChallengeError::BadParams))?;
-	let mut out = [0u8; 32];
-	scrypt::scrypt(&params.lane_password(lane), &params.seed, &scrypt_params, &mut out)
-		.map_err(|_| ChallengeRunError::Params(ChallengeError::BadParams))?;
-	Ok(out)
+	scrypt32(&compute_part(params, lane)?, &params.seed, &memory)
 }
 
 /// How many lanes can run side by side with `cores` and `available` bytes of memory.
@@ -156,9 +178,9 @@ mod tests {
 	use super::*;
 	use uranus_primitives::challenge::pick_lanes;
 
-	/// 4 lanes of 1 MiB each (the smallest lane).
+	/// 4 lanes of 1.5 MiB each, 3 compute rounds.
 	fn small() -> ChallengeParams {
-		ChallengeParams::for_claim([5; 32], 4, 8 << 20).unwrap()
+		ChallengeParams::for_claim([5; 32], 4, 8 << 20, 3).unwrap()
 	}
 
 	#[test]
@@ -168,12 +190,23 @@ mod tests {
 		let mut out = [0u8; 64];
 		scrypt::scrypt(b"password", b"NaCl", &params, &mut out).unwrap();
 		assert_eq!(&out[..8], &[0xfd, 0xba, 0xbe, 0x1c, 0x9d, 0x34, 0x72, 0x00]);
-		// And a lane is that function over the lane's password and the seed.
+		// And a lane is that function: `rounds` times over 256 KiB from the lane's password
+		// and the seed, then once over the lane's memory.
 		let p = small();
-		let sp = scrypt::Params::new(p.log_n, p.r, 1, 32).unwrap();
-		let mut lane = [0u8; 32];
-		scrypt::scrypt(&p.lane_password(2), &p.seed, &sp, &mut lane).unwrap();
-		assert_eq!(run_lane(&p, 2).unwrap(), lane);
+		let scrypt = |password: &[u8], log_n: u8, r: u32| {
+			let sp = scrypt::Params::new(log_n, r, 1, 32).unwrap();
+			let mut out = [0u8; 32];
+			scrypt::scrypt(password, &p.seed, &sp, &mut out).unwrap();
+			out
+		};
+		let mut x = scrypt(&p.lane_password(2), 8, 8);
+		x = scrypt(&x, 8, 8);
+		x = scrypt(&x, 8, 8);
+		assert_eq!(run_lane(&p, 2).unwrap(), scrypt(&x, p.log_n, p.r));
+		// Without rounds it is the memory part alone (challenges started before them).
+		let v0 = ChallengeParams { rounds: 0, ..p };
+		assert_eq!(run_lane(&v0, 2).unwrap(), scrypt(&v0.lane_password(2), p.log_n, p.r));
+		assert_ne!(run_lane(&v0, 2).unwrap(), run_lane(&p, 2).unwrap());
 	}
 
 	#[test]
@@ -217,11 +250,12 @@ mod tests {
 	fn lanes_never_run_beyond_the_available_memory() {
 		let p = small();
 		assert_eq!(parallelism(&p, 8, 64 << 20).unwrap(), 4, "at most one per lane");
-		assert_eq!(parallelism(&p, 8, 2 << 20).unwrap(), 2, "two 1 MiB lanes in 2 MiB");
+		assert_eq!(p.memory_per_lane(), 3 << 19, "3/4 of 8 MiB over 4 lanes");
+		assert_eq!(parallelism(&p, 8, 3 << 20).unwrap(), 2, "two 1.5 MiB lanes in 3 MiB");
 		assert_eq!(parallelism(&p, 1, 64 << 20).unwrap(), 1, "one core");
 		assert_eq!(
-			parallelism(&p, 8, 1 << 19),
-			Err(ChallengeRunError::InsufficientMemory { needed: 1 << 20, available: 1 << 19 })
+			parallelism(&p, 8, 1 << 20),
+			Err(ChallengeRunError::InsufficientMemory { needed: 3 << 19, available: 1 << 20 })
 		);
 		assert_eq!(run_lane(&p, 4), Err(ChallengeRunError::Params(ChallengeError::NoSuchLane)));
 		assert_eq!(
@@ -261,6 +295,7 @@ pub fn params_of(spec: &ChallengeSpec) -> Result<ChallengeParams, ChallengeReque
 		lanes: spec.lanes,
 		log_n: spec.log_n,
 		r: spec.r,
+		rounds: spec.rounds,
 	};
 	params
 		.check()

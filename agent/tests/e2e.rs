@@ -614,8 +614,10 @@ async fn a_hardware_challenge_runs_and_another_agent_verifies_its_picked_lanes()
 		lanes: p.lanes,
 		log_n: p.log_n,
 		r: p.r,
+		rounds: p.rounds,
 	};
-	let params = ChallengeParams::for_claim([42; 32], hw.logical_cores, 256 << 20).unwrap();
+	// 200 compute rounds (about 0.1 s per lane here) and 3/4 of 256 MiB of lanes.
+	let params = ChallengeParams::for_claim([42; 32], hw.logical_cores, 256 << 20, 200).unwrap();
 
 	// Nothing yet; then the challenge starts (202) and a second start is refused (409).
 	let none = machine.req(Method::GET, "/v1/challenges/current").send().await.unwrap();
@@ -685,6 +687,10 @@ async fn a_hardware_challenge_runs_and_another_agent_verifies_its_picked_lanes()
 	bad.log_n = 40;
 	let r = machine.req(Method::POST, "/v1/challenges").json(&bad).send().await.unwrap();
 	assert_eq!(r.status(), 400);
+	let mut bad = spec_of(&params);
+	bad.rounds = uranus_primitives::challenge::MAX_ROUNDS + 1;
+	let r = machine.req(Method::POST, "/v1/challenges").json(&bad).send().await.unwrap();
+	assert_eq!(r.status(), 400);
 	let anon = reqwest::Client::new()
 		.post(format!("{}/v1/challenges/verify", verifier.base))
 		.json(&request)
@@ -694,7 +700,8 @@ async fn a_hardware_challenge_runs_and_another_agent_verifies_its_picked_lanes()
 	assert_eq!(anon.status(), 401);
 
 	// A claim of twice this host's cores (same memory per lane): the lanes run in two rounds.
-	let doubled = ChallengeParams::for_claim([43; 32], hw.logical_cores * 2, 512 << 20).unwrap();
+	let doubled =
+		ChallengeParams::for_claim([43; 32], hw.logical_cores * 2, 512 << 20, 200).unwrap();
 	assert_eq!(doubled.memory_per_lane(), params.memory_per_lane());
 	let r =
 		machine.req(Method::POST, "/v1/challenges").json(&spec_of(&doubled)).send().await.unwrap();

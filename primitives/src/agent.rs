@@ -210,6 +210,9 @@ pub struct ChallengeSpec {
 	pub log_n: u8,
 	/// Block size factor.
 	pub r: u32,
+	/// Compute rounds per lane (absent: 0, the workload without a compute part).
+	#[serde(default)]
+	pub rounds: u32,
 }
 
 /// Where the agent's own challenge stands.

@@ -70,7 +70,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("uranus"),
 	impl_name: alloc::borrow::Cow::Borrowed("uranus"),
 	authoring_version: 1,
-	spec_version: 107,
+	spec_version: 108,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -170,7 +170,10 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Storage migrations applied on runtime upgrade, each guarded by its pallet's storage
 /// version (a migration already applied does nothing).
-type Migrations = (pallet_market::migrations::MigrateV0ToV1<Runtime>,);
+type Migrations = (
+	pallet_market::migrations::MigrateV0ToV1<Runtime>,
+	pallet_attest::migrations::MigrateV0ToV1<Runtime>,
+);
 
 /// Executive: dispatches calls to the pallets.
 pub type Executive = frame_executive::Executive<

@@ -4,6 +4,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { chmodSync, openSync, mkdtempSync, writeFileSync, readFileSync, mkdirSync, copyFileSync, symlinkSync, existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { binary, freePort, withTimeout, startDevNode, waitFor } from './harness.mjs';
@@ -164,20 +165,67 @@ export class Agent {
 }
 
 /**
- * Starts an agent and a dev node whose worker drives it; with `join` (a multiaddr), a second
- * node of the same dev chain instead of the authoring one.
+ * A dishonest provider's host: an HTTP proxy on loopback in front of the real agent that
+ * passes every request through unchanged except `GET /v1/hardware`, whose cores and memory it
+ * multiplies by `factor`. The node's worker, talking to it, registers the inflated profile and
+ * has the real agent run the challenge of that claim. `{ url, stop }`.
  */
-export async function startChain({ join = null, name = 'pjs-provider' } = {}) {
+export async function startLyingProxy(agent, factor) {
+  const target = new URL(agent.url);
+  const server = createHttpServer((req, res) => {
+    const upstream = httpRequest({
+      host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers,
+    }, (up) => {
+      if (req.method === 'GET' && req.url === '/v1/hardware' && up.statusCode === 200) {
+        const chunks = [];
+        up.on('data', (c) => chunks.push(c));
+        up.on('end', () => {
+          const hw = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          hw.logical_cores *= factor;
+          hw.memory_total_bytes *= factor;
+          hw.memory_available_bytes *= factor;
+          const body = JSON.stringify(hw);
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+          res.end(body);
+        });
+        return;
+      }
+      res.writeHead(up.statusCode, up.headers);
+      up.pipe(res);
+    });
+    upstream.on('error', () => { res.writeHead(502); res.end(); });
+    req.pipe(upstream);
+  });
+  const port = await freePort();
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
+  };
+}
+
+/**
+ * Starts an agent and a dev node whose worker drives it; with `join` (a multiaddr), a second
+ * node of the same dev chain instead of the authoring one. With `overclaim` (a factor), the
+ * worker talks to the agent through [`startLyingProxy`]: the machine claims that many times
+ * this host's cores and memory.
+ */
+export async function startChain({ join = null, name = 'pjs-provider', overclaim = null } = {}) {
   const agent = await Agent.create();
   await agent.start();
+  const proxy = overclaim ? await startLyingProxy(agent, overclaim) : null;
   const node = await startDevNode({
     join,
     extraArgs: [
-      '--offchain-worker', 'always', '--agent-url', agent.url, '--agent-token-file', agent.tokenFile,
-      '--provider-name', name, '--provider-region', 'loopback',
+      '--offchain-worker', 'always', '--agent-url', proxy ? proxy.url : agent.url,
+      '--agent-token-file', agent.tokenFile, '--provider-name', name, '--provider-region', 'loopback',
     ],
   });
   const rpc = (method, params = []) => node.api._rpcCore.provider.send(method, params);
+  if (proxy) {
+    const stopAgent = agent.stop.bind(agent);
+    agent.stop = async () => { await proxy.stop(); await stopAgent(); };
+  }
   return { ...node, agent, rpc };
 }
 

@@ -12,9 +12,11 @@
 //!    (BABE's randomness from one epoch ago in the runtime): no block author chooses them and
 //!    no machine knows them before that epoch. At most [`Config::MaxProbes`] machines are
 //!    read per walk.
-//! 2. **The workload** is [`uranus_primitives::challenge`]: one scrypt lane per claimed core
-//!    over its share of the claimed memory, from the seed. The deadline
-//!    ([`Config::LaneBytesPerBlock`]) is what honest hardware needs with a margin.
+//! 2. **The workload** is [`uranus_primitives::challenge`]: one lane per claimed core, each a
+//!    compute part ([`Config::ComputeRounds`] cache-sized scrypt runs, bound by the core) then
+//!    a memory part (scrypt over its share of 3/4 of the claimed memory), from the seed. The
+//!    deadline ([`Config::ComputeRoundsPerBlock`], [`Config::LaneBytesPerBlock`]) is what the
+//!    reference hardware needs with a margin.
 //! 3. **Commit–reveal** ([`Pallet::commit`], [`Pallet::reveal`]): the machine's owner commits
 //!    to its lanes by `commit_by`; two blocks later the chain picks the lanes to check from
 //!    [`Config::PickRandomness`] (fresh per block), so the machine could not know them when it
@@ -41,6 +43,7 @@ extern crate alloc;
 
 mod invariants;
 pub mod judgement;
+pub mod migrations;
 pub mod selection;
 pub mod types;
 pub mod weights;
@@ -97,7 +100,8 @@ pub mod pallet {
 	/// The lanes a machine reveals.
 	pub type LanesOf = BoundedVec<Hash32, MaxLanes>;
 
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	/// v1: challenges store their compute rounds ([`crate::migrations`]).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -145,9 +149,20 @@ pub mod pallet {
 		type MaxPicks: Get<u32>;
 
 		/// Lane memory an honest machine fills and mixes per block, per lane with all its
-		/// lanes running, including the margin: the deadline is `lane bytes / this`.
+		/// lanes running, including the margin: the memory part's share of the deadline is
+		/// `lane bytes / this`.
 		#[pallet::constant]
 		type LaneBytesPerBlock: Get<u64>;
+
+		/// Compute rounds per lane of new challenges (at most
+		/// [`uranus_primitives::challenge::MAX_ROUNDS`]).
+		#[pallet::constant]
+		type ComputeRounds: Get<u32>;
+
+		/// Compute rounds an honest core runs per block, including the margin: the compute
+		/// part's share of the deadline is `rounds / this`.
+		#[pallet::constant]
+		type ComputeRoundsPerBlock: Get<u32>;
 
 		/// Shortest time for the workload and for verifying it, blocks.
 		#[pallet::constant]
@@ -215,8 +230,8 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// Machine `machine` must run the workload (`seed`, `lanes`, `log_n`, `r`) and commit
-		/// by `commit_by`; `verifiers` will check it.
+		/// Machine `machine` must run the workload (`seed`, `lanes`, `log_n`, `r`, `rounds`)
+		/// and commit by `commit_by`; `verifiers` will check it.
 		ChallengeStarted {
 			id: ChallengeId,
 			machine: MachineId,
@@ -224,6 +239,7 @@ pub mod pallet {
 			lanes: u32,
 			log_n: u8,
 			r: u32,
+			rounds: u32,
 			commit_by: BlockNumberFor<T>,
 			verifiers: alloc::vec::Vec<MachineId>,
 		},
@@ -303,6 +319,11 @@ pub mod pallet {
 			assert!(T::MaxPicks::get() >= 1, "a verifier checks at least one lane");
 			assert!(T::MaxProbes::get() >= 1, "walks must read machines");
 			assert!(T::LaneBytesPerBlock::get() > 0, "the deadline divides by it");
+			assert!(T::ComputeRoundsPerBlock::get() > 0, "the deadline divides by it");
+			assert!(
+				T::ComputeRounds::get() <= uranus_primitives::challenge::MAX_ROUNDS,
+				"agents refuse more compute rounds"
+			);
 			assert!(
 				T::RevealWindow::get() >= 3u32.into(),
 				"lanes are picked two blocks after the commitment, before reveal_by"

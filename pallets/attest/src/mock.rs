@@ -107,8 +107,13 @@ impl Randomness<sp_core::H256, u64> for TestRandomness {
 	}
 }
 
-/// 64 MiB of lane memory per block: a 4 GiB claim of 2 cores (1 GiB lanes) has 16 blocks.
+/// 64 MiB of lane memory per block: a 4 GiB claim of 2 cores (1.5 GiB lanes) has 24 blocks
+/// for its memory part.
 pub const LANE_BYTES_PER_BLOCK: u64 = 64 << 20;
+/// Compute rounds per lane; at [`COMPUTE_ROUNDS_PER_BLOCK`], 2 blocks of the deadline.
+pub const COMPUTE_ROUNDS: u32 = 100;
+/// Compute rounds per block.
+pub const COMPUTE_ROUNDS_PER_BLOCK: u32 = 50;
 
 impl pallet_attest::Config for Test {
 	type AdminOrigin = frame_system::EnsureRoot<AccountId>;
@@ -122,6 +127,8 @@ impl pallet_attest::Config for Test {
 	type Verifiers = Verifiers;
 	type MaxPicks = ConstU32<4>;
 	type LaneBytesPerBlock = ConstU64<LANE_BYTES_PER_BLOCK>;
+	type ComputeRounds = ConstU32<COMPUTE_ROUNDS>;
+	type ComputeRoundsPerBlock = ConstU32<COMPUTE_ROUNDS_PER_BLOCK>;
 	type MinRunBlocks = ConstU64<3>;
 	type RevealWindow = ConstU64<4>;
 	type ProviderSlash = ProviderSlash;

@@ -18,7 +18,7 @@ use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_registry::{MachineId, MachineOf, OnProfileChange};
 use sp_crypto_hashing::blake2_256;
 use sp_runtime::traits::Saturating;
-use uranus_primitives::challenge::{ChallengeParams, MEMORY_DIVISOR};
+use uranus_primitives::challenge::{workload_memory, ChallengeParams};
 
 /// Lanes a verifier recomputes for a challenge of `lanes`: one per 16 lanes, 1 to 4.
 pub fn picks_for(lanes: u32) -> u32 {
@@ -188,17 +188,20 @@ impl<T: Config> Pallet<T> {
 	) -> Result<(), NotStarted> {
 		let challenge_id = NextChallengeId::<T>::get();
 		let seed = blake2_256(&(draws.next_hash(), b"seed", challenge_id).encode());
-		let params =
-			match ChallengeParams::for_claim(seed, m.profile.logical_cores, m.profile.memory_bytes)
-			{
-				Ok(p) => p,
-				Err(e) => {
-					// Not challengeable as claimed (too many cores or too little memory per core):
-					// it stays unverified.
-					log::debug!(target: LOG_TARGET, "machine {id} cannot be challenged: {e:?}");
-					return Err(NotStarted::Unchallengeable);
-				},
-			};
+		let params = match ChallengeParams::for_claim(
+			seed,
+			m.profile.logical_cores,
+			m.profile.memory_bytes,
+			T::ComputeRounds::get(),
+		) {
+			Ok(p) => p,
+			Err(e) => {
+				// Not challengeable as claimed (too many cores or too little memory per core):
+				// it stays unverified.
+				log::debug!(target: LOG_TARGET, "machine {id} cannot be challenged: {e:?}");
+				return Err(NotStarted::Unchallengeable);
+			},
+		};
 		let verifiers = Self::find_verifiers(id, &m.owner, params.memory_per_lane(), draws, work);
 		if verifiers.is_empty() {
 			return Err(NotStarted::NoVerifiers);
@@ -219,6 +222,7 @@ impl<T: Config> Pallet<T> {
 			lanes: params.lanes,
 			log_n: params.log_n,
 			r: params.r,
+			rounds: params.rounds,
 			started: now,
 			commit_by,
 			reveal_by,
@@ -246,6 +250,7 @@ impl<T: Config> Pallet<T> {
 			lanes: params.lanes,
 			log_n: params.log_n,
 			r: params.r,
+			rounds: params.rounds,
 			commit_by,
 			verifiers: machines,
 		});
@@ -270,7 +275,7 @@ impl<T: Config> Pallet<T> {
 			if id == challenged
 				|| m.owner == *provider
 				|| chosen.iter().any(|v| v.owner == m.owner)
-				|| m.profile.memory_bytes / MEMORY_DIVISOR < lane_bytes
+				|| workload_memory(m.profile.memory_bytes) < lane_bytes
 				|| !Self::challengeable(id, &m)
 			{
 				continue;
@@ -280,15 +285,17 @@ impl<T: Config> Pallet<T> {
 		chosen
 	}
 
-	/// Blocks for running the workload and for verifying it: lane bytes (times the picks for
-	/// a verifier, who recomputes them one after another) over
-	/// [`Config::LaneBytesPerBlock`], at least [`Config::MinRunBlocks`].
+	/// Blocks for running the workload and for verifying it: a lane's compute rounds over
+	/// [`Config::ComputeRoundsPerBlock`] plus its bytes over [`Config::LaneBytesPerBlock`]
+	/// (lanes run side by side); a verifier recomputes its picks one after another, so it
+	/// gets that times the picks. At least [`Config::MinRunBlocks`] each.
 	pub fn durations(params: &ChallengeParams) -> (BlockNumberFor<T>, BlockNumberFor<T>) {
-		let per_block = T::LaneBytesPerBlock::get().max(1);
-		let lane = params.memory_per_lane();
-		let run_blocks = lane.div_ceil(per_block);
+		let lane_blocks = u64::from(params.rounds)
+			.div_ceil(u64::from(T::ComputeRoundsPerBlock::get().max(1)))
+			.saturating_add(params.memory_per_lane().div_ceil(T::LaneBytesPerBlock::get().max(1)));
+		let run_blocks = lane_blocks;
 		let picks = picks_for(params.lanes).min(T::MaxPicks::get()) as u64;
-		let verify_blocks = lane.saturating_mul(picks).div_ceil(per_block);
+		let verify_blocks = lane_blocks.saturating_mul(picks);
 		let min = T::MinRunBlocks::get();
 		let to_blocks = |b: u64| -> BlockNumberFor<T> {
 			let b: u32 = b.min(u32::MAX as u64) as u32;

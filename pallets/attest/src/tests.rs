@@ -100,15 +100,20 @@ fn new_machines_are_challenged_first_by_machines_of_other_providers() {
 		assert_eq!(c.machine, ids[3], "the oldest queued machine first");
 		assert_eq!(c.provider, 4);
 		assert_eq!(c.version, 1);
-		assert_eq!((c.lanes, c.log_n, c.r), (2, 20, 8), "one 1 GiB lane per claimed core");
+		assert_eq!(
+			(c.lanes, c.log_n, c.r, c.rounds),
+			(2, 20, 12, COMPUTE_ROUNDS),
+			"one 1.5 GiB lane (3/4 of the claim's share) per claimed core"
+		);
 		assert_eq!(c.verifiers.len(), 3);
 		let mut owners: Vec<_> = c.verifiers.iter().map(|v| v.owner).collect();
 		owners.sort();
 		owners.dedup();
 		assert_eq!(owners.len(), 3, "one verifier per provider");
 		assert!(owners.iter().all(|o| *o != 4), "never the challenged provider");
-		// 1 GiB lanes at 64 MiB a block: 16 blocks to commit, 16 to verify one pick.
-		assert_eq!((c.commit_by, c.reveal_by, c.seal_by, c.judge_by), (26, 30, 46, 50));
+		// 100 rounds at 50 a block and 1.5 GiB lanes at 64 MiB a block: 2 + 24 blocks to
+		// commit, as many to verify one pick.
+		assert_eq!((c.commit_by, c.reveal_by, c.seal_by, c.judge_by), (36, 40, 66, 70));
 		for m in core::iter::once(c.machine).chain(c.verifiers.iter().map(|v| v.machine)) {
 			assert_eq!(Engaged::<Test>::get(m), Some(0));
 		}
@@ -499,5 +504,54 @@ fn governance_pauses_selections_and_open_challenges_finish() {
 		assert_ok!(Attest::set_paused(RuntimeOrigin::root(), false));
 		run_to(50);
 		assert_eq!(Challenges::<Test>::count(), 1, "selections resume");
+	});
+}
+
+#[test]
+fn the_v1_migration_keeps_open_challenges_on_the_workload_they_started_with() {
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	new_test_ext().execute_with(|| {
+		ChallengesPerPeriod::set(1);
+		let ids = network(4, &[4]);
+		run_to(10);
+		let started = challenge(0);
+		assert_eq!(started.machine, ids[3]);
+		// Rewrite it as v0 stored it: no compute rounds.
+		let old = crate::migrations::v0::OldChallenge {
+			machine: started.machine,
+			provider: started.provider,
+			version: started.version,
+			seed: started.seed,
+			lanes: started.lanes,
+			log_n: started.log_n,
+			r: started.r,
+			started: started.started,
+			commit_by: started.commit_by,
+			reveal_by: started.reveal_by,
+			seal_by: started.seal_by,
+			judge_by: started.judge_by,
+			commitment: started.commitment,
+			committed_at: started.committed_at,
+			picks: started.picks.clone(),
+			revealed: started.revealed,
+			verifiers: started.verifiers.clone(),
+			due: started.due,
+		};
+		frame_support::storage::unhashed::put_raw(
+			&Challenges::<Test>::hashed_key_for(0),
+			&old.encode(),
+		);
+		StorageVersion::new(0).put::<Attest>();
+
+		crate::migrations::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(Attest::on_chain_storage_version(), StorageVersion::new(1));
+		let migrated = challenge(0);
+		assert_eq!(migrated.rounds, 0, "v0 challenges had no compute part");
+		assert_eq!(migrated.params().rounds, 0);
+		assert_eq!(ChallengeOf::<Test> { rounds: started.rounds, ..migrated }, started);
+		assert_ok!(Attest::do_try_state());
+		// A second run does nothing.
+		crate::migrations::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(challenge(0).rounds, 0);
 	});
 }

@@ -92,6 +92,8 @@ pub struct Challenge<
 	pub log_n: u8,
 	/// ROMix block size factor.
 	pub r: u32,
+	/// Compute rounds per lane (0 for challenges started before the workload had them).
+	pub rounds: u32,
 	/// The block it was selected in.
 	pub started: BlockNumber,
 	/// Last block for the commitment.
@@ -128,7 +130,13 @@ impl<
 {
 	/// The workload parameters.
 	pub fn params(&self) -> ChallengeParams {
-		ChallengeParams { seed: self.seed, lanes: self.lanes, log_n: self.log_n, r: self.r }
+		ChallengeParams {
+			seed: self.seed,
+			lanes: self.lanes,
+			log_n: self.log_n,
+			r: self.r,
+			rounds: self.rounds,
+		}
 	}
 }
 

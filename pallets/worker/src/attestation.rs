@@ -54,7 +54,13 @@ pub enum AttestStep<C> {
 
 /// The agent's wire form of a challenge.
 pub fn spec_of<T: Config>(c: &ChallengeOf<T>) -> ChallengeSpec {
-	ChallengeSpec { seed: hex::encode(c.seed), lanes: c.lanes, log_n: c.log_n, r: c.r }
+	ChallengeSpec {
+		seed: hex::encode(c.seed),
+		lanes: c.lanes,
+		log_n: c.log_n,
+		r: c.r,
+		rounds: c.rounds,
+	}
 }
 
 /// 32 bytes from hex (with or without `0x`).

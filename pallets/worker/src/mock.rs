@@ -205,6 +205,8 @@ impl pallet_attest::Config for Test {
 	type Verifiers = ConstU32<3>;
 	type MaxPicks = ConstU32<4>;
 	type LaneBytesPerBlock = ConstU64<{ 64 << 20 }>;
+	type ComputeRounds = ConstU32<100>;
+	type ComputeRoundsPerBlock = ConstU32<50>;
 	type MinRunBlocks = ConstU64<3>;
 	type RevealWindow = ConstU64<4>;
 	type ProviderSlash = ProviderSlash;

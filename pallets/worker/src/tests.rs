@@ -791,6 +791,7 @@ mod attestation {
 			lanes: 2,
 			log_n: 10,
 			r: 8,
+			rounds: 3,
 			started: 1,
 			commit_by: 10,
 			reveal_by: 14,
@@ -821,7 +822,7 @@ mod attestation {
 	}
 
 	fn spec() -> ChallengeSpec {
-		ChallengeSpec { seed: hex::encode([5u8; 32]), lanes: 2, log_n: 10, r: 8 }
+		ChallengeSpec { seed: hex::encode([5u8; 32]), lanes: 2, log_n: 10, r: 8, rounds: 3 }
 	}
 
 	fn status(spec: ChallengeSpec, state: ChallengeState) -> Vec<u8> {

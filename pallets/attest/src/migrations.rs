@@ -1,0 +1,117 @@
+//! Storage migrations of the attestation pallet.
+//!
+//! **v0 → v1** ([`MigrateV0ToV1`]): every open [`crate::Challenge`] gains `rounds`, the
+//! compute rounds of its lanes. v0 challenges were started for the workload without a compute
+//! part, so they get `rounds = 0`: their lanes are the memory part alone, exactly what the
+//! machine was asked for, and agents of either version compute and verify them alike. New
+//! challenges get [`crate::Config::ComputeRounds`].
+//!
+//! At most [`crate::Config::MaxOpen`] challenges are open, so one block holds it.
+
+use crate::{pallet::*, Hash32, VerifierSlot};
+use frame_support::{
+	migrations::VersionedMigration, pallet_prelude::*, traits::UncheckedOnRuntimeUpgrade,
+	weights::Weight,
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use pallet_registry::MachineId;
+
+#[cfg(feature = "try-runtime")]
+use alloc::vec::Vec;
+
+/// The v0 layout of a challenge.
+pub mod v0 {
+	use super::*;
+
+	/// A challenge as v0 stored it (no compute rounds).
+	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+	pub struct OldChallenge<AccountId, BlockNumber, Picks, Verifiers> {
+		pub machine: MachineId,
+		pub provider: AccountId,
+		pub version: u32,
+		pub seed: Hash32,
+		pub lanes: u32,
+		pub log_n: u8,
+		pub r: u32,
+		pub started: BlockNumber,
+		pub commit_by: BlockNumber,
+		pub reveal_by: BlockNumber,
+		pub seal_by: BlockNumber,
+		pub judge_by: BlockNumber,
+		pub commitment: Option<Hash32>,
+		pub committed_at: Option<BlockNumber>,
+		pub picks: Picks,
+		pub revealed: bool,
+		pub verifiers: Verifiers,
+		pub due: BlockNumber,
+	}
+
+	/// A v0 challenge of runtime `T`.
+	pub type OldChallengeOf<T> = OldChallenge<
+		<T as frame_system::Config>::AccountId,
+		BlockNumberFor<T>,
+		BoundedVec<u32, <T as Config>::MaxPicks>,
+		BoundedVec<VerifierSlot<<T as frame_system::Config>::AccountId>, <T as Config>::Verifiers>,
+	>;
+}
+
+/// The v0 → v1 step without its version check; use [`MigrateV0ToV1`].
+pub struct InnerMigrateV0ToV1<T>(core::marker::PhantomData<T>);
+
+impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV0ToV1<T> {
+	fn on_runtime_upgrade() -> Weight {
+		let mut count = 0u64;
+		Challenges::<T>::translate::<v0::OldChallengeOf<T>, _>(|_, c| {
+			count += 1;
+			Some(crate::Challenge {
+				machine: c.machine,
+				provider: c.provider,
+				version: c.version,
+				seed: c.seed,
+				lanes: c.lanes,
+				log_n: c.log_n,
+				r: c.r,
+				rounds: 0,
+				started: c.started,
+				commit_by: c.commit_by,
+				reveal_by: c.reveal_by,
+				seal_by: c.seal_by,
+				judge_by: c.judge_by,
+				commitment: c.commitment,
+				committed_at: c.committed_at,
+				picks: c.picks,
+				revealed: c.revealed,
+				verifiers: c.verifiers,
+				due: c.due,
+			})
+		});
+		T::DbWeight::get().reads_writes(count, count)
+	}
+
+	#[cfg(feature = "try-runtime")]
+	fn pre_upgrade() -> Result<Vec<u8>, sp_runtime::TryRuntimeError> {
+		Ok(Challenges::<T>::count().encode())
+	}
+
+	#[cfg(feature = "try-runtime")]
+	fn post_upgrade(state: Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+		let before = u32::decode(&mut &state[..])
+			.map_err(|_| sp_runtime::TryRuntimeError::Other("pre-upgrade state"))?;
+		let mut after = 0u32;
+		for (_, c) in Challenges::<T>::iter() {
+			after += 1;
+			ensure!(c.rounds == 0, "a migrated challenge keeps the workload it was started with");
+		}
+		ensure!(before == after, "every open challenge decodes after the migration");
+		Pallet::<T>::do_try_state()
+	}
+}
+
+/// v0 → v1, guarded by the pallet's storage version (it runs once).
+pub type MigrateV0ToV1<T> = VersionedMigration<
+	0,
+	1,
+	InnerMigrateV0ToV1<T>,
+	Pallet<T>,
+	<T as frame_system::Config>::DbWeight,
+>;
