@@ -43,16 +43,27 @@ fn main() {
 	}
 	let honest =
 		ChallengeParams::for_claim([1; 32], cores, memory, rounds).expect("a claimable host");
+	// The fast runtime's deadline for a claim: a lane's rounds at 4 300 and its bytes at
+	// 400 MiB per 3 s block (`runtime/src/configs/attest.rs`).
+	let deadline = |p: &ChallengeParams| -> f64 {
+		let blocks = u64::from(p.rounds).div_ceil(4_300) + p.memory_per_lane().div_ceil(400 << 20);
+		3.0 * blocks.max(3) as f64
+	};
 	let time = |label: &str, p: &ChallengeParams| -> Option<f64> {
 		match parallelism(p, cores, available_memory()) {
 			Ok(parallel) => {
 				let run = run(p, parallel).expect("runs");
 				let s = run.elapsed.as_secs_f64();
+				let d = deadline(p);
 				println!(
-					"challenge {label}: {} lanes × ({} rounds + {} MiB), {parallel} at a time: {s:.2} s",
+					"challenge {label}: {} lanes × ({} rounds + {} MiB), {parallel} at a time: {s:.2} s; \
+					 fast-runtime deadline {d:.0} s: {}",
 					p.lanes,
 					p.rounds,
-					p.memory_per_lane() >> 20
+					p.memory_per_lane() >> 20,
+					if s <= d { format!("in time ({:.2}× of it)", s / d) } else {
+						format!("late ({:.2}× of it)", s / d)
+					}
 				);
 				Some(s)
 			},

@@ -103,12 +103,12 @@ impl ChallengeParams {
 			return Err(ChallengeError::BadParams);
 		}
 		let per_lane = workload_memory(memory_bytes) / u64::from(cores);
-		let min_lane = 128 * u64::from(MIN_R) << MIN_LOG_N;
+		let min_lane = (128 * u64::from(MIN_R)) << MIN_LOG_N;
 		if per_lane < min_lane {
 			return Err(ChallengeError::TooLittleMemory);
 		}
 		let mut log_n = MIN_LOG_N;
-		while log_n < MAX_LOG_N && (128 * u64::from(MIN_R) << (log_n + 1)) <= per_lane {
+		while log_n < MAX_LOG_N && ((128 * u64::from(MIN_R)) << (log_n + 1)) <= per_lane {
 			log_n += 1;
 		}
 		let r = (per_lane / (128u64 << log_n)).clamp(u64::from(MIN_R), u64::from(MAX_R)) as u32;
@@ -130,7 +130,7 @@ impl ChallengeParams {
 
 	/// Bytes one lane holds while it runs.
 	pub fn memory_per_lane(&self) -> u64 {
-		128 * u64::from(self.r) << self.log_n
+		(128 * u64::from(self.r)) << self.log_n
 	}
 
 	/// Bytes all lanes hold when they run side by side.

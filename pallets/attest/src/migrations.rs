@@ -55,6 +55,30 @@ pub mod v0 {
 	>;
 }
 
+/// `c` as v0 stored it (without its rounds): what tests write to check the migration.
+pub fn as_v0<T: Config>(c: &ChallengeOf<T>) -> v0::OldChallengeOf<T> {
+	v0::OldChallenge {
+		machine: c.machine,
+		provider: c.provider.clone(),
+		version: c.version,
+		seed: c.seed,
+		lanes: c.lanes,
+		log_n: c.log_n,
+		r: c.r,
+		started: c.started,
+		commit_by: c.commit_by,
+		reveal_by: c.reveal_by,
+		seal_by: c.seal_by,
+		judge_by: c.judge_by,
+		commitment: c.commitment,
+		committed_at: c.committed_at,
+		picks: c.picks.clone(),
+		revealed: c.revealed,
+		verifiers: c.verifiers.clone(),
+		due: c.due,
+	}
+}
+
 /// The v0 → v1 step without its version check; use [`MigrateV0ToV1`].
 pub struct InnerMigrateV0ToV1<T>(core::marker::PhantomData<T>);
 

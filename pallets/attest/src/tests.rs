@@ -517,26 +517,7 @@ fn the_v1_migration_keeps_open_challenges_on_the_workload_they_started_with() {
 		let started = challenge(0);
 		assert_eq!(started.machine, ids[3]);
 		// Rewrite it as v0 stored it: no compute rounds.
-		let old = crate::migrations::v0::OldChallenge {
-			machine: started.machine,
-			provider: started.provider,
-			version: started.version,
-			seed: started.seed,
-			lanes: started.lanes,
-			log_n: started.log_n,
-			r: started.r,
-			started: started.started,
-			commit_by: started.commit_by,
-			reveal_by: started.reveal_by,
-			seal_by: started.seal_by,
-			judge_by: started.judge_by,
-			commitment: started.commitment,
-			committed_at: started.committed_at,
-			picks: started.picks.clone(),
-			revealed: started.revealed,
-			verifiers: started.verifiers.clone(),
-			due: started.due,
-		};
+		let old = crate::migrations::as_v0::<Test>(&started);
 		frame_support::storage::unhashed::put_raw(
 			&Challenges::<Test>::hashed_key_for(0),
 			&old.encode(),

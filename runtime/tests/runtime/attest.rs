@@ -73,7 +73,7 @@ fn owner_seed(who: &uranus_runtime::AccountId) -> &'static str {
 
 /// A dev chain where the four providers registered small machines (2 cores, 4 MiB: 1 MiB
 /// lanes), run until the first challenge starts; returns the chain and that event.
-fn until_first_challenge() -> (TestChain, AttestEvent<Runtime>) {
+pub(crate) fn until_first_challenge() -> (TestChain, AttestEvent<Runtime>) {
 	let mut chain = TestChain::from_preset("dev");
 	chain.produce_block(vec![]);
 	for who in PROVIDERS {
