@@ -1,9 +1,9 @@
 //! Hardware challenge: how long this host takes for a challenge of its own profile, for claims
 //! of twice its cores or twice its memory, and what a verifier recomputes.
 //!
-//! `cargo bench -p uranus-agent --bench challenge` (about six minutes on 2 cores / 24 GiB).
+//! `cargo bench -p uranus-agent --bench challenge` (about eight minutes on 2 cores / 24 GiB).
 //! `CHALLENGE_MEMORY_MIB` overrides the honest memory claim (default: the host's total),
-//! `CHALLENGE_ROUNDS` the compute rounds per lane (default: the fast runtime's 40 000).
+//! `CHALLENGE_ROUNDS` the compute rounds per lane (default: the fast runtime's 60 000).
 
 use std::time::Instant;
 use uranus_agent::challenge::{available_memory, parallelism, run, run_lane, ChallengeRunError};
@@ -23,7 +23,7 @@ fn main() {
 	let rounds = std::env::var("CHALLENGE_ROUNDS")
 		.ok()
 		.and_then(|r| r.parse::<u32>().ok())
-		.unwrap_or(40_000);
+		.unwrap_or(60_000);
 	// One core's compute rate, alone and with every core busy.
 	for threads in [1, cores] {
 		let p = ChallengeParams::for_claim([4; 32], threads, u64::from(threads) << 30, 2_000)
@@ -43,10 +43,10 @@ fn main() {
 	}
 	let honest =
 		ChallengeParams::for_claim([1; 32], cores, memory, rounds).expect("a claimable host");
-	// The fast runtime's deadline for a claim: a lane's rounds at 4 300 and its bytes at
-	// 400 MiB per 3 s block (`runtime/src/configs/attest.rs`).
+	// The fast runtime's deadline for a claim: a lane's rounds at 4 800 and its bytes at
+	// 300 MiB per 3 s block (`runtime/src/configs/attest.rs`).
 	let deadline = |p: &ChallengeParams| -> f64 {
-		let blocks = u64::from(p.rounds).div_ceil(4_300) + p.memory_per_lane().div_ceil(400 << 20);
+		let blocks = u64::from(p.rounds).div_ceil(4_800) + p.memory_per_lane().div_ceil(300 << 20);
 		3.0 * blocks.max(3) as f64
 	};
 	let time = |label: &str, p: &ChallengeParams| -> Option<f64> {

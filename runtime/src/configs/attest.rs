@@ -3,10 +3,11 @@
 //!
 //! Normal runtime / `fast-runtime`: a selection every hour / 20 blocks of up to 4 machines.
 //! The deadline is set for the reference host (2 Xeon cores, 24 GiB; its figures are in
-//! `docs/hardware-verification.md`) with a margin of about 1.4×: it runs 2 000 compute rounds
-//! a second per core, and ~190 MiB/s per lane with two 8 GiB lanes side by side. So
-//! 8 600 / 4 300 rounds and 800 / 400 MiB of lane per 6 s / 3 s block; lanes have 120 000 /
-//! 40 000 compute rounds (about a minute / 20 s of one core).
+//! `docs/hardware-verification.md`): it runs ~1 930 compute rounds a second per core (steady,
+//! the part lives in the core's cache) and 150–190 MiB/s per lane with two 8 GiB lanes side
+//! by side (varying by a quarter between runs). So 9 600 / 4 800 rounds (a 1.2× margin) and
+//! 600 / 300 MiB of lane (1.5–1.9×) per 6 s / 3 s block; lanes have 120 000 / 60 000 compute
+//! rounds (about a minute / 31 s of one core), so that the core count weighs most.
 
 #[cfg(not(feature = "fast-runtime"))]
 use crate::time::*;
@@ -20,18 +21,18 @@ use sp_runtime::{traits::Hash as _, Perbill};
 #[cfg(feature = "fast-runtime")]
 parameter_types! {
 	pub const ChallengePeriod: BlockNumber = 20;
-	pub const LaneBytesPerBlock: u64 = 400 << 20;
-	pub const ComputeRounds: u32 = 40_000;
-	pub const ComputeRoundsPerBlock: u32 = 4_300;
+	pub const LaneBytesPerBlock: u64 = 300 << 20;
+	pub const ComputeRounds: u32 = 60_000;
+	pub const ComputeRoundsPerBlock: u32 = 4_800;
 	pub const MinRunBlocks: BlockNumber = 3;
 	pub const RevealWindow: BlockNumber = 5;
 }
 #[cfg(not(feature = "fast-runtime"))]
 parameter_types! {
 	pub const ChallengePeriod: BlockNumber = HOURS;
-	pub const LaneBytesPerBlock: u64 = 800 << 20;
+	pub const LaneBytesPerBlock: u64 = 600 << 20;
 	pub const ComputeRounds: u32 = 120_000;
-	pub const ComputeRoundsPerBlock: u32 = 8_600;
+	pub const ComputeRoundsPerBlock: u32 = 9_600;
 	pub const MinRunBlocks: BlockNumber = 5;
 	pub const RevealWindow: BlockNumber = 10;
 }
