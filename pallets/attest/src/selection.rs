@@ -293,7 +293,6 @@ impl<T: Config> Pallet<T> {
 		let lane_blocks = u64::from(params.rounds)
 			.div_ceil(u64::from(T::ComputeRoundsPerBlock::get().max(1)))
 			.saturating_add(params.memory_per_lane().div_ceil(T::LaneBytesPerBlock::get().max(1)));
-		let run_blocks = lane_blocks;
 		let picks = picks_for(params.lanes).min(T::MaxPicks::get()) as u64;
 		let verify_blocks = lane_blocks.saturating_mul(picks);
 		let min = T::MinRunBlocks::get();
@@ -302,7 +301,7 @@ impl<T: Config> Pallet<T> {
 			let b: BlockNumberFor<T> = b.into();
 			b.max(min)
 		};
-		(to_blocks(run_blocks), to_blocks(verify_blocks))
+		(to_blocks(lane_blocks), to_blocks(verify_blocks))
 	}
 
 	/// Puts machine `id` at the end of the queue (once); a full queue leaves it to the walk.
