@@ -10,9 +10,11 @@ test:
 	scripts/test.sh
 
 ## Slow scenarios: 100 fresh dev-node starts, each until its first finalized block; the
-## runtime upgrade checks (try-runtime build: every migration's pre/post checks, try_state).
+## zombienet hardware challenge of workload v2 (attest.zndsl); the runtime upgrade checks
+## (try-runtime build: every migration's pre/post checks, try_state).
 test-slow: build
 	scripts/start-soak.sh 100
+	scripts/zombienet.sh attest
 	. scripts/env.sh && SKIP_WASM_BUILD=1 cargo test --release --locked -p uranus-runtime \
 		--features try-runtime,fast-runtime --test runtime upgrade::
 
