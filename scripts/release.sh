@@ -4,6 +4,9 @@
 # runtime's compressed Wasm and its hashes, in dist/.
 #   scripts/release.sh            build and print the Wasm's blake2-256 (the on-chain code hash)
 #   scripts/release.sh --verify   also rebuild the runtime from clean and check the hash repeats
+#   scripts/release.sh --runtime-only
+#                                 only the production runtime Wasm and its hashes (~3 min warm;
+#                                 CI runs this on every change, after `make test`)
 # It builds into the shared target dir: afterwards `make build` (incremental, ~4 min) restores
 # the dev node (`fast-runtime`) the tests use.
 set -euo pipefail
@@ -19,6 +22,16 @@ build() {
   cargo build --release --locked -p uranus-node --no-default-features
   cargo build --release --locked -p uranus-agent
 }
+if [ "${1:-}" = "--runtime-only" ]; then
+  # `-p uranus-runtime` alone resolves the runtime's own default features: no `fast-runtime`.
+  echo "==> production runtime (cargo build -p uranus-runtime: 6 s slots, hour sessions)"
+  cargo build --release --locked -p uranus-runtime
+  cp "$wasm" "$dist/uranus_runtime.compact.compressed.wasm"
+  read -r blake sha size < <(hash_of "$dist/uranus_runtime.compact.compressed.wasm")
+  echo "production runtime: $size bytes, blake2-256 $blake, sha256 $sha"
+  echo "commit $(git rev-parse HEAD), $(rustc --version)"
+  exit 0
+fi
 echo "==> production build (uranus-node --no-default-features, uranus-agent)"
 build
 strip -o "$dist/uranus-node" "$CARGO_TARGET_DIR/release/uranus-node"
