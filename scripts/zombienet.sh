@@ -40,6 +40,8 @@ for t in "$@"; do
     fail=$((fail + 1)); echo "zombienet $t: FAILED ($(( $(date +%s) - t0 )) s)"
     grep -E '✅|❌|Error' "/tmp/uranus-zombienet-$t.log" | tail -20 || true
   fi
+  # A js-script that crashes can leave the network's nodes behind: stop them.
+  pkill -f -- "--base-path /tmp/zombie-" 2>/dev/null || true
   grep -E 'finality-|caught-up|provider key|machine [0-9]+ on|heartbeat moved|^challenge [0-9]+ of|^upgrade: (spec|code|polkadot|all|after|before)' "/tmp/uranus-zombienet-$t.log" | cut -c1-300 || true
 done
 # Let both agents drain their warm pools (network namespaces, veths, firewall rules) before
