@@ -4,6 +4,7 @@
 # the only validator (state in a temporary directory), RPC on ws://127.0.0.1:9944. Once the
 # RPC is up, the provider key //Alice (override with URANUS_PROVIDER_SURI, empty to skip) is
 # inserted, so the off-chain worker registers this machine from the agent's hardware.
+# The Uranus Console is built and served on http://127.0.0.1:8080 (URANUS_CONSOLE_PORT).
 # Extra arguments go to the node, e.g. `scripts/run-dev.sh --rpc-port 9955`. Ctrl-C stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,12 @@ mkdir -p "$AGENT_DATA"
 AGENT_PID=$!
 trap 'kill $AGENT_PID 2>/dev/null || true' EXIT
 echo "==> uranus-agent on http://127.0.0.1:8700 (token: $AGENT_DATA/agent.token)"
+CONSOLE_PORT="${URANUS_CONSOLE_PORT:-8080}"
+(cd console && npm ci --no-audit --no-fund --loglevel=error && node build.mjs)
+node console/serve.mjs "$CONSOLE_PORT" &
+CONSOLE_PID=$!
+trap 'kill $AGENT_PID $CONSOLE_PID 2>/dev/null || true' EXIT
+echo "==> Uranus Console on http://127.0.0.1:$CONSOLE_PORT/ (talks to ws://127.0.0.1:9944)"
 PROVIDER_SURI="${URANUS_PROVIDER_SURI-//Alice}"
 insert_provider_key() {
   local rpc=http://127.0.0.1:9944 body

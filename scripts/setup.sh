@@ -7,7 +7,8 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 APT_PACKAGES=(protobuf-compiler clang libclang-dev libssl-dev pkg-config make git curl ca-certificates nodejs npm
-  runc skopeo umoci docker-registry busybox-static e2fsprogs iproute2 gcc libc6-dev iptables)
+  runc skopeo umoci docker-registry busybox-static e2fsprogs iproute2 gcc libc6-dev iptables
+  chromium)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

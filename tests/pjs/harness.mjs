@@ -45,7 +45,7 @@ export function withTimeout(promise, ms, what) {
   ]).finally(() => clearTimeout(timer));
 }
 
-/** Starts a dev node (with `extraArgs`) and connects to it: `{ api, keyring, stop, logs }`. */
+/** Starts a dev node (with `extraArgs`) and connects to it: `{ api, keyring, url, stop, logs }`. */
 /**
  * A node on the dev chain: by default `--dev` (Alice authoring); with `join` (a multiaddr of
  * another dev node) a second, non-authoring node that syncs from it.
@@ -89,7 +89,7 @@ export async function startDevNode({ extraArgs = [], join = null } = {}) {
       assert.equal(code, 0, `node exited with ${code} / ${signal}`);
     }
   };
-  return { api, keyring, stop, logs: () => logs.join('') };
+  return { api, keyring, url: `ws://127.0.0.1:${rpcPort}`, stop, logs: () => logs.join('') };
 }
 
 /** The `section.name` of a dispatch error. */

@@ -1,0 +1,118 @@
+// The console in a real browser (Debian's chromium driven by playwright-core) against a real
+// dev node: finalized blocks advance on the page; a DPoS vote made on the page changes the
+// candidate's St to the planck; bad input shows a clear message and sends nothing.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startDevNode, URA, waitFor } from '../../tests/pjs/harness.mjs';
+import { serve } from '../serve.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const shots = process.env.CONSOLE_SCREENSHOTS || '/tmp/uranus-console-screenshots';
+let chain;
+let site;
+let browser;
+
+before(async () => {
+  execFileSync('node', [join(here, '..', 'build.mjs')], { stdio: 'inherit' });
+  chain = await startDevNode();
+  site = await serve(0);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox'],
+  });
+  mkdirSync(shots, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await site?.close();
+  await chain?.stop();
+});
+
+/** A fresh page on `route`, connected to the test node, with the dev account `name` chosen. */
+async function open(route, name = null) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
+  await page.goto(`${site.url}?rpc=${encodeURIComponent(chain.url)}#/${route}`);
+  await page.getByTestId('chain').waitFor();
+  if (name) {
+    const option = page.locator('[data-testid=account] option', { hasText: `${name} (dev)` });
+    await page.getByTestId('account').selectOption(await option.getAttribute('value'));
+  }
+  return page;
+}
+
+const number = async (page, id) => Number((await page.getByTestId(id).textContent()).replace('#', ''));
+
+test('the network page shows finalized blocks advancing', async () => {
+  const page = await open('network');
+  await waitFor(async () => (await number(page, 'finalized')) > 0, 60_000, 'a finalized block on the page');
+  const first = await number(page, 'finalized');
+  await waitFor(async () => (await number(page, 'finalized')) >= first + 2, 60_000, 'finality advancing on the page');
+  const last = await number(page, 'finalized');
+  const onChain = (await chain.api.rpc.chain.getHeader(await chain.api.rpc.chain.getFinalizedHead())).number.toNumber();
+  console.log(`console: finalized #${first} -> #${last} on the page, #${onChain} on the node`);
+  assert.ok(onChain >= last);
+  await page.locator('[data-candidate]').first().waitFor();
+  await page.screenshot({ path: join(shots, 'network.png'), fullPage: true });
+  await page.close();
+});
+
+test('a DPoS vote from the page changes the candidate\'s St to the planck', async () => {
+  const { api } = chain;
+  const page = await open('network', 'Bob');
+  const row = page.locator('[data-candidate]').first();
+  const stash = await row.getAttribute('data-candidate');
+  const before = (await api.query.dpos.candidateVotes(stash)).toBigInt();
+  assert.equal(BigInt(await row.locator('[data-col=St]').getAttribute('data-planck')), before);
+  await page.getByTestId(`choose-${stash}`).check();
+  await page.getByTestId('vote-stake').fill('1234.5');
+  await page.getByTestId('vote-submit').click();
+  const status = page.getByTestId('tx-status');
+  await waitFor(async () => ['finalized', 'failed'].includes(await status.getAttribute('data-stage')), 90_000, 'the vote to finalize');
+  assert.equal(await status.getAttribute('data-stage'), 'finalized', await status.textContent());
+  const stake = 1234n * URA + URA / 2n;
+  const after = (await api.query.dpos.candidateVotes(stash)).toBigInt();
+  assert.equal(after, before + stake);
+  await waitFor(async () => BigInt(await row.locator('[data-col=St]').getAttribute('data-planck')) === after, 30_000, 'St on the page');
+  console.log(`console: vote finalized (${await status.textContent()}); St ${before} -> ${after} planck on chain and page`);
+  await page.getByTestId('my-vote').waitFor();
+  await page.screenshot({ path: join(shots, 'vote.png'), fullPage: true });
+  await page.close();
+});
+
+test('a vote beyond the balance or without a candidate shows why and sends nothing', async () => {
+  const { api, keyring } = chain;
+  const page = await open('network', 'Ferdie');
+  const ferdie = keyring.addFromUri('//Ferdie').address;
+  const nonce = (await api.rpc.system.accountNextIndex(ferdie)).toNumber();
+  const stash = await page.locator('[data-candidate]').first().getAttribute('data-candidate');
+
+  await page.getByTestId('vote-stake').fill('5');
+  await page.getByTestId('vote-submit').click();
+  await page.getByTestId('vote-problem').waitFor();
+  assert.match(await page.getByTestId('vote-problem').textContent(), /Choose at least one candidate/);
+
+  await page.getByTestId(`choose-${stash}`).check();
+  await page.getByTestId('vote-stake').fill('999999999999');
+  await page.getByTestId('vote-submit').click();
+  await waitFor(async () => /Not enough funds/.test(await page.getByTestId('vote-problem').textContent()), 10_000, 'the funds message');
+  console.log(`console: ${await page.getByTestId('vote-problem').textContent()}`);
+
+  await page.getByTestId('vote-stake').fill('twelve');
+  await page.getByTestId('vote-submit').click();
+  await waitFor(async () => /not an amount of URA/.test(await page.getByTestId('vote-problem').textContent()), 10_000, 'the amount message');
+
+  assert.equal(await page.getByTestId('tx-status').count(), 0, 'no transaction was started');
+  // Two more blocks: nothing of Ferdie's reached the chain.
+  const head = (await api.rpc.chain.getHeader()).number.toNumber();
+  await waitFor(async () => (await api.rpc.chain.getHeader()).number.toNumber() >= head + 2, 30_000, 'two blocks');
+  assert.equal((await api.rpc.system.accountNextIndex(ferdie)).toNumber(), nonce);
+  assert.equal((await api.query.dpos.votes(ferdie)).isNone, true);
+  await page.close();
+});
