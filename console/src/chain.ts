@@ -9,9 +9,18 @@ export function endpoint(): string {
   return new URLSearchParams(location.search).get('rpc') || 'ws://127.0.0.1:9944';
 }
 
+let provider: WsProvider | null = null;
+
 /** Connects to `url`; resolves once the metadata is loaded. */
 export function connect(url: string): Promise<ApiPromise> {
-  return ApiPromise.create({ provider: new WsProvider(url), noInitWarn: true, throwOnConnect: true });
+  provider = new WsProvider(url);
+  return ApiPromise.create({ provider, noInitWarn: true, throwOnConnect: true });
+}
+
+/** Calls one of the node's JSON-RPC methods that polkadot.js does not know (`market_quote`, …). */
+export function rpc<T>(method: string, params: unknown[] = []): Promise<T> {
+  if (!provider) return Promise.reject(new Error('not connected'));
+  return provider.send<T>(method, params);
 }
 
 /** The connected API, provided by the app's root. */

@@ -7,14 +7,20 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiContext, connect, endpoint } from './chain';
 import { shortAddress } from './format';
+import { LeasePage } from './pages/lease';
+import { MarketPage } from './pages/market';
 import { NetworkPage } from './pages/network';
 import { type Account, devAccounts, extensionAccounts } from './wallet';
 
-const PAGES: Record<string, string> = { network: 'Network' };
+const PAGES: Record<string, string> = { network: 'Network', market: 'Market' };
 
-function useRoute(): string {
-  const read = () => location.hash.replace(/^#\/?/, '').split('/')[0] || 'network';
-  const [route, setRoute] = useState(read);
+/** The URL hash's path segments, e.g. ["lease", "3"]; ["network"] when empty. */
+function useRoute(): string[] {
+  const read = () => {
+    const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean);
+    return parts.length ? parts : ['network'];
+  };
+  const [route, setRoute] = useState<string[]>(read);
   useEffect(() => {
     const on = () => setRoute(read());
     addEventListener('hashchange', on);
@@ -39,7 +45,7 @@ function App() {
   const [accounts, setAccounts] = useState<Account[]>([]);
   const [account, setAccount] = useState<Account | null>(null);
   const [chain, setChain] = useState('');
-  const route = useRoute();
+  const [route, arg] = useRoute();
 
   useEffect(() => {
     connect(endpoint()).then(async (a) => {
@@ -65,7 +71,9 @@ function App() {
       </header>
       <main>
         {route === 'network' && <NetworkPage account={account} />}
-        {!(route in PAGES) && <p class="error">No page "{route}".</p>}
+        {route === 'market' && <MarketPage account={account} />}
+        {route === 'lease' && <LeasePage id={Number(arg)} />}
+        {!(route in PAGES) && route !== 'lease' && <p class="error">No page "{route}".</p>}
       </main>
     </ApiContext.Provider>
   );

@@ -1,0 +1,96 @@
+/** The node's market and registry views (`market_*`, `registry_*` JSON-RPC); balances are decimal strings. */
+import { rpc } from './chain';
+
+/** Resources of one replica. */
+export interface ResourceSpec {
+  cpuMillicores: number;
+  memoryBytes: number;
+  storageBytes: number;
+  bandwidthBps: number;
+}
+
+/** Prices per unit (planck): CPU core-second, memory GiB-second, network MiB, storage GiB-second. */
+export interface Prices {
+  cpuCoreSecond: string;
+  memoryGibSecond: string;
+  networkMib: string;
+  storageGibSecond: string;
+}
+
+/** A published image. */
+export interface ImageView {
+  digest: string;
+  publisher: string;
+  name: string;
+  version: string;
+  sizeBytes: number;
+  minResources: ResourceSpec;
+  fee: string;
+  status: 'pending' | 'verified' | 'rejected' | string;
+}
+
+/** What an order would hold now and at which prices it would lease. */
+export interface QuoteView {
+  prices: Prices;
+  withinCaps: boolean;
+  imageFee: string;
+  escrowPerReplica: string;
+  escrow: string;
+  perBlockAtPrices: string;
+}
+
+/** An order. */
+export interface OrderView {
+  id: number;
+  owner: string;
+  image: string;
+  spec: ResourceSpec;
+  replicas: number;
+  maxBlocks: number;
+  prepaidBlocks: number;
+  held: string;
+  waiting: number;
+  leases: number[];
+}
+
+/** A lease with its metering. */
+export interface LeaseView {
+  id: number;
+  order: number;
+  user: string;
+  provider: string;
+  machine: number;
+  state: string;
+  prices: Prices;
+  imageFee: string;
+  assignedAt: number;
+  startedAt: number | null;
+  endsAt: number | null;
+  endedAt: number | null;
+  exitCode: number | null;
+  result: string;
+  usage: {
+    seq: number;
+    counters: { cpuMicros: number; memoryByteSeconds: number; netBytes: number; wallMillis: number };
+    charged: string;
+    cap: string;
+    allotment: string;
+    left: string;
+  };
+}
+
+/** The first 100 images in digest order. */
+export const images = () => rpc<ImageView[]>('registry_images', [null, 100]);
+
+/** A quote for `replicas` × `spec` of `image`, prepaying `prepaid` blocks at `caps` (numbers). */
+export const quote = (image: string, spec: ResourceSpec, replicas: number, prepaid: number, caps: Record<keyof Prices, number>) =>
+  rpc<QuoteView | null>('market_quote', [image, spec, replicas, prepaid, caps]);
+
+/** `owner`'s orders, newest last (up to 100). */
+export const ordersOf = (owner: string) => rpc<OrderView[]>('market_orders', [owner, null, 100]);
+
+/** One lease. */
+export const lease = (id: number) => rpc<LeaseView | null>('market_lease', [id]);
+
+/** The leases of `order`. */
+export const leasesOf = (order: number) => rpc<LeaseView[]>('market_leases', [order, null, null, 100]);

@@ -1,0 +1,129 @@
+// The market in a real browser against a real dev node whose worker drives a real agent
+// (runc) with images from a loopback registry: Eve places an order on the page, sees the
+// cost before signing, follows the lease assigned → running → completed, and the charge the
+// page shows equals the chain's to the planck. An unverified image or an order beyond the
+// account's funds shows why and sends nothing.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { sendTx, waitFor } from '../../tests/pjs/harness.mjs';
+import { startChain, startRegistry, pushBusybox, becomeProvider } from '../../tests/pjs/compute.mjs';
+import { serve } from '../serve.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const shots = process.env.CONSOLE_SCREENSHOTS || '/tmp/uranus-console-screenshots';
+const MIB = 1n << 20n;
+const PENDING = `0x${'11'.repeat(32)}`;
+let registry;
+let image;
+let chain;
+let site;
+let browser;
+
+before(async () => {
+  execFileSync('node', [join(here, '..', 'build.mjs')], { stdio: 'inherit' });
+  registry = await startRegistry();
+  image = pushBusybox(registry.addr);
+  chain = await startChain({ name: 'console-provider' });
+  await becomeProvider(chain, '//Dave');
+  const { api, keyring } = chain;
+  const [alice, bob] = ['//Alice', '//Bob'].map((u) => keyring.addFromUri(u));
+  const spec = { cpuMillicores: 100, memoryBytes: 4n * MIB, storageBytes: 0, bandwidthBps: 0 };
+  await sendTx(api, bob, api.tx.registry.publishImage(image.name, '1.0', image.hex, image.size, spec, 5_000_000n));
+  await sendTx(api, alice, api.tx.sudo.sudo(api.tx.registry.verifyImage(image.hex, true)));
+  // Published, never reviewed: the market refuses it.
+  await sendTx(api, bob, api.tx.registry.publishImage('test/unreviewed', '0.1', PENDING, 1000, spec, 0));
+  site = await serve(0);
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
+  mkdirSync(shots, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await site?.close();
+  await chain?.stop();
+  await chain?.agent.stop();
+  registry?.stop();
+});
+
+async function open(route, name) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
+  await page.goto(`${site.url}?rpc=${encodeURIComponent(chain.url)}#/${route}`);
+  await page.getByTestId('chain').waitFor();
+  const option = page.locator('[data-testid=account] option', { hasText: `${name} (dev)` });
+  await page.getByTestId('account').selectOption(await option.getAttribute('value'));
+  return page;
+}
+
+test('an order placed on the page runs to completion and the page shows the chain\'s charge', { timeout: 600_000 }, async () => {
+  const { rpc } = chain;
+  const page = await open('market', 'Eve');
+  await page.getByTestId('order-image').selectOption(image.digest);
+  await page.getByTestId('order-script').fill('echo hello from the console; sleep 12');
+  await page.getByTestId('quote').waitFor();
+  const shownEscrow = await page.getByTestId('quote').getAttribute('data-escrow');
+  console.log(`console: quote before signing: ${await page.getByTestId('quote').textContent()}`);
+  await page.screenshot({ path: join(shots, 'market.png'), fullPage: true });
+  await page.getByTestId('order-submit').click();
+  const status = page.getByTestId('tx-status');
+  await waitFor(async () => ['finalized', 'failed'].includes(await status.getAttribute('data-stage')), 90_000, 'the order to finalize');
+  assert.equal(await status.getAttribute('data-stage'), 'finalized', await status.textContent());
+  const [order] = await rpc('market_orders', [chain.keyring.addFromUri('//Eve').address, null, 10]);
+  assert.equal(BigInt(order.escrowPerReplica), BigInt(shownEscrow), 'the order escrows what the page quoted');
+
+  const link = page.locator('[data-testid^=lease-link-]').first();
+  await link.waitFor({ timeout: 60_000 });
+  const lease = Number((await link.getAttribute('data-testid')).replace('lease-link-', ''));
+  await link.click();
+  const states = [];
+  await waitFor(async () => {
+    const s = (await page.getByTestId('lease-state').textContent()).trim();
+    if (states[states.length - 1] !== s) states.push(s);
+    return s === 'completed' || s === 'failed';
+  }, 300_000, 'the lease to end', 250);
+  console.log(`console: lease #${lease} states seen on the page: ${states.join(' -> ')}`);
+  assert.equal(states[states.length - 1], 'completed');
+  const timeline = await page.getByTestId('lease-timeline').textContent();
+  console.log(`console: lease #${lease} history on the page: ${timeline}`);
+  assert.match(timeline, /^assigned #\d+ → running #\d+ → completed #\d+$/);
+  const view = await rpc('market_lease', [lease]);
+  await waitFor(async () => (await page.getByTestId('lease-charged').getAttribute('data-planck')) === view.usage.charged, 30_000, 'the final charge on the page');
+  assert.ok(BigInt(view.usage.charged) > 0n);
+  console.log(`console: charged ${view.usage.charged} planck on chain and on the page (${await page.getByTestId('lease-charged').textContent()})`);
+  await page.screenshot({ path: join(shots, 'lease.png'), fullPage: true });
+  await page.close();
+});
+
+test('an unverified image or an order beyond the funds shows why and sends nothing', { timeout: 120_000 }, async () => {
+  const { api, keyring } = chain;
+  const ferdie = keyring.addFromUri('//Ferdie').address;
+  const nonce = (await api.rpc.system.accountNextIndex(ferdie)).toNumber();
+  const page = await open('market', 'Ferdie');
+
+  await page.getByTestId('order-image').selectOption(`sha256:${PENDING.slice(2)}`);
+  await page.getByTestId('quote').waitFor();
+  await page.getByTestId('order-submit').click();
+  await waitFor(async () => /not verified yet/.test((await page.getByTestId('order-problem').textContent()) || ''), 10_000, 'the unverified message');
+  console.log(`console: ${await page.getByTestId('order-problem').textContent()}`);
+
+  await page.getByTestId('order-image').selectOption(image.digest);
+  await page.getByTestId('order-cpu').fill('1000');
+  await page.getByTestId('order-capFactor').fill('100000');
+  await page.getByTestId('order-maxBlocks').fill('1000000');
+  await page.getByTestId('order-prepaid').fill('1000000');
+  await waitFor(async () => (await page.getByTestId('quote').count()) === 1, 10_000, 'a new quote');
+  await page.getByTestId('order-submit').click();
+  await waitFor(async () => /Not enough funds/.test((await page.getByTestId('order-problem').textContent()) || ''), 10_000, 'the funds message');
+  console.log(`console: ${await page.getByTestId('order-problem').textContent()}`);
+
+  assert.equal(await page.getByTestId('tx-status').count(), 0, 'no transaction was started');
+  const head = (await api.rpc.chain.getHeader()).number.toNumber();
+  await waitFor(async () => (await api.rpc.chain.getHeader()).number.toNumber() >= head + 2, 30_000, 'two blocks');
+  assert.equal((await api.rpc.system.accountNextIndex(ferdie)).toNumber(), nonce);
+  await page.close();
+});
