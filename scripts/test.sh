@@ -24,6 +24,14 @@ else
   status=1
 fi
 
+echo "==> Uranus Console: type check and browser tests (console/, Debian chromium + playwright-core)"
+if [ -x "$URANUS_NODE" ]; then
+  (cd console && npm ci --no-audit --no-fund --loglevel=error && npm run --silent typecheck && npm test) 2>&1 \
+    | grep -vE 'REGISTRY|API/INIT' | tee /tmp/uranus-console-test.log || status=1
+else
+  status=1
+fi
+
 echo "==> start/stop soak, short (scripts/start-soak.sh 5; make test-slow runs 100)"
 if [ -x "$URANUS_NODE" ]; then
   scripts/start-soak.sh 5 2>&1 | tee /tmp/uranus-start-soak.log || status=1
@@ -37,6 +45,7 @@ scripts/zombienet.sh smoke validator-loss election provider upgrade 2>&1 | tee /
 echo "==> summary"
 grep -E '^test result:' /tmp/uranus-cargo-test.log || true
 grep -E '^# (tests|pass|fail)' /tmp/uranus-pjs-test.log || true
+grep -E '^# (tests|pass|fail)' /tmp/uranus-console-test.log | sed 's/^# /console: /' || true
 grep -E '^stps' /tmp/uranus-stps-smoke.log || true
 grep -E '^metering' /tmp/uranus-metering-smoke.log || true
 grep -E '^start-soak' /tmp/uranus-start-soak.log || true

@@ -145,7 +145,7 @@ function OrderForm({ api, account, onPlaced }: { api: ApiPromise; account: Accou
             <option value="">choose an image</option>
             {(imageList ?? []).map((i) => (
               <option key={i.digest} value={i.digest}>
-                {i.name}:{i.version}{i.status !== 'verified' ? ` (${i.status})` : ''} · fee {formatUra(BigInt(i.fee))}
+                {i.name}:{i.version}{i.status !== 'verified' ? ` (${i.status})` : ''} · fee {formatUra(BigInt(i.fee), 6)}
               </option>
             ))}
           </select>
