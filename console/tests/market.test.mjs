@@ -5,27 +5,19 @@
 // account's funds shows why and sends nothing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
 import { sendTx, waitFor } from '../../tests/pjs/harness.mjs';
 import { startChain, startRegistry, pushBusybox, becomeProvider } from '../../tests/pjs/compute.mjs';
-import { serve } from '../serve.mjs';
+import { startBrowser, openPage, shots } from './browser.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const shots = process.env.CONSOLE_SCREENSHOTS || '/tmp/uranus-console-screenshots';
 const MIB = 1n << 20n;
 const PENDING = `0x${'11'.repeat(32)}`;
 let registry;
 let image;
 let chain;
-let site;
 let browser;
 
 before(async () => {
-  execFileSync('node', [join(here, '..', 'build.mjs')], { stdio: 'inherit' });
   registry = await startRegistry();
   image = pushBusybox(registry.addr);
   chain = await startChain({ name: 'console-provider' });
@@ -37,32 +29,20 @@ before(async () => {
   await sendTx(api, alice, api.tx.sudo.sudo(api.tx.registry.verifyImage(image.hex, true)));
   // Published, never reviewed: the market refuses it.
   await sendTx(api, bob, api.tx.registry.publishImage('test/unreviewed', '0.1', PENDING, 1000, spec, 0));
-  site = await serve(0);
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
-  mkdirSync(shots, { recursive: true });
+  browser = await startBrowser();
 });
 
 after(async () => {
   await browser?.close();
-  await site?.close();
   await chain?.stop();
   await chain?.agent.stop();
   registry?.stop();
 });
 
-async function open(route, name) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
-  await page.goto(`${site.url}?rpc=${encodeURIComponent(chain.url)}#/${route}`);
-  await page.getByTestId('chain').waitFor();
-  const option = page.locator('[data-testid=account] option', { hasText: `${name} (dev)` });
-  await page.getByTestId('account').selectOption(await option.getAttribute('value'));
-  return page;
-}
 
 test('an order placed on the page runs to completion and the page shows the chain\'s charge', { timeout: 600_000 }, async () => {
   const { rpc } = chain;
-  const page = await open('market', 'Eve');
+  const page = await openPage(browser, chain.url, 'market', 'Eve');
   await page.getByTestId('order-image').selectOption(image.digest);
   await page.getByTestId('order-script').fill('echo hello from the console; sleep 12');
   await page.getByTestId('quote').waitFor();
@@ -103,7 +83,7 @@ test('an unverified image or an order beyond the funds shows why and sends nothi
   const { api, keyring } = chain;
   const ferdie = keyring.addFromUri('//Ferdie').address;
   const nonce = (await api.rpc.system.accountNextIndex(ferdie)).toNumber();
-  const page = await open('market', 'Ferdie');
+  const page = await openPage(browser, chain.url, 'market', 'Ferdie');
 
   await page.getByTestId('order-image').selectOption(`sha256:${PENDING.slice(2)}`);
   await page.getByTestId('quote').waitFor();

@@ -3,54 +3,27 @@
 // candidate's St to the planck; bad input shows a clear message and sends nothing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
 import { startDevNode, URA, waitFor } from '../../tests/pjs/harness.mjs';
-import { serve } from '../serve.mjs';
+import { startBrowser, openPage, shots } from './browser.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const shots = process.env.CONSOLE_SCREENSHOTS || '/tmp/uranus-console-screenshots';
 let chain;
-let site;
 let browser;
 
 before(async () => {
-  execFileSync('node', [join(here, '..', 'build.mjs')], { stdio: 'inherit' });
   chain = await startDevNode();
-  site = await serve(0);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox'],
-  });
-  mkdirSync(shots, { recursive: true });
+  browser = await startBrowser();
 });
 
 after(async () => {
   await browser?.close();
-  await site?.close();
   await chain?.stop();
 });
-
-/** A fresh page on `route`, connected to the test node, with the dev account `name` chosen. */
-async function open(route, name = null) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
-  await page.goto(`${site.url}?rpc=${encodeURIComponent(chain.url)}#/${route}`);
-  await page.getByTestId('chain').waitFor();
-  if (name) {
-    const option = page.locator('[data-testid=account] option', { hasText: `${name} (dev)` });
-    await page.getByTestId('account').selectOption(await option.getAttribute('value'));
-  }
-  return page;
-}
 
 const number = async (page, id) => Number((await page.getByTestId(id).textContent()).replace('#', ''));
 
 test('the network page shows finalized blocks advancing', async () => {
-  const page = await open('network');
+  const page = await openPage(browser, chain.url, 'network');
   await waitFor(async () => (await number(page, 'finalized')) > 0, 60_000, 'a finalized block on the page');
   const first = await number(page, 'finalized');
   await waitFor(async () => (await number(page, 'finalized')) >= first + 2, 60_000, 'finality advancing on the page');
@@ -65,7 +38,7 @@ test('the network page shows finalized blocks advancing', async () => {
 
 test('a DPoS vote from the page changes the candidate\'s St to the planck', async () => {
   const { api } = chain;
-  const page = await open('network', 'Bob');
+  const page = await openPage(browser, chain.url, 'network', 'Bob');
   const row = page.locator('[data-candidate]').first();
   const stash = await row.getAttribute('data-candidate');
   const before = (await api.query.dpos.candidateVotes(stash)).toBigInt();
@@ -88,7 +61,7 @@ test('a DPoS vote from the page changes the candidate\'s St to the planck', asyn
 
 test('a vote beyond the balance or without a candidate shows why and sends nothing', async () => {
   const { api, keyring } = chain;
-  const page = await open('network', 'Ferdie');
+  const page = await openPage(browser, chain.url, 'network', 'Ferdie');
   const ferdie = keyring.addFromUri('//Ferdie').address;
   const nonce = (await api.rpc.system.accountNextIndex(ferdie)).toNumber();
   const stash = await page.locator('[data-candidate]').first().getAttribute('data-candidate');
