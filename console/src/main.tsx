@@ -10,9 +10,10 @@ import { shortAddress } from './format';
 import { LeasePage } from './pages/lease';
 import { MarketPage } from './pages/market';
 import { NetworkPage } from './pages/network';
+import { ProvidersPage } from './pages/providers';
 import { type Account, devAccounts, extensionAccounts } from './wallet';
 
-const PAGES: Record<string, string> = { network: 'Network', market: 'Market' };
+const PAGES: Record<string, string> = { network: 'Network', providers: 'Providers', market: 'Market' };
 
 /** The URL hash's path segments, e.g. ["lease", "3"]; ["network"] when empty. */
 function useRoute(): string[] {
@@ -71,6 +72,7 @@ function App() {
       </header>
       <main>
         {route === 'network' && <NetworkPage account={account} />}
+        {route === 'providers' && <ProvidersPage account={account} />}
         {route === 'market' && <MarketPage account={account} />}
         {route === 'lease' && <LeasePage id={Number(arg)} />}
         {!(route in PAGES) && route !== 'lease' && <p class="error">No page "{route}".</p>}

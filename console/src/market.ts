@@ -94,3 +94,71 @@ export const lease = (id: number) => rpc<LeaseView | null>('market_lease', [id])
 
 /** The leases of `order`. */
 export const leasesOf = (order: number) => rpc<LeaseView[]>('market_leases', [order, null, null, 100]);
+
+/** A registered provider. */
+export interface ProviderView {
+  account: string;
+  name: string;
+  region: string;
+  machines: number;
+}
+
+/** A container a machine offers. */
+export interface ContainerView {
+  id: number;
+  machine: number;
+  spec: ResourceSpec;
+}
+
+/** A registered machine with its containers. */
+export interface MachineView {
+  id: number;
+  owner: string;
+  cpuModel: string;
+  arch: string;
+  logicalCores: number;
+  cpuMhz: number;
+  memoryBytes: number;
+  storageBytes: number;
+  uplinkBps: number;
+  lastHeartbeat: number;
+  online: boolean;
+  containers: ContainerView[];
+}
+
+/** A container's PoC score, decayed to the block (numbers or decimal strings). */
+export interface ScoreView {
+  owner: string;
+  basic: string | number;
+  service: string | number;
+  chain: string | number;
+  total: string | number;
+  tier: number | null;
+}
+
+/** σ of one resource (value 1,000,000 = 1). */
+export interface SigmaView {
+  resource: string;
+  sigma: { value: number | string; min: number | string; max: number | string };
+  supply: string | number;
+}
+
+/** A provider's PoC rewards. */
+export interface PendingRewards {
+  claimable: string | number;
+  period: number;
+  accruingScoreBlocks: string | number;
+  periodScoreBlocks: string | number;
+  periodPool: string | number;
+}
+
+/** The first 100 providers. */
+export const providers = () => rpc<ProviderView[]>('registry_providers', [null, 100]);
+/** The first 100 machines. */
+export const machines = () => rpc<MachineView[]>('registry_machines', [null, null, 100]);
+/** A container's PoC score. */
+export const score = (container: number) => rpc<ScoreView | null>('poc_score', [container]);
+/** σ of every resource. */
+export const sigmas = () => rpc<SigmaView[]>('poc_sigmas', []);
+/** `who`'s PoC rewards. */
+export const pendingRewards = (who: string) => rpc<PendingRewards>('poc_pendingRewards', [who]);

@@ -107,3 +107,32 @@ test('an unverified image or an order beyond the funds shows why and sends nothi
   assert.equal((await api.rpc.system.accountNextIndex(ferdie)).toNumber(), nonce);
   await page.close();
 });
+
+test('the providers page shows the machine, its PoC score, σ and rewards as the chain has them', { timeout: 120_000 }, async () => {
+  const { rpc, keyring } = chain;
+  const dave = keyring.addFromUri('//Dave').address;
+  const page = await openPage(browser, chain.url, 'providers', 'Dave');
+  const [machine] = await rpc('registry_machines', [dave, null, 10]);
+  const row = page.locator(`[data-machine="${machine.id}"]`).first();
+  await row.waitFor({ timeout: 30_000 });
+  const hardware = await row.locator('[data-col=hardware]').textContent();
+  assert.ok(hardware.startsWith(`${machine.logicalCores} cores ${machine.cpuModel}`), hardware);
+  assert.match(await row.locator('[data-col=state]').textContent(), /^online · (not )?verified$/);
+  const container = machine.containers[0].id;
+  const cell = page.locator(`[data-container="${container}"] [data-col=total]`);
+  await waitFor(async () => {
+    const s = await rpc('poc_score', [container]);
+    return (await cell.textContent()) === BigInt(s.total).toLocaleString('en-US');
+  }, 30_000, 'the score on the page to match poc_score');
+  const sigmas = await rpc('poc_sigmas');
+  for (const s of sigmas) {
+    const shown = await page.locator(`[data-resource="${s.resource}"] [data-col=sigma]`).textContent();
+    assert.equal(shown, (Number(s.sigma.value) / 1e6).toFixed(3), `σ of ${s.resource}`);
+  }
+  await page.getByTestId('rewards').waitFor();
+  const pending = await rpc('poc_pendingRewards', [dave]);
+  await waitFor(async () => (await page.getByTestId('rewards').getAttribute('data-claimable')) === String(BigInt(pending.claimable)), 30_000, 'claimable on the page');
+  console.log(`console: machine #${machine.id} "${hardware}", container #${container} score ${await cell.textContent()}, σ ${sigmas.map((s) => `${s.resource} ${s.sigma.value}`).join(', ')}, claimable ${pending.claimable}`);
+  await page.screenshot({ path: join(shots, 'providers.png'), fullPage: true });
+  await page.close();
+});
