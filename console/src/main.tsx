@@ -7,13 +7,14 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiContext, connect, endpoint } from './chain';
 import { shortAddress } from './format';
+import { AppsPage } from './pages/apps';
 import { LeasePage } from './pages/lease';
 import { MarketPage } from './pages/market';
 import { NetworkPage } from './pages/network';
 import { ProvidersPage } from './pages/providers';
 import { type Account, devAccounts, extensionAccounts } from './wallet';
 
-const PAGES: Record<string, string> = { network: 'Network', providers: 'Providers', market: 'Market' };
+const PAGES: Record<string, string> = { network: 'Network', providers: 'Providers', apps: 'App store', market: 'Market' };
 
 /** The URL hash's path segments, e.g. ["lease", "3"]; ["network"] when empty. */
 function useRoute(): string[] {
@@ -73,6 +74,7 @@ function App() {
       <main>
         {route === 'network' && <NetworkPage account={account} />}
         {route === 'providers' && <ProvidersPage account={account} />}
+        {route === 'apps' && <AppsPage account={account} />}
         {route === 'market' && <MarketPage account={account} />}
         {route === 'lease' && <LeasePage id={Number(arg)} />}
         {!(route in PAGES) && route !== 'lease' && <p class="error">No page "{route}".</p>}
