@@ -89,8 +89,8 @@ export const quote = (image: string, spec: ResourceSpec, replicas: number, prepa
 /** `owner`'s orders, newest last (up to 100). */
 export const ordersOf = (owner: string) => rpc<OrderView[]>('market_orders', [owner, null, 100]);
 
-/** One lease. */
-export const lease = (id: number) => rpc<LeaseView | null>('market_lease', [id]);
+/** One lease, at the best block or at block `at` (a hash). */
+export const lease = (id: number, at?: string) => rpc<LeaseView | null>('market_lease', at ? [id, at] : [id]);
 
 /** The leases of `order`. */
 export const leasesOf = (order: number) => rpc<LeaseView[]>('market_leases', [order, null, null, 100]);

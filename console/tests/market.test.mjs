@@ -75,6 +75,13 @@ test('an order placed on the page runs to completion and the page shows the chai
   await waitFor(async () => (await page.getByTestId('lease-charged').getAttribute('data-planck')) === view.usage.charged, 30_000, 'the final charge on the page');
   assert.ok(BigInt(view.usage.charged) > 0n);
   console.log(`console: charged ${view.usage.charged} planck on chain and on the page (${await page.getByTestId('lease-charged').textContent()})`);
+  // The metering chart ends at the lease's last block with the same charge.
+  const chart = page.getByTestId('metering-chart');
+  await waitFor(async () => (await chart.getAttribute('data-last-charged')) === view.usage.charged
+    && Number(await chart.getAttribute('data-last-block')) === view.endedAt, 60_000, 'the chart to reach the end');
+  const points = Number(await chart.getAttribute('data-points'));
+  assert.ok(points >= 3, `${points} samples`);
+  console.log(`console: metering chart: ${points} samples from block #${view.assignedAt} to #${view.endedAt}`);
   await page.screenshot({ path: join(shots, 'lease.png'), fullPage: true });
   await page.close();
 });

@@ -1,5 +1,6 @@
 /** One lease: its state, provider, prices and metering, followed block by block. */
-import { useApi, useFinalized } from '../chain';
+import { useApi, useFinalized, useHeads } from '../chain';
+import { MeteringChart } from '../components/MeteringChart';
 import { formatUra, shortAddress } from '../format';
 import { lease, type LeaseView } from '../market';
 
@@ -17,6 +18,7 @@ function timeline(view: LeaseView): string[] {
 export function LeasePage({ id }: { id: number }) {
   const api = useApi();
   const [view, error] = useFinalized(api, () => lease(id), [id]);
+  const { finalized } = useHeads(api);
   if (error) return <section><p class="error">{error}</p></section>;
   if (view === undefined) return <section><p class="muted">Loading lease #{id}…</p></section>;
   if (view === null) return <section><p class="error">No lease #{id}.</p></section>;
@@ -36,6 +38,8 @@ export function LeasePage({ id }: { id: number }) {
           <tr><th>Prices</th><td>{formatUra(BigInt(view.prices.cpuCoreSecond), 8)} per core-second, {formatUra(BigInt(view.prices.memoryGibSecond), 8)} per GiB-second</td></tr>
         </tbody>
       </table>
+      <h2>Metering</h2>
+      {finalized > 0 && <MeteringChart api={api} view={view} finalized={finalized} />}
     </section>
   );
 }
