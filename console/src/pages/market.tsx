@@ -5,7 +5,7 @@
 import type { ApiPromise } from '@polkadot/api';
 import type { u128 } from '@polkadot/types';
 import { useEffect, useState } from 'preact/hooks';
-import { useApi, useFinalized } from '../chain';
+import { useApi, useFinalized, useHeads } from '../chain';
 import { TxStatus } from '../components/TxStatus';
 import { formatUra } from '../format';
 import { images, ordersOf, leasesOf, quote, type ImageView, type Prices, type QuoteView, type ResourceSpec } from '../market';
@@ -110,13 +110,14 @@ function OrderForm({ api, account, onPlaced }: { api: ApiPromise; account: Accou
   const [problem, setProblem] = useState<string | null>(null);
   const [tx, setTx] = useState<TxState | null>(null);
   const busy = tx !== null && tx.stage !== 'finalized' && tx.stage !== 'failed';
-  const [heads] = useFinalized(api, async () => Date.now(), []);
+  // Re-quoted at every finalized block: σ and so the prices move.
+  const { finalized } = useHeads(api);
 
   useEffect(() => {
     let alive = true;
     quoteForm(api, form).then((q) => { if (alive) setQuoted(q); }, (e) => { if (alive) setQuoted({ problem: String(e?.message ?? e) }); });
     return () => { alive = false; };
-  }, [api, form, heads]);
+  }, [api, form, finalized]);
 
   const set = (id: keyof Form, v: string) => setForm((f) => ({ ...f, [id]: v }));
   const onPlace = async (e: Event) => {
