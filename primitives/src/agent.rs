@@ -135,6 +135,19 @@ pub struct JobStatus {
 	pub network: Option<JobNetwork>,
 	/// The requested limits.
 	pub limits: ResourceLimits,
+	/// What the job left in `/out`, packed once it ended (absent while it runs, when it wrote
+	/// nothing, and from agents older than the field).
+	#[serde(default)]
+	pub output: Option<JobOutput>,
+}
+
+/// A job's packed outputs: `/out` as a zstd-compressed tar archive.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobOutput {
+	/// SHA-256 of the archive, lowercase hex.
+	pub sha256: String,
+	/// Size of the archive in bytes.
+	pub size_bytes: u64,
 }
 
 /// `GET /v1/jobs/{id}/metering`: cumulative usage of a job since it started.

@@ -155,6 +155,33 @@ mod tests {
 		// The agent's JSON names.
 		assert_eq!(serde_json::to_string(&HostReboot).unwrap(), "\"host_reboot\"");
 	}
+
+	#[test]
+	fn an_output_digest_survives_the_lease_result_and_garbage_is_none() {
+		let d = OutputDigest { sha256: [0xab; 32], size_bytes: 1234 };
+		let bytes = OutputDigest::result_bytes(Some(&d), b"exit 0");
+		assert_eq!(
+			core::str::from_utf8(&bytes).unwrap(),
+			alloc::format!("out:sha256:{}:1234 exit 0", "ab".repeat(32))
+		);
+		assert_eq!(OutputDigest::from_result(&bytes), Some(d));
+		// Truncated to the market's 256-byte bound, the digest stays.
+		let long = OutputDigest::result_bytes(Some(&d), &[b'x'; 400]);
+		assert_eq!(OutputDigest::from_result(&long[..256]), Some(d));
+		assert_eq!(OutputDigest::result_bytes(None, b"exit 1"), b"exit 1".to_vec());
+		for bad in [
+			&b"exit 0"[..],
+			b"out:sha256:ab",
+			b"out:sha256:zz",
+			&alloc::format!("out:sha256:{}:", "ab".repeat(32)).into_bytes(),
+			&alloc::format!("out:sha256:{}:+5", "ab".repeat(32)).into_bytes(),
+			&alloc::format!("out:sha256:{}-5", "ab".repeat(32)).into_bytes(),
+		] {
+			assert_eq!(OutputDigest::from_result(bad), None, "{:?}", core::str::from_utf8(bad));
+		}
+		assert_eq!(OutputDigest::parse_sha256_hex(&"AB".repeat(32)), Some([0xab; 32]));
+		assert_eq!(OutputDigest::parse_sha256_hex("ab"), None);
+	}
 }
 
 /// Smallest memory a job may ask for: the agent refuses less, so the market refuses orders
@@ -222,5 +249,79 @@ impl EndCause {
 				| EndCause::SpecRejected
 				| EndCause::ImageUnusable
 		)
+	}
+}
+
+/// The digest of a lease's packed outputs as recorded on chain in the lease's `result`
+/// (`complete_lease`): `out:sha256:<64 hex>:<size> <note>`. The digest leads, so truncating
+/// the note to the result's bound never cuts it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutputDigest {
+	/// SHA-256 of the archive.
+	pub sha256: [u8; 32],
+	/// Size of the archive in bytes.
+	pub size_bytes: u64,
+}
+
+impl OutputDigest {
+	/// Prefix of a result that carries an output digest.
+	pub const PREFIX: &'static [u8] = b"out:sha256:";
+
+	/// The lease result: this digest (when there is one) then `note`.
+	pub fn result_bytes(digest: Option<&OutputDigest>, note: &[u8]) -> alloc::vec::Vec<u8> {
+		let mut out = alloc::vec::Vec::new();
+		if let Some(d) = digest {
+			out.extend_from_slice(Self::PREFIX);
+			for b in d.sha256 {
+				out.push(HEX[(b >> 4) as usize]);
+				out.push(HEX[(b & 15) as usize]);
+			}
+			out.push(b':');
+			out.extend_from_slice(alloc::format!("{}", d.size_bytes).as_bytes());
+			out.push(b' ');
+		}
+		out.extend_from_slice(note);
+		out
+	}
+
+	/// The digest a lease result carries, if any.
+	pub fn from_result(result: &[u8]) -> Option<OutputDigest> {
+		let rest = result.strip_prefix(Self::PREFIX)?;
+		let hex = rest.get(..64)?;
+		let mut sha256 = [0u8; 32];
+		for (i, pair) in hex.chunks(2).enumerate() {
+			sha256[i] = (nibble(pair[0])? << 4) | nibble(pair[1])?;
+		}
+		let rest = rest.get(64..)?.strip_prefix(b":")?;
+		let end = rest.iter().position(|b| *b == b' ').unwrap_or(rest.len());
+		let size = core::str::from_utf8(&rest[..end]).ok()?;
+		if size.is_empty() || size.starts_with('+') {
+			return None;
+		}
+		Some(OutputDigest { sha256, size_bytes: size.parse().ok()? })
+	}
+
+	/// Parses lowercase or uppercase hex of 32 bytes (the agent's `JobOutput::sha256`).
+	pub fn parse_sha256_hex(hex: &str) -> Option<[u8; 32]> {
+		let hex = hex.as_bytes();
+		if hex.len() != 64 {
+			return None;
+		}
+		let mut sha256 = [0u8; 32];
+		for (i, pair) in hex.chunks(2).enumerate() {
+			sha256[i] = (nibble(pair[0])? << 4) | nibble(pair[1])?;
+		}
+		Some(sha256)
+	}
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+fn nibble(c: u8) -> Option<u8> {
+	match c {
+		b'0'..=b'9' => Some(c - b'0'),
+		b'a'..=b'f' => Some(c - b'a' + 10),
+		b'A'..=b'F' => Some(c - b'A' + 10),
+		_ => None,
 	}
 }

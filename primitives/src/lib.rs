@@ -10,6 +10,7 @@ extern crate alloc;
 pub mod agent;
 pub mod challenge;
 pub mod compute;
+pub mod gateway;
 pub mod worker;
 
 use sp_runtime::{

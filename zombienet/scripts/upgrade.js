@@ -1,11 +1,11 @@
 // A forkless runtime upgrade on a live network (upgrade.toml: 4 validators, providers eve and
-// ferdie). Genesis runs runtime 107; runtime 108 (this release: chain-specs/local.json's code)
+// ferdie). Genesis runs runtime 107; runtime 109 (this release: chain-specs/local.json's code)
 // brings pallet-attest's storage from v0 to v1 (`Challenge.rounds`).
 //  1. Every node runs spec 107 and pallet-attest is at storage version 0.
 //  2. The providers register; once a challenge is open (stored in the v0 layout), sudo
 //     authorizes the new code's hash and Bob applies the code (`system.applyAuthorizedUpgrade`).
 //     No node restarts.
-//  3. Every node reports spec 108; this script's polkadot.js connection has reloaded the
+//  3. Every node reports spec 109; this script's polkadot.js connection has reloaded the
 //     metadata (the new constant `attest.computeRounds`); pallet-attest is at version 1; the
 //     open challenge reads in the v1 layout with `rounds` 0 (the workload it started with) and
 //     its other fields unchanged; it goes on to pass.
@@ -21,7 +21,7 @@ const { connect, heights, sleep, insertProviderKeys, watchFinalizedEvents, check
 const VALIDATORS = ['alice', 'bob', 'charlie', 'dave'];
 const NODES = [...VALIDATORS, 'eve', 'ferdie'];
 const FROM = 107;
-const TO = 108;
+const TO = 109;
 
 // Signs and sends `tx`; resolves with the block it was included in, rejects on a dispatch error.
 function send(api, tx, signer) {
@@ -122,6 +122,11 @@ async function run(nodeName, networkInfo, args) {
     console.log(`upgrade: code applied in block #${upgradeBlock}`);
     await until('polkadot.js to reload the metadata', deadline, async () => api.runtimeVersion.specVersion.toNumber() === TO && api.consts.attest.computeRounds !== undefined);
     const rounds = api.consts.attest.computeRounds.toNumber();
+    // A call runtime 109 added (the lease gateway) is in the reloaded metadata.
+    if (api.tx.registry.setGateway === undefined) {
+      console.log('upgrade: registry.setGateway missing from the new metadata');
+      return 0;
+    }
     const versionAfter = (await api.query.attest.palletVersion()).toNumber();
     console.log(`upgrade: polkadot.js metadata spec ${api.runtimeVersion.specVersion.toNumber()}, attest.computeRounds ${rounds}, attest storage version ${versionAfter}`);
     if (versionAfter !== 1) return 0;

@@ -292,5 +292,19 @@ mod benchmarks {
 		Ok(())
 	}
 
+	#[benchmark]
+	fn set_gateway() -> Result<(), BenchmarkError> {
+		let who = funded::<T>("provider", 0);
+		Registry::<T>::register_provider(RawOrigin::Signed(who.clone()).into(), full_meta::<T>())?;
+		// The longest URL the bound allows.
+		let mut url = b"https://".to_vec();
+		url.resize(T::MaxText::get() as usize, b'x');
+		let gateway = Gateway { url: BoundedVec::truncate_from(url), tls_sha256: [7; 32] };
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), Some(gateway.clone()));
+		assert_eq!(Gateways::<T>::get(&who), Some(gateway));
+		Ok(())
+	}
+
 	impl_benchmark_test_suite!(Registry, crate::mock::new_test_ext(), crate::mock::Test);
 }

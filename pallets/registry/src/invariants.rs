@@ -24,6 +24,13 @@ impl<T: Config> Pallet<T> {
 		for (who, p) in Providers::<T>::iter() {
 			books.entry(who).or_default()[0] = p.deposit;
 		}
+		for (who, g) in Gateways::<T>::iter() {
+			ensure!(
+				Providers::<T>::contains_key(&who),
+				"a gateway of an account that is no provider"
+			);
+			ensure!(g.is_well_formed(), "a gateway URL that is not https");
+		}
 		for (id, version) in VerifiedMachines::<T>::iter() {
 			let m = Machines::<T>::get(id).ok_or("a missing machine is marked verified")?;
 			ensure!(version <= m.version, "verified at a profile version the machine never had");

@@ -78,6 +78,8 @@ pub mod pallet {
 	/// A provider record of this runtime.
 	pub type ProviderOf<T> =
 		Provider<BalanceOf<T>, BlockNumberFor<T>, <T as Config>::MaxText, <T as Config>::MaxLabels>;
+	/// A lease gateway record of this runtime.
+	pub type GatewayOf<T> = Gateway<<T as Config>::MaxText>;
 	/// Provider metadata of this runtime.
 	pub type MetaOf<T> = ProviderMeta<<T as Config>::MaxText, <T as Config>::MaxLabels>;
 	/// A hardware profile of this runtime.
@@ -258,6 +260,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type VerifiedMachines<T: Config> = StorageMap<_, Twox64Concat, MachineId, u32>;
 
+	/// Each provider's lease gateway (set with [`Pallet::set_gateway`]). Covered by the
+	/// provider's deposit: one bounded record per provider, removed with the provider.
+	#[pallet::storage]
+	pub type Gateways<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, GatewayOf<T>>;
+
 	/// The next machine id the offline sweep checks.
 	#[pallet::storage]
 	pub type SweepCursor<T: Config> = StorageValue<_, MachineId, ValueQuery>;
@@ -309,6 +316,8 @@ pub mod pallet {
 		HardwareVerified { id: MachineId, version: u32 },
 		/// Machine `id`'s hardware is no longer counted as verified.
 		HardwareUnverified { id: MachineId },
+		/// Provider `who` announced its lease gateway (`None`: it has none any more).
+		GatewaySet { who: T::AccountId, gateway: Option<GatewayOf<T>> },
 	}
 
 	#[pallet::error]
@@ -357,6 +366,8 @@ pub mod pallet {
 		ImageNotVerified,
 		/// The provider has obligations in the market (an open dispute): it cannot leave yet.
 		ObligationsPending,
+		/// A gateway URL must be `https://` followed by a host (and optionally a port and path).
+		BadGatewayUrl,
 	}
 
 	#[pallet::hooks]
@@ -442,6 +453,7 @@ pub mod pallet {
 			ensure!(!T::Obligations::has_obligations(&who), Error::<T>::ObligationsPending);
 			Self::release(HoldReason::Provider, &who, p.deposit);
 			Providers::<T>::remove(&who);
+			Gateways::<T>::remove(&who);
 			Self::deposit_event(Event::ProviderRemoved { who });
 			Ok(())
 		}
@@ -747,6 +759,25 @@ pub mod pallet {
 			} else {
 				Self::mark_unverified(id);
 			}
+			Ok(())
+		}
+
+		/// Announces (or with `None` withdraws) the caller's lease gateway: its `https://` URL
+		/// and the SHA-256 of its TLS certificate, which users' clients pin. Origin: a
+		/// registered provider. Emits [`Event::GatewaySet`]. Errors: [`Error::NotProvider`],
+		/// [`Error::BadGatewayUrl`].
+		#[pallet::call_index(15)]
+		pub fn set_gateway(origin: OriginFor<T>, gateway: Option<GatewayOf<T>>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(Providers::<T>::contains_key(&who), Error::<T>::NotProvider);
+			match &gateway {
+				Some(g) => {
+					ensure!(g.is_well_formed(), Error::<T>::BadGatewayUrl);
+					Gateways::<T>::insert(&who, g.clone());
+				},
+				None => Gateways::<T>::remove(&who),
+			}
+			Self::deposit_event(Event::GatewaySet { who, gateway });
 			Ok(())
 		}
 	}

@@ -66,6 +66,48 @@ fn providers_register_with_a_deposit_and_leave_after_a_cool_down() {
 	});
 }
 
+fn gateway(url: &str) -> GatewayOf<Test> {
+	Gateway { url: BoundedVec::truncate_from(url.as_bytes().to_vec()), tls_sha256: [9; 32] }
+}
+
+#[test]
+fn providers_announce_a_pinned_https_gateway_that_leaves_with_them() {
+	new_test_ext().execute_with(|| {
+		let g = gateway("https://203.0.113.7:8443");
+		assert_noop!(
+			Registry::set_gateway(RuntimeOrigin::none(), Some(g.clone())),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Registry::set_gateway(RuntimeOrigin::signed(1), Some(g.clone())),
+			Error::<Test>::NotProvider
+		);
+		assert_ok!(Registry::register_provider(RuntimeOrigin::signed(1), meta("one")));
+		for bad in ["http://203.0.113.7:8443", "https://", "https:///x", "https://a b", "ftp://x"] {
+			assert_noop!(
+				Registry::set_gateway(RuntimeOrigin::signed(1), Some(gateway(bad))),
+				Error::<Test>::BadGatewayUrl
+			);
+		}
+		assert_ok!(Registry::set_gateway(RuntimeOrigin::signed(1), Some(g.clone())));
+		assert_eq!(Gateways::<Test>::get(1), Some(g.clone()));
+		assert!(registry_events().contains(&Event::GatewaySet { who: 1, gateway: Some(g) }));
+		assert_ok!(Registry::do_try_state());
+		assert_ok!(Registry::set_gateway(RuntimeOrigin::signed(1), None));
+		assert_eq!(Gateways::<Test>::get(1), None);
+		assert_ok!(Registry::set_gateway(
+			RuntimeOrigin::signed(1),
+			Some(gateway("https://gw.example:443"))
+		));
+		// Leaving removes it with the provider record.
+		assert_ok!(Registry::deregister_provider(RuntimeOrigin::signed(1)));
+		run_to(21);
+		assert_ok!(Registry::withdraw_provider(RuntimeOrigin::signed(1)));
+		assert_eq!(Gateways::<Test>::get(1), None);
+		assert_ok!(Registry::do_try_state());
+	});
+}
+
 #[test]
 fn a_provider_without_funds_cannot_register() {
 	new_test_ext().execute_with(|| {

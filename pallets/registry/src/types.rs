@@ -35,6 +35,42 @@ pub struct ProviderMeta<MaxText: Get<u32>, MaxLabels: Get<u32>> {
 	pub labels: BoundedVec<BoundedVec<u8, MaxText>, MaxLabels>,
 }
 
+/// Where a provider's lease gateway answers users, and the TLS certificate it answers with.
+///
+/// Users' clients connect only to `url` and accept only a certificate whose SHA-256 is
+/// `tls_sha256` (the gateway's certificate is self-signed; the chain is what vouches for it).
+#[derive(
+	CloneNoBound,
+	DebugNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+#[scale_info(skip_type_params(MaxText))]
+pub struct Gateway<MaxText: Get<u32>> {
+	/// The gateway's base URL: `https://host:port`.
+	pub url: BoundedVec<u8, MaxText>,
+	/// SHA-256 of the gateway certificate's DER encoding.
+	pub tls_sha256: [u8; 32],
+}
+
+impl<MaxText: Get<u32>> Gateway<MaxText> {
+	/// Whether the URL is an `https://` URL with a host: nothing else can be pinned.
+	pub fn is_well_formed(&self) -> bool {
+		let url = self.url.as_slice();
+		url.strip_prefix(b"https://".as_slice()).is_some_and(|rest| {
+			!rest.is_empty()
+				&& rest.iter().all(|b| b.is_ascii_graphic())
+				&& !rest.starts_with(b"/")
+				&& !rest.starts_with(b":")
+		})
+	}
+}
+
 /// A registered provider.
 #[derive(
 	CloneNoBound,

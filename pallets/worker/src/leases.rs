@@ -15,7 +15,7 @@ use pallet_market::{LeaseId, LeaseState, Usage};
 use sp_runtime::{offchain::http, traits::Saturating};
 use uranus_primitives::{
 	agent::{JobRequest, JobState, JobStatus, MeteringReport, ResourceLimits},
-	compute::EndCause,
+	compute::{EndCause, OutputDigest},
 };
 
 /// Most leases handled per run (each costs up to three agent requests).
@@ -265,11 +265,20 @@ impl<T: Config> Pallet<T> {
 							));
 						} else {
 							let exit_code = status.exit_code.unwrap_or(-1);
-							let result = status
+							let note = status
 								.reason
 								.clone()
-								.unwrap_or_else(|| format!("exit {exit_code}"))
-								.into_bytes();
+								.unwrap_or_else(|| format!("exit {exit_code}"));
+							// The packed `/out` archive's digest, which users verify their
+							// download against.
+							let output = status.output.as_ref().and_then(|o| {
+								Some(OutputDigest {
+									sha256: OutputDigest::parse_sha256_hex(&o.sha256)?,
+									size_bytes: o.size_bytes,
+								})
+							});
+							let result =
+								OutputDigest::result_bytes(output.as_ref(), note.as_bytes());
 							calls.push((
 								LeaseAction::Complete(id, exit_code),
 								pallet_market::Call::complete_lease {

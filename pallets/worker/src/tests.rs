@@ -325,6 +325,7 @@ mod leases {
 				pids: 512,
 				disk_bytes: GIB,
 			},
+			output: None,
 		}
 	}
 
@@ -372,7 +373,13 @@ mod leases {
 			},
 		};
 		let running = status(JobState::Running, None);
-		let exited = status(JobState::Exited, Some(0));
+		let exited = JobStatus {
+			output: Some(uranus_primitives::agent::JobOutput {
+				sha256: "cd".repeat(32),
+				size_bytes: 4096,
+			}),
+			..status(JobState::Exited, Some(0))
+		};
 		// Run 1: the job is posted (exact body) and the agent's job list checked.
 		expect(
 			&env,
@@ -486,7 +493,11 @@ mod leases {
 					}),
 				)] => {
 					assert_eq!(usage.cpu_micros, 5_000_000);
-					assert_eq!(&result[..], b"exit 0");
+					// The packed `/out` digest leads the result, where users verify against it.
+					assert_eq!(
+						core::str::from_utf8(&result[..]).unwrap(),
+						format!("out:sha256:{}:4096 exit 0", "cd".repeat(32))
+					);
 					assert_ok!(Market::complete_lease(p.clone(), 0, 5, *usage, 0, result.clone()));
 				},
 				other => panic!("unexpected {other:?}"),
