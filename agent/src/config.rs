@@ -38,6 +38,8 @@ pub struct AgentConfig {
 	/// The AppArmor profile jobs run under (`None` where the host has no AppArmor; see
 	/// [`crate::runtime::apparmor::resolve`]).
 	pub apparmor_profile: Option<String>,
+	/// How long a job's packed outputs stay downloadable after it ended.
+	pub output_retention: Duration,
 }
 
 impl AgentConfig {
@@ -60,6 +62,7 @@ impl AgentConfig {
 			image_store_max_bytes: 64 << 30,
 			warm_pool: 2,
 			apparmor_profile: None,
+			output_retention: Duration::from_secs(24 * 3600),
 		}
 	}
 

@@ -8,7 +8,8 @@
 //! | module | holds |
 //! |---|---|
 //! | [`api`] | the `/v1` HTTP API, token auth, error mapping |
-//! | [`jobs`] | job state machine, durable journal, sampler |
+//! | [`gateway`] | the lease gateway: HTTPS for lease users (status, logs, shell, outputs) |
+//! | [`jobs`] | job state machine, durable journal, sampler, packed outputs |
 //! | [`runtime`] | the runc/crun backend, per-job shim, OCI spec, veth network, scratch volume |
 //! | [`meter`] | cgroup v1/v2 readers, network counters, the cumulative accumulator |
 //! | [`image`] | pull by digest, verified content-addressed blobs, layer unpacking |
@@ -21,6 +22,7 @@
 pub mod api;
 pub mod challenge;
 pub mod config;
+pub mod gateway;
 pub mod hardware;
 pub mod image;
 pub mod jobs;
@@ -47,6 +49,8 @@ pub struct Agent {
 	pub state: api::AppState,
 	/// The configuration it runs with.
 	pub config: Arc<AgentConfig>,
+	/// The lease gateway to serve next to the API, if any.
+	pub gateway: Option<gateway::GatewayConfig>,
 }
 
 impl Agent {
@@ -104,6 +108,7 @@ impl Agent {
 				challenges: Arc::default(),
 			},
 			config,
+			gateway: None,
 		})
 	}
 
@@ -131,6 +136,17 @@ impl Agent {
 				}
 			});
 		}
+		let gateway = self.gateway.clone().map(|g| {
+			let mut stop = stop_tx.subscribe();
+			tokio::spawn(gateway::serve(
+				g,
+				self.config.clone(),
+				self.state.jobs.clone(),
+				async move {
+					let _ = stop.wait_for(|s| *s).await;
+				},
+			))
+		});
 		let app = api::router(self.state.clone());
 		axum::serve(listener, app)
 			.with_graceful_shutdown(async move {
@@ -139,6 +155,13 @@ impl Agent {
 			})
 			.await?;
 		let _ = sampler.await;
+		if let Some(g) = gateway {
+			match g.await {
+				Ok(Err(e)) => tracing::error!("lease gateway: {e:#}"),
+				Err(e) => tracing::error!("lease gateway task: {e}"),
+				Ok(Ok(())) => {},
+			}
+		}
 		self.state.jobs.shutdown().await;
 		Ok(())
 	}

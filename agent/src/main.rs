@@ -61,6 +61,37 @@ enum Command {
 		/// none. Ignored on hosts without AppArmor.
 		#[arg(long, default_value = uranus_agent::runtime::apparmor::DEFAULT_PROFILE)]
 		apparmor_profile: String,
+		/// Serve the lease gateway (HTTPS, for lease users: status, logs, shell, outputs) on
+		/// this address, e.g. `0.0.0.0:8443`. Announce it on chain with
+		/// `registry.setGateway(url, the sha256 `gateway-fingerprint` prints)`. Off by default.
+		#[arg(long)]
+		gateway_listen: Option<SocketAddr>,
+		/// The provider node's JSON-RPC URL, where the gateway reads who each lease's user is.
+		#[arg(long, default_value = "http://127.0.0.1:9944")]
+		node_rpc: String,
+		/// A host name or address the gateway's certificate is made for (repeatable; used when
+		/// the certificate is first made). Default: localhost and 127.0.0.1.
+		#[arg(long = "gateway-host")]
+		gateway_hosts: Vec<String>,
+		/// Open gateway connections one lease may have at once.
+		#[arg(long, default_value_t = 4)]
+		gateway_max_connections: usize,
+		/// Bytes per second one gateway stream (logs, outputs, shell) may send.
+		#[arg(long, default_value_t = 8 << 20)]
+		gateway_bytes_per_sec: u64,
+		/// Seconds a job's packed outputs (`/out`) stay downloadable after it ended.
+		#[arg(long, default_value_t = 24 * 3600)]
+		output_retention_secs: u64,
+	},
+	/// Print the SHA-256 of the lease gateway's TLS certificate (making it when there is none
+	/// yet): what the provider registers on chain with the gateway URL.
+	GatewayFingerprint {
+		/// The agent's data directory.
+		#[arg(long, default_value = "/var/lib/uranus-agent")]
+		data_dir: PathBuf,
+		/// Host names or addresses for a certificate made now (repeatable).
+		#[arg(long = "gateway-host")]
+		gateway_hosts: Vec<String>,
 	},
 	/// Print this machine's hardware as JSON.
 	Hardware {
@@ -118,6 +149,17 @@ fn main() -> anyhow::Result<()> {
 			println!("{}", serde_json::to_string_pretty(&hw)?);
 			Ok(())
 		},
+		Command::GatewayFingerprint { data_dir, gateway_hosts } => {
+			let hosts = if gateway_hosts.is_empty() {
+				vec!["localhost".to_string(), "127.0.0.1".to_string()]
+			} else {
+				gateway_hosts
+			};
+			let cert =
+				uranus_agent::gateway::tls::load_or_create(&data_dir.join("gateway"), &hosts)?;
+			println!("{}", uranus_primitives::gateway::to_hex(&cert.sha256));
+			Ok(())
+		},
 		Command::Jobs { data_dir, api } => {
 			let token = std::fs::read_to_string(data_dir.join("agent.token"))
 				.with_context(|| format!("read the token in {}", data_dir.display()))?;
@@ -154,6 +196,12 @@ fn main() -> anyhow::Result<()> {
 			image_store_max_bytes,
 			warm_pool,
 			apparmor_profile,
+			gateway_listen,
+			node_rpc,
+			gateway_hosts,
+			gateway_max_connections,
+			gateway_bytes_per_sec,
+			output_retention_secs,
 		} => {
 			init_tracing();
 			let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -166,6 +214,7 @@ fn main() -> anyhow::Result<()> {
 				cfg.sample_interval = Duration::from_millis(sample_interval_ms.max(100));
 				cfg.image_store_max_bytes = image_store_max_bytes;
 				cfg.warm_pool = warm_pool;
+				cfg.output_retention = Duration::from_secs(output_retention_secs);
 				cfg.apparmor_profile = uranus_agent::runtime::apparmor::resolve(
 					std::path::Path::new("/sys"),
 					&apparmor_profile,
@@ -182,7 +231,16 @@ fn main() -> anyhow::Result<()> {
 				let listener = tokio::net::TcpListener::bind(cfg.listen)
 					.await
 					.with_context(|| format!("bind {}", cfg.listen))?;
-				let agent = Agent::start(cfg).await?;
+				let mut agent = Agent::start(cfg).await?;
+				agent.gateway = gateway_listen.map(|listen| {
+					let mut g = uranus_agent::gateway::GatewayConfig::new(listen, node_rpc);
+					if !gateway_hosts.is_empty() {
+						g.hosts = gateway_hosts;
+					}
+					g.max_connections_per_lease = gateway_max_connections;
+					g.bytes_per_second = gateway_bytes_per_sec;
+					g
+				});
 				tracing::info!(
 					"uranus-agent listening on http://{} (token in {})",
 					listener.local_addr()?,

@@ -478,6 +478,20 @@ impl JobManager {
 		rec.scratch = Some(scratch.clone());
 		self.keep(&rec).await?;
 		self.provisioner.handed_over(None, Some(&scratch));
+		// `/out`, owned by the job's user like the volume.
+		let out = scratch.mount.join(super::outputs::OUT_DIR);
+		std::fs::create_dir_all(&out)
+			.and_then(|()| {
+				std::os::unix::fs::chown(
+					&out,
+					Some(ids.host_or_nobody(prepared.config.uid)),
+					Some(ids.host_or_nobody(prepared.config.gid)),
+				)
+			})
+			.map_err(|err| RuntimeError::Io {
+				context: format!("create {}", out.display()),
+				err,
+			})?;
 		stage("scratch volume");
 
 		let rel = format!("{}/{}", self.cfg.cgroup_parent, rec.container_id());
@@ -560,6 +574,24 @@ impl JobManager {
 	/// One job's status.
 	pub async fn get(&self, lease: LeaseId) -> Result<JobStatus, JobError> {
 		self.jobs.lock().await.get(&lease).map(|r| r.status()).ok_or(JobError::NotFound(lease))
+	}
+
+	/// The command running `argv` on a terminal inside job `lease`'s container, which must be
+	/// running (not frozen). See [`ContainerRuntime::exec_tty`].
+	pub async fn exec_tty(
+		&self,
+		lease: LeaseId,
+		console_socket: &Path,
+		pid_file: &Path,
+		argv: &[String],
+	) -> Result<tokio::process::Command, JobError> {
+		let state = self.jobs.lock().await.get(&lease).ok_or(JobError::NotFound(lease))?.state;
+		if state != JobState::Running {
+			return Err(JobError::Conflict(format!("the job is {state:?}, not running")));
+		}
+		self.runtime
+			.exec_tty(&container_id(lease), console_socket, pid_file, argv)
+			.ok_or_else(|| JobError::Conflict("this runtime cannot open a shell".into()))
 	}
 
 	/// One job's cumulative metering.
@@ -684,9 +716,41 @@ impl JobManager {
 		}
 	}
 
-	/// Samples every running job once; finalizes jobs whose container ended.
+	/// Packs an exited job's `/out` (the container is gone, its scratch volume still
+	/// mounted). Outputs that cannot be packed are logged and left out: the job still ends.
+	async fn pack_outputs(&self, rec: &JobRecord) -> Option<uranus_primitives::agent::JobOutput> {
+		let scratch = rec.scratch.as_ref()?.mount.clone();
+		let data_dir = self.cfg.data_dir.clone();
+		let lease = rec.request.lease_id;
+		let max = rec.request.limits.disk_bytes;
+		let expires = now_ms().saturating_add(self.cfg.output_retention.as_millis() as u64);
+		let packed = tokio::task::spawn_blocking(move || {
+			super::outputs::pack(&scratch, &data_dir, lease, max, expires)
+		})
+		.await;
+		match packed {
+			Ok(Ok(output)) => {
+				if let Some(o) = &output {
+					tracing::info!(lease, sha256 = %o.sha256, bytes = o.size_bytes, "outputs packed");
+				}
+				output
+			},
+			Ok(Err(e)) => {
+				tracing::warn!(lease, "outputs not packed: {e}");
+				None
+			},
+			Err(e) => {
+				tracing::error!(lease, "packing task: {e}");
+				None
+			},
+		}
+	}
+
+	/// Samples every running job once; finalizes jobs whose container ended; deletes
+	/// outputs whose retention ended.
 	pub async fn tick(&self) {
 		let _lc = self.lifecycle.lock().await;
+		super::outputs::sweep(&self.cfg.data_dir, now_ms());
 		let running: Vec<JobRecord> = self
 			.jobs
 			.lock()
@@ -719,6 +783,7 @@ impl JobManager {
 						);
 					} else {
 						let cause = (exit.code != 0).then_some(EndCause::CommandFailed);
+						rec.output = self.pack_outputs(&rec).await;
 						rec.end(JobState::Exited, cause, None);
 					}
 					tracing::info!(lease = rec.request.lease_id, code = exit.code, state = ?rec.state, "job ended");

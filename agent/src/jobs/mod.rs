@@ -7,6 +7,7 @@
 
 pub mod journal;
 pub mod manager;
+pub mod outputs;
 pub mod record;
 pub mod sampler;
 

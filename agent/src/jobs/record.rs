@@ -7,7 +7,7 @@ use crate::{
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use uranus_primitives::{
-	agent::{JobNetwork, JobRequest, JobState, JobStatus},
+	agent::{JobNetwork, JobOutput, JobRequest, JobState, JobStatus},
 	compute::EndCause,
 };
 
@@ -56,6 +56,9 @@ pub struct JobRecord {
 	pub stop_requested: bool,
 	/// Whether the container and its resources were released.
 	pub released: bool,
+	/// Its packed `/out`, once it exited (see [`super::outputs`]).
+	#[serde(default)]
+	pub output: Option<JobOutput>,
 }
 
 impl JobRecord {
@@ -86,6 +89,7 @@ impl JobRecord {
 			meter: Accumulator::new(lease, now_ms),
 			stop_requested: false,
 			released: false,
+			output: None,
 		}
 	}
 
@@ -116,6 +120,7 @@ impl JobRecord {
 				.as_ref()
 				.map(|n| JobNetwork { host_ip: n.host_ip.clone(), job_ip: n.job_ip.clone() }),
 			limits: self.request.limits.clone(),
+			output: self.output.clone(),
 		}
 	}
 }

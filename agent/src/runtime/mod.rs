@@ -107,6 +107,18 @@ pub trait ContainerRuntime: Send + Sync {
 	/// Freezes (`paused`) or thaws the container's processes (cgroup freezer); their memory
 	/// and files stay as they are.
 	async fn set_paused(&self, id: &str, paused: bool) -> Result<(), RuntimeError>;
+	/// The command that starts `argv` (detached) inside running container `id` on a new
+	/// terminal whose master end the runtime sends to `console_socket`, writing the process's
+	/// host pid to `pid_file` (a lease gateway shell); `None` when the backend cannot.
+	fn exec_tty(
+		&self,
+		_id: &str,
+		_console_socket: &Path,
+		_pid_file: &Path,
+		_argv: &[String],
+	) -> Option<tokio::process::Command> {
+		None
+	}
 }
 
 /// Runs `program args…` and returns its stdout, or a [`RuntimeError::Command`].

@@ -90,6 +90,34 @@ impl ContainerRuntime for OciCliRuntime {
 		run_command(&self.binary, &["--root", &root, verb, id]).await.map(|_| ())
 	}
 
+	fn exec_tty(
+		&self,
+		id: &str,
+		console_socket: &Path,
+		pid_file: &Path,
+		argv: &[String],
+	) -> Option<tokio::process::Command> {
+		// `exec` takes the container's own process spec (user, capabilities, seccomp,
+		// AppArmor, no-new-privileges) and runs in its cgroup: a shell is metered as the job.
+		let mut cmd = tokio::process::Command::new(&self.binary);
+		cmd.arg("--root")
+			.arg(&self.root)
+			.arg("exec")
+			.arg("--detach")
+			.arg("--pid-file")
+			.arg(pid_file)
+			.arg("--tty")
+			.arg("--console-socket")
+			.arg(console_socket)
+			.arg(id)
+			.args(argv)
+			.stdin(std::process::Stdio::null())
+			.stdout(std::process::Stdio::null())
+			.stderr(std::process::Stdio::piped())
+			.kill_on_drop(true);
+		Some(cmd)
+	}
+
 	async fn delete(&self, id: &str) -> Result<(), RuntimeError> {
 		// The runtime keeps a container's state in `<root>/<id>`: without it there is nothing
 		// to delete, and no process need be spent on finding that out.

@@ -100,6 +100,13 @@ pub fn build(input: &JobSpecInput) -> Result<Spec, RuntimeError> {
 		"destination": "/scratch", "type": "bind", "source": input.scratch.display().to_string(),
 		"options": ["rbind", "rw", "nosuid", "nodev"]
 	}));
+	// `/out` is a directory of the scratch volume: what the job leaves there is its result
+	// (packed after it exits), within the storage it paid for.
+	mounts.push(json!({
+		"destination": "/out", "type": "bind",
+		"source": input.scratch.join(crate::jobs::outputs::OUT_DIR).display().to_string(),
+		"options": ["rbind", "rw", "nosuid", "nodev"]
+	}));
 	mounts.push(json!({
 		"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
 		"options": ["nosuid", "nodev", "mode=1777", "size=16m"]
@@ -229,6 +236,11 @@ mod tests {
 		let masked = v["linux"]["maskedPaths"].as_array().unwrap();
 		assert!(masked.iter().any(|p| p == "/proc/kcore"));
 		assert!(v["mounts"].as_array().unwrap().iter().any(|m| m["destination"] == "/scratch"));
+		assert!(v["mounts"]
+			.as_array()
+			.unwrap()
+			.iter()
+			.any(|m| m["destination"] == "/out" && m["source"] == "/data/jobs/1/scratch/out"));
 	}
 
 	#[test]
