@@ -84,6 +84,8 @@ export class Agent {
     this.url = `http://127.0.0.1:${port}`;
     this.tokenFile = join(dataDir, 'agent.token');
     this.child = null;
+    /** More `uranus-agent run` flags (e.g. the lease gateway's). */
+    this.extraArgs = [];
   }
 
   /** A new agent (not started) on a fresh data dir and port. */
@@ -100,6 +102,7 @@ export class Agent {
   async start() {
     this.child = spawn(binary('uranus-agent'), [
       'run', '--listen', `127.0.0.1:${this.port}`, '--data-dir', this.dataDir, '--sample-interval-ms', '500',
+      ...this.extraArgs,
     ], { stdio: ['ignore', 'ignore', openSync(`${this.dataDir}.log`, 'a')] });
     const exited = new Promise((resolve) => this.child.on('exit', resolve));
     this.exited = exited;
