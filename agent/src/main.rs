@@ -111,6 +111,14 @@ enum Command {
 	/// Supervise one container (started by the agent).
 	#[command(hide = true)]
 	Shim(shim::ShimArgs),
+	/// Move a job's network into its container (the runtime's `createRuntime` hook; the
+	/// container state comes on stdin).
+	#[command(hide = true)]
+	NetEnter {
+		/// The job's network allocation (JSON).
+		#[arg(long)]
+		alloc: String,
+	},
 }
 
 fn init_tracing() {
@@ -139,6 +147,17 @@ fn main() -> anyhow::Result<()> {
 		Command::Shim(args) => {
 			let code = shim::run(&args).context("shim")?;
 			std::process::exit(if code == 0 { 0 } else { 1 });
+		},
+		Command::NetEnter { alloc } => {
+			use uranus_agent::runtime::network;
+			let alloc: network::NetAlloc =
+				serde_json::from_str(&alloc).context("the --alloc argument")?;
+			let state: network::HookState = serde_json::from_reader(std::io::stdin().lock())
+				.context("the container state on stdin")?;
+			let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+			rt.block_on(network::enter(&alloc, state.pid))
+				.with_context(|| format!("move network {} into pid {}", alloc.netns, state.pid))?;
+			Ok(())
 		},
 		Command::Hardware { data_dir } => {
 			std::fs::create_dir_all(&data_dir)?;

@@ -90,7 +90,7 @@ async fn metering_matches_what_the_job_burned_allocated_and_sent() {
 
 	let script = format!(
 		"set -e
-		dd if=/dev/zero of=/scratch/out bs=1048576 count=1 2>/dev/null; sync
+		dd if=/dev/zero of=/scratch/blob bs=1048576 count=1 2>/dev/null; sync
 		head -c 3000000 /dev/zero | nc {OUTSIDE_PUBLIC} 9001
 		end=$(( $(date +%s) + 3 ))
 		while [ $(date +%s) -lt $end ]; do :; done

@@ -138,16 +138,21 @@ test('a user reaches its lease through the gateway with the uranus CLI: logs, sh
     }, 10_000, 'job running');
     await seenRunning;
 
-    // A shell: the container's pid 1 is the job's command. Known gap (#22 stays open):
-    // `runc exec` cannot join a job whose network namespace the agent made outside the job's
-    // user namespace ("setns into net namespace: Operation not permitted"), so this is a
-    // TODO subtest: it runs and reports, and does not fail the suite.
-    await t.test('uranus lease shell runs cat /proc/1/cmdline in the container', { todo: 'runc exec vs. the agent-made netns' }, async () => {
-      const shell = await uranus(node.url, '//Eve', ['lease', 'shell', String(lease), '--', 'cat', '/proc/1/cmdline']);
-      console.log(`shell: exit ${shell.code}, stdout ${JSON.stringify(shell.stdout)}, stderr ${JSON.stringify(shell.stderr.slice(0, 300))}`);
-      assert.equal(shell.code, 0, shell.stderr);
-      assert.equal(shell.stdout.replace(/\r?\n$/, ''), ['/bin/sh', '-c', script].join('\0'));
-    });
+    // A shell: the container's pid 1 is the job's command (runc exec with a PTY, in the job's
+    // namespaces, user and cgroup). Ferdie gets no shell.
+    const shell = await uranus(node.url, '//Eve', ['lease', 'shell', String(lease), '--', 'cat', '/proc/1/cmdline']);
+    assert.equal(shell.code, 0, shell.stderr);
+    // /proc/1/cmdline: each argument ends with a NUL.
+    assert.equal(shell.stdout, ['/bin/sh', '-c', script].map((a) => `${a}\0`).join(''));
+    const whoami = await uranus(node.url, '//Eve', ['lease', 'shell', String(lease), '--', 'sh', '-c', 'id -u; cat /proc/net/dev']);
+    assert.equal(whoami.code, 0, whoami.stderr);
+    // The job's user (root of its user namespace) in the job's network namespace.
+    assert.match(whoami.stdout, /^0\r?\n/);
+    assert.match(whoami.stdout, /^\s*eth0:/m);
+    console.log(`shell: cat /proc/1/cmdline -> ${JSON.stringify(shell.stdout)}; id -u; /proc/net/dev -> ${JSON.stringify(whoami.stdout)}`);
+    const noShell = await uranus(node.url, '//Ferdie', ['lease', 'shell', String(lease), '--', 'true']);
+    assert.equal(noShell.code, 6, noShell.stderr);
+    assert.match(noShell.stderr, /403/);
 
     // Another account: 403.
     const other = await uranus(node.url, '//Ferdie', ['lease', 'logs', String(lease)]);

@@ -26,6 +26,28 @@ const CHUNK: usize = 16 << 10;
 /// How often a followed log is checked for new output.
 const FOLLOW_POLL: Duration = Duration::from_millis(200);
 
+/// Cross-origin access for web consoles: any origin may call the gateway, since a request is
+/// authorised by its signature headers alone (no cookies, no ambient credentials), so a
+/// page of another origin gains nothing a script outside a browser would not have.
+fn cors() -> tower_http::cors::CorsLayer {
+	use uranus_primitives::gateway as g;
+	tower_http::cors::CorsLayer::new()
+		.allow_origin(tower_http::cors::Any)
+		.allow_methods([axum::http::Method::GET])
+		.allow_headers([
+			header::HeaderName::from_static(g::HEADER_ACCOUNT),
+			header::HeaderName::from_static(g::HEADER_SCHEME),
+			header::HeaderName::from_static(g::HEADER_TIMESTAMP),
+			header::HeaderName::from_static(g::HEADER_NONCE),
+			header::HeaderName::from_static(g::HEADER_SIGNATURE),
+		])
+		.expose_headers([
+			header::HeaderName::from_static(g::HEADER_OUTPUT_SHA256),
+			header::CONTENT_LENGTH,
+		])
+		.max_age(Duration::from_secs(600))
+}
+
 /// The gateway's router.
 pub fn router(state: GatewayState) -> Router {
 	Router::new()
@@ -36,6 +58,7 @@ pub fn router(state: GatewayState) -> Router {
 		.route("/v1/health", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
 		.fallback(|| async { GatewayError::NotFound("no such route".into()) })
 		.layer(tower_http::limit::RequestBodyLimitLayer::new(4096))
+		.layer(cors())
 		.layer(tower_http::trace::TraceLayer::new_for_http())
 		.with_state(state)
 }

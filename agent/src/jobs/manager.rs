@@ -96,6 +96,11 @@ pub struct JobManager {
 	provisioner: Arc<dyn Provisioner>,
 	images: ImageStore,
 	cgroup_mode: CgroupMode,
+	/// The agent binary (the runtime runs it as each job's network hook).
+	agent_exe: PathBuf,
+	/// When outputs were last swept (unix ms): once a minute is enough for a retention of
+	/// hours, and a tick should not list a directory each second.
+	outputs_swept_ms: std::sync::atomic::AtomicU64,
 	jobs: Mutex<BTreeMap<LeaseId, JobRecord>>,
 	/// Serializes operations that change a job's lifecycle (start, stop, exit handling).
 	lifecycle: Mutex<()>,
@@ -115,6 +120,9 @@ pub fn creation_failure(e: &JobError) -> EndCause {
 		_ => EndCause::Lost,
 	}
 }
+
+/// How often expired outputs are deleted.
+const OUTPUTS_SWEEP_MS: u64 = 60_000;
 
 fn job_dir(cfg: &AgentConfig, lease: LeaseId) -> PathBuf {
 	cfg.data_dir.join("jobs").join(lease.to_string())
@@ -190,6 +198,8 @@ impl JobManager {
 			jobs.insert(rec.request.lease_id, rec);
 		}
 		let rebooted = host_rebooted(Path::new(BOOT_ID), &cfg.boot_id_path());
+		let agent_exe = std::env::current_exe()
+			.map_err(|err| RuntimeError::Io { context: "locate the agent binary".into(), err })?;
 		let mgr = Arc::new(JobManager {
 			cfg,
 			journal,
@@ -197,6 +207,8 @@ impl JobManager {
 			provisioner,
 			images,
 			cgroup_mode,
+			agent_exe,
+			outputs_swept_ms: Default::default(),
 			jobs: Mutex::new(jobs),
 			lifecycle: Mutex::new(()),
 		});
@@ -507,7 +519,7 @@ impl JobManager {
 			env: &env,
 			limits: &rec.request.limits,
 			scratch: &scratch.mount,
-			netns: Some(&alloc.netns_path()),
+			network: Some(spec::JobNetwork { alloc: &alloc, agent_exe: &self.agent_exe }),
 			cgroups_path: &rel,
 			ids,
 			apparmor_profile: self.cfg.apparmor_profile.as_deref(),
@@ -750,7 +762,13 @@ impl JobManager {
 	/// outputs whose retention ended.
 	pub async fn tick(&self) {
 		let _lc = self.lifecycle.lock().await;
-		super::outputs::sweep(&self.cfg.data_dir, now_ms());
+		let now = now_ms();
+		let swept = &self.outputs_swept_ms;
+		if now.saturating_sub(swept.load(std::sync::atomic::Ordering::Relaxed)) >= OUTPUTS_SWEEP_MS
+		{
+			swept.store(now, std::sync::atomic::Ordering::Relaxed);
+			super::outputs::sweep(&self.cfg.data_dir, now);
+		}
 		let running: Vec<JobRecord> = self
 			.jobs
 			.lock()

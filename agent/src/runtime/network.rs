@@ -1,7 +1,15 @@
-//! Per-job networking: a network namespace and a veth pair, host side `urh<n>`, job side
-//! `eth0`, on a /30 of 10.213.0.0/16. The job's default route points at the host side; the
-//! host does not forward for it, so a job reaches its gateway and nothing beyond. IPv6 is off
-//! on both ends so that no background neighbour discovery distorts the byte counters.
+//! Per-job networking: a veth pair, host side `urh<n>`, job side `eth0`, on a /30 of
+//! 10.213.0.0/16. The job's default route points at the host side; the host does not forward
+//! for it, so a job reaches its gateway and nothing beyond. IPv6 is off on both ends so that
+//! no background neighbour discovery distorts the byte counters.
+//!
+//! The job's network namespace is made by the OCI runtime together with the job's user
+//! namespace, which therefore owns it: `runc exec` (a lease shell) can join it from inside the
+//! user namespace, which it could not with a namespace the host owns. Until then the job end
+//! of the pair waits in a parking namespace of the allocation's name ([`create`]); the
+//! container's `createRuntime` hook ([`enter`], run by the runtime before the job's command)
+//! moves it into the container's namespace, addresses it there and binds that namespace under
+//! the same name, so that it stays until the job's network is released like before.
 
 use super::{run_command, RuntimeError};
 use serde::{Deserialize, Serialize};
@@ -15,7 +23,8 @@ pub const MAX_INDEX: u32 = 16_383;
 pub struct NetAlloc {
 	/// Allocation index (unique among live jobs).
 	pub index: u32,
-	/// Namespace name (`/var/run/netns/<name>`).
+	/// Namespace name (`/var/run/netns/<name>`): the parking namespace until the job
+	/// starts, then the job's own.
 	pub netns: String,
 	/// Host-side interface.
 	pub host_if: String,
@@ -45,11 +54,14 @@ impl NetAlloc {
 		}
 	}
 
-	/// The namespace path a container joins.
+	/// The namespace's path.
 	pub fn netns_path(&self) -> PathBuf {
 		PathBuf::from("/var/run/netns").join(&self.netns)
 	}
 }
+
+/// The job-side interface's name inside the namespaces.
+const JOB_IF: &str = "eth0";
 
 /// Whether the host already has an interface named like `alloc`'s host side (another job or
 /// another agent on this host uses the index).
@@ -57,7 +69,7 @@ pub fn host_side_exists(sys_class_net: &std::path::Path, alloc: &NetAlloc) -> bo
 	sys_class_net.join(&alloc.host_if).exists()
 }
 
-/// Creates the namespace and veth pair of `alloc`. A leftover namespace of the same lease is
+/// Creates the parking namespace and veth pair of `alloc`. A leftover namespace of the same lease is
 /// replaced; an existing host interface of the same name is never touched (the call fails and
 /// the caller picks another index). On failure nothing of this call is left behind, and
 /// nothing of anyone else's is removed: the veth pair is deleted only once this call made it
@@ -83,30 +95,82 @@ pub async fn create(alloc: &NetAlloc) -> Result<(), RuntimeError> {
 	result
 }
 
-/// Moves the job's end of the veth pair into its namespace and addresses both ends.
+/// Parks the job's end of the veth pair in the allocation's namespace and addresses the
+/// host's end.
 async fn configure(alloc: &NetAlloc, peer: &str) -> Result<(), RuntimeError> {
 	let ns = alloc.netns.as_str();
 	let host_cidr = format!("{}/30", alloc.host_ip);
-	let job_cidr = format!("{}/30", alloc.job_ip);
 	for args in [
 		vec!["link", "set", peer, "netns", ns],
-		vec!["-n", ns, "link", "set", peer, "name", "eth0"],
+		vec!["-n", ns, "link", "set", peer, "name", JOB_IF],
 	] {
 		run_command("ip", &args).await?;
 	}
 	let _ = std::fs::write(format!("/proc/sys/net/ipv6/conf/{}/disable_ipv6", alloc.host_if), "1");
-	run_command("ip", &["netns", "exec", ns, "sh", "-c", "echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6; echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6; echo 1 > /proc/sys/net/ipv6/conf/eth0/disable_ipv6"]).await?;
 	for args in [
 		vec!["addr", "add", host_cidr.as_str(), "dev", alloc.host_if.as_str()],
 		vec!["link", "set", alloc.host_if.as_str(), "up"],
-		vec!["-n", ns, "addr", "add", job_cidr.as_str(), "dev", "eth0"],
-		vec!["-n", ns, "link", "set", "eth0", "up"],
+	] {
+		run_command("ip", &args).await?;
+	}
+	Ok(())
+}
+
+/// Moves the job's end of the pair from its parking namespace into the network namespace of
+/// the container whose init process is `pid` (on the host), binds that namespace under the
+/// allocation's name and addresses the job's end there. Run as the container's
+/// `createRuntime` hook, before the job's command: if it fails, the runtime does not start
+/// the job (and the pair goes with the container's namespace).
+pub async fn enter(alloc: &NetAlloc, pid: u32) -> Result<(), RuntimeError> {
+	let ns = alloc.netns.as_str();
+	let pid = pid.to_string();
+	let job_cidr = format!("{}/30", alloc.job_ip);
+	run_command("ip", &["-n", ns, "link", "set", JOB_IF, "netns", &pid]).await?;
+	run_command("ip", &["netns", "del", ns]).await?;
+	run_command("ip", &["netns", "attach", ns, &pid]).await?;
+	// Moving an interface resets its settings: IPv6 goes off again, in the job's namespace.
+	run_command(
+		"ip",
+		&[
+			"netns",
+			"exec",
+			ns,
+			"sh",
+			"-c",
+			"for c in all default eth0; do echo 1 > /proc/sys/net/ipv6/conf/$c/disable_ipv6; done",
+		],
+	)
+	.await?;
+	for args in [
+		vec!["-n", ns, "addr", "add", job_cidr.as_str(), "dev", JOB_IF],
+		vec!["-n", ns, "link", "set", JOB_IF, "up"],
 		vec!["-n", ns, "link", "set", "lo", "up"],
 		vec!["-n", ns, "route", "add", "default", "via", alloc.host_ip.as_str()],
 	] {
 		run_command("ip", &args).await?;
 	}
 	Ok(())
+}
+
+/// The container state an OCI runtime gives a hook on its stdin (the part a hook reads).
+#[derive(Debug, Deserialize)]
+pub struct HookState {
+	/// The container's init process, on the host.
+	pub pid: u32,
+}
+
+/// The `createRuntime` hook that runs [`enter`] for `alloc`: the agent binary `agent_exe`
+/// run as `uranus-agent net-enter --alloc <json>`.
+pub fn enter_hook(agent_exe: &std::path::Path, alloc: &NetAlloc) -> serde_json::Value {
+	serde_json::json!({
+		"path": agent_exe.display().to_string(),
+		"args": [
+			"uranus-agent", "net-enter", "--alloc",
+			serde_json::to_string(alloc).unwrap_or_default()
+		],
+		"env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+		"timeout": 30
+	})
 }
 
 /// Removes the namespace and the veth pair (which must be this job's: see
@@ -116,8 +180,8 @@ pub async fn destroy(alloc: &NetAlloc) {
 	let _ = run_command("ip", &["link", "del", &alloc.host_if]).await;
 }
 
-/// Removes only the job's namespace (named after its lease: nobody else's). A veth pair
-/// whose job end was moved into it goes with it; an interface of the allocation's name in
+/// Removes only the job's namespace (parking or bound: nobody else's). A veth pair whose job
+/// end is in it goes with it (once the container, if any, has exited); an interface of the allocation's name in
 /// the host namespace is left alone, as it may be another agent's.
 pub async fn destroy_namespace(alloc: &NetAlloc) {
 	let _ = run_command("ip", &["netns", "del", &alloc.netns]).await;

@@ -4,7 +4,9 @@
 //! - read-only root filesystem (the shared image cache), writable `/scratch` volume and a
 //!   small `/tmp`; an empty read-only `/sys`;
 //! - CPU quota, memory limit (no swap), pids limit;
-//! - the job's network namespace (a veth pair to the host, nothing else);
+//! - the job's own network namespace, owned by its user namespace, holding its end of a veth
+//!   pair to the host and nothing else (moved in by a `createRuntime` hook, see
+//!   [`super::network`]);
 //! - a user namespace: the container's ids map to the agent's unprivileged host range
 //!   ([`crate::userns`]); the job runs as its image's `User`;
 //! - `no_new_privileges`, capabilities limited to `KILL`, `NET_BIND_SERVICE`, `AUDIT_WRITE`;
@@ -38,14 +40,22 @@ pub struct JobSpecInput<'a> {
 	pub limits: &'a ResourceLimits,
 	/// The writable scratch directory mounted at `/scratch`.
 	pub scratch: &'a Path,
-	/// The network namespace to join (`/var/run/netns/<name>`), if any.
-	pub netns: Option<&'a Path>,
+	/// The job's network (none: an empty network namespace).
+	pub network: Option<JobNetwork<'a>>,
 	/// cgroup path (relative: nested under the agent's own cgroup).
 	pub cgroups_path: &'a str,
 	/// The user namespace's id mapping.
 	pub ids: IdMap,
 	/// The AppArmor profile of its processes (where the host has AppArmor).
 	pub apparmor_profile: Option<&'a str>,
+}
+
+/// What puts a job's network into its namespace.
+pub struct JobNetwork<'a> {
+	/// The job's network.
+	pub alloc: &'a super::network::NetAlloc,
+	/// The agent binary, which the runtime runs as the hook that moves it in.
+	pub agent_exe: &'a Path,
 }
 
 /// Builds the spec for a job.
@@ -86,9 +96,7 @@ pub fn build(input: &JobSpecInput) -> Result<Spec, RuntimeError> {
 
 	let mounts =
 		v["mounts"].as_array_mut().ok_or_else(|| RuntimeError::Spec("no mounts".into()))?;
-	// sysfs belongs to the network namespace that mounts it, and the job's (made by the
-	// agent, owned by the host) is not its user namespace's, so the kernel refuses sysfs;
-	// binding the host's /sys would show the host. The job gets an empty read-only /sys.
+	// A job has no use for sysfs (devices, kernel objects): it gets an empty read-only /sys.
 	mounts.retain(|m| !m["destination"].as_str().is_some_and(|d| d.starts_with("/sys/")));
 	for m in mounts.iter_mut().filter(|m| m["destination"] == "/sys") {
 		*m = json!({
@@ -137,11 +145,8 @@ pub fn build(input: &JobSpecInput) -> Result<Spec, RuntimeError> {
 		.into_iter()
 		.filter(|n| n["type"] != "network")
 		.collect();
-	let mut net = json!({ "type": "network" });
-	if let Some(path) = input.netns {
-		net["path"] = json!(path.display().to_string());
-	}
-	namespaces.push(net);
+	// A new network namespace, made with the user namespace and so owned by it.
+	namespaces.push(json!({ "type": "network" }));
 	namespaces.retain(|n| n["type"] != "user");
 	namespaces.push(json!({ "type": "user" }));
 	linux.insert("namespaces".into(), json!(namespaces));
@@ -150,6 +155,11 @@ pub fn build(input: &JobSpecInput) -> Result<Spec, RuntimeError> {
 	linux.insert("uidMappings".into(), mapping.clone());
 	linux.insert("gidMappings".into(), mapping);
 	linux.insert("seccomp".into(), super::seccomp::profile());
+	if let Some(net) = &input.network {
+		v["hooks"] = json!({
+			"createRuntime": [super::network::enter_hook(net.agent_exe, net.alloc)]
+		});
+	}
 
 	serde_json::from_value(v).map_err(|e| RuntimeError::Spec(e.to_string()))
 }
@@ -176,7 +186,10 @@ mod tests {
 			env: &[],
 			limits,
 			scratch: Path::new("/data/jobs/1/scratch"),
-			netns: Some(Path::new("/var/run/netns/ura-1")),
+			network: Some(JobNetwork {
+				alloc: Box::leak(Box::new(crate::runtime::network::NetAlloc::new(1, 1))),
+				agent_exe: Path::new("/usr/bin/uranus-agent"),
+			}),
 			cgroups_path: "uranus-agent/ura-1",
 			ids: IdMap::default(),
 			apparmor_profile: None,
@@ -210,7 +223,14 @@ mod tests {
 		assert_eq!(v["linux"]["resources"]["pids"]["limit"], json!(64));
 		assert_eq!(v["linux"]["cgroupsPath"], json!("uranus-agent/ura-1"));
 		let ns = v["linux"]["namespaces"].as_array().unwrap();
-		assert!(ns.iter().any(|n| n["type"] == "network" && n["path"] == "/var/run/netns/ura-1"));
+		// Its own network namespace (owned by its user namespace), which the hook fills.
+		assert!(ns.iter().any(|n| n["type"] == "network" && n.get("path").is_none()));
+		let hook = &v["hooks"]["createRuntime"][0];
+		assert_eq!(hook["path"], json!("/usr/bin/uranus-agent"));
+		assert_eq!(hook["args"][1], json!("net-enter"));
+		let alloc: crate::runtime::network::NetAlloc =
+			serde_json::from_str(hook["args"][3].as_str().unwrap()).unwrap();
+		assert_eq!(alloc, crate::runtime::network::NetAlloc::new(1, 1));
 		assert!(ns.iter().any(|n| n["type"] == "pid"));
 		let caps = v["process"]["capabilities"]["bounding"].as_array().unwrap();
 		assert!(!caps.iter().any(|c| c == "CAP_SYS_ADMIN" || c == "CAP_NET_RAW"));
