@@ -111,6 +111,30 @@ async fn the_images_user_runs_the_job() {
 	assert!(meta.uid() >= 1 << 31 && meta.uid() % 65_536 == 1234, "host uid {}", meta.uid());
 }
 
+/// The job's network namespace belongs to its user namespace (so that `runc exec` can join
+/// it), but the job has no `CAP_NET_ADMIN` there: it cannot take another address (another
+/// job's, to spoof it), drop its route or its interface, nor make interfaces of its own.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_cannot_reconfigure_the_network_its_user_namespace_owns() {
+	let fx = fixtures();
+	let dir = test_dir();
+	let agent = AgentProcess::start(&dir.path().join("agent"));
+	let script = "ip addr add 10.213.0.6/30 dev eth0 && echo ADDED
+		ip route del default && echo UNROUTED
+		ip link set eth0 down && echo DOWN
+		ip link add dummy0 type dummy && echo MADE
+		ip -o -4 addr show dev eth0
+		ip route show default
+		true";
+	let (status, logs) = run_to_end(&agent, &fx.busybox, script).await;
+	assert_eq!(status.state, JobState::Exited, "{status:?}\n{logs}");
+	for done in ["ADDED", "UNROUTED", "DOWN", "MADE"] {
+		assert!(!logs.lines().any(|l| l == done), "the job could: {done}\n{logs}");
+	}
+	assert_eq!(logs.lines().filter(|l| l.contains("inet ")).count(), 1, "one address:\n{logs}");
+	assert!(logs.lines().any(|l| l.starts_with("default via 10.213.")), "its route:\n{logs}");
+}
+
 /// Waits until job `id`'s log holds a line with `needle`; returns that line.
 async fn log_line(agent: &AgentProcess, id: u64, needle: &str) -> String {
 	let start = std::time::Instant::now();
