@@ -76,7 +76,7 @@ function App() {
         {route === 'providers' && <ProvidersPage account={account} />}
         {route === 'apps' && <AppsPage account={account} />}
         {route === 'market' && <MarketPage account={account} />}
-        {route === 'lease' && <LeasePage id={Number(arg)} />}
+        {route === 'lease' && <LeasePage id={Number(arg)} account={account} />}
         {!(route in PAGES) && route !== 'lease' && <p class="error">No page "{route}".</p>}
       </main>
     </ApiContext.Provider>

@@ -53,6 +53,13 @@ export interface OrderView {
   leases: number[];
 }
 
+/** A lease's dispute: none, open (amount held from the provider), resolved or lapsed. */
+export type DisputeView =
+  | { state: 'none' }
+  | { state: 'open'; amount: string; at: number }
+  | { state: 'resolved'; refunded: string; slashed: string }
+  | { state: 'lapsed'; released: string };
+
 /** A lease with its metering. */
 export interface LeaseView {
   id: number;
@@ -68,7 +75,13 @@ export interface LeaseView {
   endsAt: number | null;
   endedAt: number | null;
   exitCode: number | null;
+  /** Why it failed, when it did (e.g. `imagePull`). */
+  endCause: string | null;
   result: string;
+  /** The user's 1–5 stars, once rated. */
+  rating: number | null;
+  /** The user's dispute. */
+  dispute: DisputeView;
   usage: {
     seq: number;
     counters: { cpuMicros: number; memoryByteSeconds: number; netBytes: number; wallMillis: number };
@@ -157,8 +170,8 @@ export const providers = () => rpc<ProviderView[]>('registry_providers', [null, 
 /** The first 100 machines. */
 export const machines = () => rpc<MachineView[]>('registry_machines', [null, null, 100]);
 /** A container's PoC score. */
-export const score = (container: number) => rpc<ScoreView | null>('poc_score', [container]);
+export const score = (container: number, at?: string) => rpc<ScoreView | null>('poc_score', at ? [container, at] : [container]);
 /** σ of every resource. */
-export const sigmas = () => rpc<SigmaView[]>('poc_sigmas', []);
+export const sigmas = (at?: string) => rpc<SigmaView[]>('poc_sigmas', at ? [at] : []);
 /** `who`'s PoC rewards. */
 export const pendingRewards = (who: string) => rpc<PendingRewards>('poc_pendingRewards', [who]);

@@ -18,6 +18,8 @@ export interface Account {
   source: 'dev' | 'extension';
   /** The key pair of a dev account. */
   pair?: KeyringPair;
+  /** The key's signature scheme (`sr25519`, `ed25519`), where the extension tells. */
+  scheme?: string;
 }
 
 const DEV_NAMES = ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie'];
@@ -40,7 +42,7 @@ export async function extensionAccounts(api: ApiPromise): Promise<Account[]> {
   const extensions = await web3Enable('Uranus Console');
   if (extensions.length === 0) return [];
   const accounts = await web3Accounts({ ss58Format: api.registry.chainSS58 ?? 42 });
-  return accounts.map((a) => ({ address: a.address, name: a.meta.name ?? a.address, source: 'extension' as const }));
+  return accounts.map((a) => ({ address: a.address, name: a.meta.name ?? a.address, source: 'extension' as const, scheme: a.type }));
 }
 
 /** What `signAndSend` takes for `account`: its pair, or its address and the extension's signer. */

@@ -12,13 +12,19 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** Where screenshots go (`CONSOLE_SCREENSHOTS`). */
 export const shots = process.env.CONSOLE_SCREENSHOTS || '/tmp/uranus-console-screenshots';
 
-/** Builds the console, serves it and launches chromium: `{ site, browser, close }`. */
-export async function startBrowser() {
+/**
+ * Builds the console, serves it and launches chromium: `{ site, browser, close }`. The browser
+ * trusts the certificates whose public keys' SHA-256 (base64) are in `trustSpki` (lease
+ * gateways' self-signed ones), as a user does after checking their fingerprints.
+ */
+export async function startBrowser({ trustSpki = [] } = {}) {
   execFileSync('node', [join(here, '..', 'build.mjs')], { stdio: 'inherit' });
   const site = await serve(0);
+  const args = ['--no-sandbox'];
+  if (trustSpki.length) args.push(`--ignore-certificate-errors-spki-list=${trustSpki.join(',')}`);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox'],
+    args,
   });
   mkdirSync(shots, { recursive: true });
   return { site, browser, close: async () => { await browser.close(); await site.close(); } };

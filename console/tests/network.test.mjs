@@ -38,7 +38,7 @@ test('the network page shows finalized blocks advancing', async () => {
   await page.close();
 });
 
-test('a DPoS vote from the page changes the candidate\'s St to the planck', async () => {
+test('a DPoS vote from the page changes the candidate\'s St to the planck, and unvote takes it back', async () => {
   const { api } = chain;
   const page = await openPage(browser, chain.url, 'network', 'Bob');
   const row = page.locator('[data-candidate]').first();
@@ -58,6 +58,16 @@ test('a DPoS vote from the page changes the candidate\'s St to the planck', asyn
   console.log(`console: vote finalized (${await status.textContent()}); St ${before} -> ${after} planck on chain and page`);
   await page.getByTestId('my-vote').waitFor();
   await page.screenshot({ path: join(shots, 'vote.png'), fullPage: true });
+
+  // Unvote: the candidate's St drops back and the page shows no vote.
+  await page.getByTestId('unvote').click();
+  await waitFor(async () => (await status.textContent()).startsWith('dpos.unvote')
+    && ['finalized', 'failed'].includes(await status.getAttribute('data-stage')), 90_000, 'the unvote to finalize');
+  assert.equal(await status.getAttribute('data-stage'), 'finalized', await status.textContent());
+  assert.equal((await api.query.dpos.candidateVotes(stash)).toBigInt(), before);
+  await waitFor(async () => BigInt(await row.locator('[data-col=St]').getAttribute('data-planck')) === before, 30_000, 'St back on the page');
+  await waitFor(async () => (await page.getByTestId('my-vote').count()) === 0, 30_000, 'no vote on the page');
+  console.log(`console: unvote finalized; St back to ${before} planck on chain and page`);
   await page.close();
 });
 

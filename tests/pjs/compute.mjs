@@ -213,9 +213,11 @@ export async function startLyingProxy(agent, factor) {
  * worker talks to the agent through [`startLyingProxy`]: the machine claims that many times
  * this host's cores and memory.
  */
-export async function startChain({ join = null, name = 'pjs-provider', overclaim = null } = {}) {
+export async function startChain({ join = null, name = 'pjs-provider', overclaim = null, gateway = false } = {}) {
   const agent = await Agent.create();
-  await agent.start();
+  // With a gateway the agent reads leases from the node: the node comes first (its worker
+  // waits for the agent).
+  if (!gateway) await agent.start();
   const proxy = overclaim ? await startLyingProxy(agent, overclaim) : null;
   const node = await startDevNode({
     join,
@@ -224,6 +226,11 @@ export async function startChain({ join = null, name = 'pjs-provider', overclaim
       '--agent-token-file', agent.tokenFile, '--provider-name', name, '--provider-region', 'loopback',
     ],
   });
+  if (gateway) {
+    agent.gatewayPort = await freePort();
+    agent.extraArgs = ['--gateway-listen', `127.0.0.1:${agent.gatewayPort}`, '--node-rpc', node.url.replace('ws://', 'http://')];
+    await agent.start();
+  }
   const rpc = (method, params = []) => node.api._rpcCore.provider.send(method, params);
   if (proxy) {
     const stopAgent = agent.stop.bind(agent);

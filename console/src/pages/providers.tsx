@@ -1,13 +1,14 @@
 /**
  * Providers: every provider and machine with its hardware, online state and verification,
- * each container's PoC score (basic, service, chain), σ per resource, and the chosen
- * account's pending PoC rewards with the claim.
+ * each container's PoC score (basic, service, chain), σ per resource, both over the last
+ * blocks (plots), and the chosen account's pending PoC rewards with the claim.
  */
 import type { ApiPromise } from '@polkadot/api';
 import type { Option } from '@polkadot/types';
 import type { Codec } from '@polkadot/types/types';
 import { useState } from 'preact/hooks';
-import { useApi, useFinalized } from '../chain';
+import { useApi, useFinalized, useHeads } from '../chain';
+import { HistoryChart } from '../components/HistoryChart';
 import { TxStatus } from '../components/TxStatus';
 import { formatUra, shortAddress } from '../format';
 import { machines, pendingRewards, providers, score, sigmas, type MachineView, type ScoreView } from '../market';
@@ -84,6 +85,58 @@ function Rewards({ api, account }: { api: ApiPromise; account: Account }) {
   );
 }
 
+/** Blocks the history plots cover. */
+const HISTORY_SPAN = 600;
+/** Containers drawn in the score plot. */
+const MAX_PLOTTED = 8;
+const COLORS = ['#3b5bdb', '#2b8a3e', '#e8590c', '#862e9c', '#c92a2a', '#087f5b', '#5c940d', '#364fc7'];
+
+/** PoC score totals per container and σ per resource over the last [`HISTORY_SPAN`] blocks. */
+function History({ api, rows, resources }: { api: ApiPromise; rows: MachineRow[]; resources: string[] }) {
+  const { finalized } = useHeads(api);
+  const containers = rows.flatMap((r) => r.scores.map((s) => s.container)).slice(0, MAX_PLOTTED);
+  return (
+    <section>
+      <h2>History (last {HISTORY_SPAN} blocks)</h2>
+      <h3>PoC score per container</h3>
+      {containers.length > 0 && (
+        <HistoryChart
+          key={containers.join(',')}
+          api={api}
+          finalized={finalized}
+          span={HISTORY_SPAN}
+          series={containers.map((c, i) => ({ label: `container #${c}`, stroke: COLORS[i % COLORS.length] }))}
+          sample={(hash) => Promise.all(containers.map(async (c) => {
+            const sc = await score(c, hash);
+            return sc ? Number(sc.total) : null;
+          }))}
+          yLabel="PoC score"
+          testid="score-history"
+        />
+      )}
+      <h3>σ per resource</h3>
+      {resources.length > 0 && (
+        <HistoryChart
+          key={resources.join(',')}
+          api={api}
+          finalized={finalized}
+          span={HISTORY_SPAN}
+          series={resources.map((r, i) => ({ label: r, stroke: COLORS[i % COLORS.length] }))}
+          sample={async (hash) => {
+            const at = await sigmas(hash);
+            return resources.map((r) => {
+              const found = at.find((s) => s.resource === r);
+              return found ? Number(found.sigma.value) / 1e6 : null;
+            });
+          }}
+          yLabel="σ"
+          testid="sigma-history"
+        />
+      )}
+    </section>
+  );
+}
+
 /** The providers page. */
 export function ProvidersPage({ account }: { account: Account | null }) {
   const api = useApi();
@@ -113,6 +166,7 @@ export function ProvidersPage({ account }: { account: Account | null }) {
           </tbody>
         </table>
       </section>
+      {rows && sigma && <History api={api} rows={rows} resources={sigma.map((s) => s.resource)} />}
       {account && <Rewards api={api} account={account} />}
     </>
   );
