@@ -3,7 +3,10 @@
 # provider agent on 127.0.0.1:8700 (data in /tmp/uranus-dev-agent) and the node with Alice as
 # the only validator (state in a temporary directory), RPC on ws://127.0.0.1:9944. Once the
 # RPC is up, the provider key //Alice (override with URANUS_PROVIDER_SURI, empty to skip) is
-# inserted, so the off-chain worker registers this machine from the agent's hardware.
+# inserted, so the off-chain worker registers this machine from the agent's hardware; once
+# it is a provider, its lease gateway (https://127.0.0.1:8443, URANUS_GATEWAY_PORT) is
+# announced on chain with `uranus provider set-gateway`, so users reach their leases' logs,
+# shells and results with the `uranus` CLI or the console.
 # The Uranus Console is built and served on http://127.0.0.1:8080 (URANUS_CONSOLE_PORT).
 # Extra arguments go to the node, e.g. `scripts/run-dev.sh --rpc-port 9955`. Ctrl-C stops both.
 set -euo pipefail
@@ -14,10 +17,12 @@ cargo build --release --locked --workspace --bins
 AGENT_BIN="$CARGO_TARGET_DIR/release/uranus-agent"
 AGENT_DATA="${URANUS_AGENT_DATA:-/tmp/uranus-dev-agent}"
 mkdir -p "$AGENT_DATA"
-"$AGENT_BIN" run --data-dir "$AGENT_DATA" --listen 127.0.0.1:8700 &
+GATEWAY_PORT="${URANUS_GATEWAY_PORT:-8443}"
+"$AGENT_BIN" run --data-dir "$AGENT_DATA" --listen 127.0.0.1:8700 \
+  --gateway-listen "127.0.0.1:$GATEWAY_PORT" --node-rpc http://127.0.0.1:9944 &
 AGENT_PID=$!
 trap 'kill $AGENT_PID 2>/dev/null || true' EXIT
-echo "==> uranus-agent on http://127.0.0.1:8700 (token: $AGENT_DATA/agent.token)"
+echo "==> uranus-agent on http://127.0.0.1:8700 (token: $AGENT_DATA/agent.token), lease gateway on https://127.0.0.1:$GATEWAY_PORT"
 CONSOLE_PORT="${URANUS_CONSOLE_PORT:-8080}"
 (cd console && npm ci --no-audit --no-fund --loglevel=error && node build.mjs)
 node console/serve.mjs "$CONSOLE_PORT" &
@@ -38,7 +43,22 @@ insert_provider_key() {
   done
   echo "could not insert the provider key over RPC" >&2
 }
-if [ -n "$PROVIDER_SURI" ]; then insert_provider_key & fi
+# Announces the gateway once the worker has registered the provider (the chain refuses it
+# before: registry.NotProvider), retrying for up to 5 minutes.
+announce_gateway() {
+  local fingerprint
+  fingerprint=$("$AGENT_BIN" gateway-fingerprint --data-dir "$AGENT_DATA")
+  for _ in $(seq 1 60); do
+    if URANUS_SURI="$PROVIDER_SURI" "$CARGO_TARGET_DIR/release/uranus" provider set-gateway \
+      --gateway-url "https://127.0.0.1:$GATEWAY_PORT" --tls-sha256 "$fingerprint" >/dev/null 2>&1; then
+      echo "==> lease gateway https://127.0.0.1:$GATEWAY_PORT announced (certificate SHA-256 $fingerprint)"
+      return
+    fi
+    sleep 5
+  done
+  echo "could not announce the lease gateway (is $PROVIDER_SURI a provider yet?)" >&2
+}
+if [ -n "$PROVIDER_SURI" ]; then (insert_provider_key && announce_gateway) & fi
 echo "==> uranus-node --dev (polkadot.js: https://polkadot.js.org/apps/?rpc=ws://127.0.0.1:9944)"
 "$URANUS_NODE" --dev --tmp --rpc-cors all \
   --agent-url http://127.0.0.1:8700 --agent-token-file "$AGENT_DATA/agent.token" "$@"

@@ -9,6 +9,9 @@ scripts/setup.sh
 start=$(date +%s)
 status=0
 
+echo "==> cargo build --release --workspace --bins (the node, agent and uranus CLI the end-to-end tests run)"
+cargo build --release --locked --workspace --bins 2>&1 | tail -n 3 || status=1
+
 echo "==> cargo test --release --workspace"
 cargo test --release --locked --workspace --no-fail-fast 2>&1 | tee /tmp/uranus-cargo-test.log || status=1
 

@@ -89,10 +89,16 @@ impl Chain {
 	) -> Result<(), CliError> {
 		let tx = dynamic::transaction(pallet, call, args);
 		let at = self.api.at_current_block().await.map_err(|e| CliError::Chain(e.to_string()))?;
+		// The nonce counts what the account already has in the pool (a provider's worker
+		// signs heartbeats with the same key): the state of the finalized block does not.
+		let nonce: u64 = self.rpc("system_accountNextIndex", rpc_params![key.ss58()]).await?;
+		let params = subxt::config::PolkadotExtrinsicParamsBuilder::<PolkadotConfig>::new()
+			.nonce(nonce)
+			.build();
 		eprintln!("signing {pallet}.{call} as {}", key.ss58());
 		let progress = at
 			.transactions()
-			.sign_and_submit_then_watch_default(&tx, key)
+			.sign_and_submit_then_watch(&tx, key, params)
 			.await
 			.map_err(|e| CliError::Refused(format!("{pallet}.{call}: {e}")))?;
 		eprintln!("sent; waiting for finality");

@@ -21,6 +21,9 @@ pub enum CliError {
 	/// The user declined, or input is needed but none can be asked for (exit 8).
 	#[error("{0}")]
 	Declined(String),
+	/// An argument clap cannot check, e.g. a malformed fingerprint (exit 2, as clap's own).
+	#[error("usage: {0}")]
+	Usage(String),
 	/// Anything else (exit 1).
 	#[error(transparent)]
 	Other(#[from] anyhow::Error),
@@ -31,6 +34,7 @@ impl CliError {
 	pub fn exit_code(&self) -> i32 {
 		match self {
 			CliError::Other(_) => 1,
+			CliError::Usage(_) => 2,
 			CliError::Chain(_) => 3,
 			CliError::Refused(_) => 4,
 			CliError::NotFound(_) => 5,

@@ -4,6 +4,8 @@
 //! shell and outputs come from its provider's gateway over TLS pinned to the certificate the
 //! provider registered on chain, every request signed by the user's key.
 //!
+//! Providers announce their gateway with `uranus provider set-gateway`.
+//!
 //! Exit codes: 0 done, 1 other error, 2 bad usage, 3 chain unreachable, 4 transaction
 //! refused, 5 not found, 6 gateway refused or untrusted, 7 verification failed, 8 declined.
 
@@ -13,6 +15,7 @@ mod gateway;
 mod keys;
 mod leases;
 mod orders;
+mod providers;
 
 use clap::{Parser, Subcommand};
 use error::CliError;
@@ -52,8 +55,27 @@ enum Command {
 	/// Leases: status, logs, shell, fetch, rate, dispute.
 	#[command(subcommand)]
 	Lease(LeaseCommand),
+	/// Providers: announce or withdraw the lease gateway.
+	#[command(subcommand)]
+	Provider(ProviderCommand),
 	/// Print the account the key is (never the secret).
 	Whoami,
+}
+
+#[derive(Subcommand)]
+enum ProviderCommand {
+	/// Announce the lease gateway (`uranus-agent run --gateway-listen …`) and its certificate's
+	/// fingerprint, which users' clients pin. The account must be a registered provider.
+	SetGateway {
+		/// The gateway's URL as users reach it: `https://host:port` (`--url` is the node's).
+		#[arg(long)]
+		gateway_url: String,
+		/// The certificate's SHA-256, as `uranus-agent gateway-fingerprint` prints it.
+		#[arg(long)]
+		tls_sha256: String,
+	},
+	/// Withdraw the lease gateway (users can no longer reach logs, shells or outputs).
+	ClearGateway,
 }
 
 #[derive(Subcommand)]
@@ -194,6 +216,12 @@ async fn run(cli: Cli) -> Result<(), CliError> {
 		println!("{}", cli.key()?.ss58());
 		return Ok(());
 	}
+	if let Command::Provider(ProviderCommand::SetGateway { gateway_url, tls_sha256 }) = &cli.command
+	{
+		// Checked before connecting: a typo costs nothing.
+		providers::check_url(gateway_url)?;
+		providers::parse_fingerprint(tls_sha256)?;
+	}
 	let chain = chain::Chain::connect(&cli.url).await?;
 	match &cli.command {
 		Command::Whoami => unreachable!("handled above"),
@@ -252,6 +280,13 @@ async fn run(cli: Cli) -> Result<(), CliError> {
 		},
 		Command::Lease(LeaseCommand::Dispute { id, amount }) => {
 			leases::dispute(&chain, &cli.key()?, *id, *amount).await?
+		},
+		Command::Provider(ProviderCommand::SetGateway { gateway_url, tls_sha256 }) => {
+			let fingerprint = providers::parse_fingerprint(tls_sha256)?;
+			providers::set_gateway(&chain, &cli.key()?, gateway_url, fingerprint).await?
+		},
+		Command::Provider(ProviderCommand::ClearGateway) => {
+			providers::clear_gateway(&chain, &cli.key()?).await?
 		},
 	}
 	Ok(())

@@ -107,6 +107,8 @@ export class Agent {
     const exited = new Promise((resolve) => this.child.on('exit', resolve));
     this.exited = exited;
     await waitPort(this.port, 'uranus-agent');
+    // The agent binds its port before it writes its token (a first start creates it).
+    await waitFor(() => existsSync(this.tokenFile) && readFileSync(this.tokenFile, 'utf8').trim().length >= 32, 30_000, 'the agent\'s token');
     this.token = readFileSync(this.tokenFile, 'utf8').trim();
   }
 

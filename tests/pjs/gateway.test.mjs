@@ -2,8 +2,8 @@
 // (runc) with its HTTPS gateway, a loopback registry, and the `uranus` binary as a user runs it.
 //  - Eve places the order with `uranus order place`; the job logs lines and writes
 //    /out/result.txt.
-//  - Before Dave (the provider) registers his gateway, the CLI refuses to connect: there is
-//    no certificate to pin.
+//  - Before Dave (the provider) registers his gateway (`uranus provider set-gateway`), the
+//    CLI refuses to connect: there is no certificate to pin.
 //  - `uranus lease logs --follow` streams the lines while the job runs; `uranus lease shell`
 //    runs `cat /proc/1/cmdline` inside the container; Ferdie is refused (403); a replayed
 //    and a stale signature are refused (401).
@@ -119,12 +119,19 @@ test('a user reaches its lease through the gateway with the uranus CLI: logs, sh
     // Dave registers the gateway with its certificate's fingerprint.
     const fingerprint = execFileSync(binary('uranus-agent'), ['gateway-fingerprint', '--data-dir', agent.dataDir], { encoding: 'utf8' }).trim();
     assert.match(fingerprint, /^[0-9a-f]{64}$/);
-    const announced = await sendTx(api, dave, api.tx.registry.setGateway({ url: `https://127.0.0.1:${gatewayPort}`, tlsSha256: `0x${fingerprint}` }));
-    // The CLI reads the chain at its finalized head.
-    await waitFor(async () => {
-      const fin = await api.rpc.chain.getHeader(await api.rpc.chain.getFinalizedHead());
-      return fin.number.toNumber() >= announced.blockNumber ? true : null;
-    }, 60_000, 'the gateway is finalized');
+    const gatewayUrl = `https://127.0.0.1:${gatewayPort}`;
+    // A malformed fingerprint is a usage error before anything is signed; an account that is
+    // not a provider is refused by the chain.
+    const typo = await uranus(node.url, '//Dave', ['provider', 'set-gateway', '--gateway-url', gatewayUrl, '--tls-sha256', fingerprint.slice(2)]);
+    assert.equal(typo.code, 2, typo.stderr);
+    const notProvider = await uranus(node.url, '//Ferdie', ['provider', 'set-gateway', '--gateway-url', gatewayUrl, '--tls-sha256', fingerprint]);
+    assert.equal(notProvider.code, 4, notProvider.stderr);
+    assert.match(notProvider.stderr, /NotProvider/);
+    const announced = await uranus(node.url, '//Dave', ['provider', 'set-gateway', '--gateway-url', gatewayUrl, '--tls-sha256', fingerprint]);
+    assert.equal(announced.code, 0, announced.stderr);
+    const onChain = (await api.query.registry.gateways(dave.address)).unwrap();
+    assert.equal(onChain.url.toUtf8(), gatewayUrl);
+    assert.equal(onChain.tlsSha256.toHex(), `0x${fingerprint}`);
 
     await waitFor(async () => (await rpc('market_lease', [lease])).state === 'running' ? true : null, 120_000, 'the lease runs');
     // Logs, followed: lines arrive while the job still runs.
