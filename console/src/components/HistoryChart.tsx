@@ -4,9 +4,9 @@
  * Used for PoC scores and σ, whose RPCs answer at any block.
  */
 import type { ApiPromise } from '@polkadot/api';
-import { useEffect, useRef, useState } from 'preact/hooks';
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type uPlot from 'uplot';
+import { usePlot } from './usePlot';
 
 /** One line of the chart. */
 export interface HistorySeries {
@@ -41,8 +41,6 @@ export function HistoryChart({ api, finalized, span, maxSamples = 40, series, sa
   testid: string;
 }) {
   const [samples, setSamples] = useState<Sample[]>([]);
-  const box = useRef<HTMLDivElement>(null);
-  const plot = useRef<uPlot | null>(null);
 
   const mounted = useRef(true);
   const busy = useRef(false);
@@ -65,23 +63,17 @@ export function HistoryChart({ api, finalized, span, maxSamples = 40, series, sa
     }, () => { /* a block the node pruned: skipped */ }).finally(() => { busy.current = false; });
   }, [api, finalized, span]);
 
-  useEffect(() => {
-    if (!box.current) return;
-    const data = [samples.map((s) => s.block), ...series.map((_, i) => samples.map((s) => s.values[i]))] as uPlot.AlignedData;
-    if (!plot.current) {
-      plot.current = new uPlot({
-        width: 760,
-        height: 220,
-        scales: { x: { time: false } },
-        axes: [{ label: 'block' }, { label: yLabel, size: 80 }],
-        series: [{ label: 'block' }, ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2 }))],
-      }, data, box.current);
-    } else {
-      plot.current.setData(data);
-    }
-  }, [samples]);
-
-  useEffect(() => () => { plot.current?.destroy(); plot.current = null; }, []);
+  const data = useMemo(
+    () => [samples.map((s) => s.block), ...series.map((_, i) => samples.map((s) => s.values[i]))] as uPlot.AlignedData,
+    [samples],
+  );
+  const box = usePlot(() => ({
+    width: 760,
+    height: 220,
+    scales: { x: { time: false } },
+    axes: [{ label: 'block' }, { label: yLabel, size: 80 }],
+    series: [{ label: 'block' }, ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2 }))],
+  }), data);
 
   const end = samples[samples.length - 1];
   return (

@@ -4,9 +4,9 @@
  * one more at each finalized block while the lease runs. Drawn with uPlot.
  */
 import type { ApiPromise } from '@polkadot/api';
-import { useEffect, useRef, useState } from 'preact/hooks';
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import type uPlot from 'uplot';
+import { usePlot } from './usePlot';
 import { lease, type LeaseView } from '../market';
 
 const MAX_SAMPLES = 120;
@@ -36,8 +36,6 @@ function blocksBetween(from: number, to: number): number[] {
 /** The metering chart of lease `view`, up to the finalized block `finalized`. */
 export function MeteringChart({ api, view, finalized }: { api: ApiPromise; view: LeaseView; finalized: number }) {
   const [samples, setSamples] = useState<Sample[]>([]);
-  const box = useRef<HTMLDivElement>(null);
-  const plot = useRef<uPlot | null>(null);
   const last = view.endedAt ?? finalized;
 
   useEffect(() => {
@@ -55,31 +53,22 @@ export function MeteringChart({ api, view, finalized }: { api: ApiPromise; view:
     return () => { alive = false; };
   }, [api, view.id, view.assignedAt, last]);
 
-  useEffect(() => {
-    if (!box.current) return;
-    const data: uPlot.AlignedData = [
-      samples.map((s) => s.block),
-      samples.map((s) => Number(s.charged) / 1e6),
-      samples.map((s) => s.cpuSeconds),
-    ];
-    if (!plot.current) {
-      plot.current = new uPlot({
-        width: 760,
-        height: 240,
-        scales: { x: { time: false } },
-        axes: [{ label: 'block' }, { label: 'charged (µURA)', scale: 'URA', size: 70 }, { label: 'CPU s', scale: 's', side: 1 }],
-        series: [
-          { label: 'block' },
-          { label: 'charged (µURA)', scale: 'URA', stroke: '#3b5bdb', width: 2, value: (_u, v) => (v == null ? '–' : v.toFixed(6)) },
-          { label: 'CPU seconds', scale: 's', stroke: '#2b8a3e', width: 2 },
-        ],
-      }, data, box.current);
-    } else {
-      plot.current.setData(data);
-    }
-  }, [samples]);
-
-  useEffect(() => () => { plot.current?.destroy(); plot.current = null; }, []);
+  const data = useMemo<uPlot.AlignedData>(() => [
+    samples.map((s) => s.block),
+    samples.map((s) => Number(s.charged) / 1e6),
+    samples.map((s) => s.cpuSeconds),
+  ], [samples]);
+  const box = usePlot(() => ({
+    width: 760,
+    height: 240,
+    scales: { x: { time: false } },
+    axes: [{ label: 'block' }, { label: 'charged (µURA)', scale: 'URA', size: 70 }, { label: 'CPU s', scale: 's', side: 1 }],
+    series: [
+      { label: 'block' },
+      { label: 'charged (µURA)', scale: 'URA', stroke: '#3b5bdb', width: 2, value: (_u, v) => (v == null ? '–' : v.toFixed(6)) },
+      { label: 'CPU seconds', scale: 's', stroke: '#2b8a3e', width: 2 },
+    ],
+  }), data);
 
   const end = samples[samples.length - 1];
   return (
