@@ -10,15 +10,9 @@ const MAX_URL: usize = 64;
 /// digits, colons allowed).
 pub fn parse_fingerprint(s: &str) -> Result<[u8; 32], CliError> {
 	let hex: String = s.trim().chars().filter(|c| *c != ':').collect();
-	let bad = || CliError::Usage(format!("{s:?} is not a SHA-256 fingerprint (64 hex digits)"));
-	if hex.len() != 64 || !hex.is_ascii() {
-		return Err(bad());
-	}
-	let mut out = [0u8; 32];
-	for (i, byte) in out.iter_mut().enumerate() {
-		*byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
-	}
-	Ok(out)
+	uranus_primitives::compute::OutputDigest::parse_sha256_hex(&hex).ok_or_else(|| {
+		CliError::Usage(format!("{s:?} is not a SHA-256 fingerprint (64 hex digits)"))
+	})
 }
 
 /// Checks a gateway URL as the registry will (`https://`, at most [`MAX_URL`] bytes), so a
