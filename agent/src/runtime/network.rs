@@ -13,7 +13,6 @@
 
 use super::{run_command, RuntimeError};
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
 
 /// Highest allocation index (10.213.0.0/16 holds 16,384 /30 subnets).
 pub const MAX_INDEX: u32 = 16_383;
@@ -52,11 +51,6 @@ impl NetAlloc {
 			host_ip: format!("10.213.{b3}.{}", b4 + 1),
 			job_ip: format!("10.213.{b3}.{}", b4 + 2),
 		}
-	}
-
-	/// The namespace's path.
-	pub fn netns_path(&self) -> PathBuf {
-		PathBuf::from("/var/run/netns").join(&self.netns)
 	}
 }
 
