@@ -23,7 +23,9 @@ pub struct AgentConfig {
 	pub cgroup_root: PathBuf,
 	/// Where network interface counters live (normally `/sys/class/net`).
 	pub sys_class_net: PathBuf,
-	/// The cgroup (relative to the agent's own) under which jobs run.
+	/// The cgroup (relative to the cgroup root) under which this agent's jobs run:
+	/// `uranus-agent/<host tag>`, one per data directory, so that agents sharing a host (or
+	/// test suites running side by side) never meet in a job's cgroup.
 	pub cgroup_parent: String,
 	/// The largest scratch volume one job may ask for.
 	pub max_disk_bytes: u64,
@@ -46,6 +48,7 @@ impl AgentConfig {
 	/// Defaults for `data_dir` and `listen`.
 	pub fn new(data_dir: PathBuf, listen: SocketAddr) -> AgentConfig {
 		AgentConfig {
+			cgroup_parent: format!("uranus-agent/{}", host_tag_of(&data_dir)),
 			data_dir,
 			listen,
 			runtime: "runc".into(),
@@ -55,7 +58,6 @@ impl AgentConfig {
 			sample_interval: Duration::from_millis(1000),
 			cgroup_root: PathBuf::from("/sys/fs/cgroup"),
 			sys_class_net: PathBuf::from("/sys/class/net"),
-			cgroup_parent: "uranus-agent".into(),
 			max_disk_bytes: 64 << 30,
 			id_map: crate::userns::IdMap::default(),
 			egress: crate::runtime::firewall::Egress::Off,
@@ -69,10 +71,7 @@ impl AgentConfig {
 	/// A short tag unique to this agent's data directory (several agents may share a host):
 	/// in the names of what it makes on the host.
 	pub fn host_tag(&self) -> String {
-		use sha2::Digest;
-		use std::os::unix::ffi::OsStrExt;
-		let digest = sha2::Sha256::digest(self.data_dir.as_os_str().as_bytes());
-		hex::encode(&digest[..4])
+		host_tag_of(&self.data_dir)
 	}
 
 	/// The most CPU one job may ask for: every core of the machine.
@@ -104,5 +103,29 @@ impl AgentConfig {
 	/// The path of the API token file.
 	pub fn token_path(&self) -> PathBuf {
 		self.data_dir.join("agent.token")
+	}
+}
+
+/// The host tag of an agent whose data directory is `data_dir` (see [`AgentConfig::host_tag`]).
+fn host_tag_of(data_dir: &std::path::Path) -> String {
+	use sha2::Digest;
+	use std::os::unix::ffi::OsStrExt;
+	let digest = sha2::Sha256::digest(data_dir.as_os_str().as_bytes());
+	hex::encode(&digest[..4])
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn two_agents_on_one_host_put_their_jobs_in_different_cgroups() {
+		let listen = "127.0.0.1:0".parse().unwrap();
+		let a = AgentConfig::new("/tmp/agent-a".into(), listen);
+		let b = AgentConfig::new("/tmp/agent-b".into(), listen);
+		// Lease 0 of each agent lives under its own parent: `<parent>/ura-0` never collides.
+		assert_ne!(a.cgroup_parent, b.cgroup_parent);
+		assert_eq!(a.cgroup_parent, format!("uranus-agent/{}", a.host_tag()));
+		assert_eq!(a.cgroup_parent, AgentConfig::new("/tmp/agent-a".into(), listen).cgroup_parent);
 	}
 }

@@ -24,7 +24,7 @@ fn agent_bin() -> PathBuf {
 	bin
 }
 
-/// A running agent; killed on drop.
+/// A running agent; stopped on drop.
 struct Agent {
 	child: Child,
 	port: u16,
@@ -62,7 +62,19 @@ impl Agent {
 		serde_json::from_str(body.trim()).expect("JSON")
 	}
 
+	/// SIGTERM, so that the agent drains its warm pool (network namespaces, veths, firewall
+	/// rules, loop devices); SIGKILL only if it has not exited within 30 s.
 	fn stop(&mut self) {
+		if let Ok(None) = self.child.try_wait() {
+			let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+			let start = Instant::now();
+			while start.elapsed() < Duration::from_secs(30) {
+				if let Ok(Some(_)) = self.child.try_wait() {
+					return;
+				}
+				std::thread::sleep(Duration::from_millis(100));
+			}
+		}
 		let _ = self.child.kill();
 		let _ = self.child.wait();
 	}

@@ -218,8 +218,11 @@ impl JobManager {
 
 	/// At agent shutdown: the resources made ahead for jobs not yet submitted are destroyed
 	/// (running jobs keep theirs and are re-attached at the next start).
+	/// This agent's cgroup parent is removed where no job is left in it (a running job keeps
+	/// it: the kernel refuses to remove a cgroup that still has children).
 	pub async fn shutdown(&self) {
 		self.provisioner.drain().await;
+		remove_empty_cgroup(&self.cfg.cgroup_root, &self.cfg.cgroup_parent);
 	}
 
 	/// The cgroup layout in use.
@@ -839,6 +842,21 @@ impl JobManager {
 
 fn container_id(lease: LeaseId) -> String {
 	super::record::container_id(lease)
+}
+
+/// Removes cgroup `rel` from every hierarchy under `root` (the unified one at `root`, each v1
+/// controller's at `root/<controller>`) where it is empty; a cgroup with children or
+/// processes stays.
+fn remove_empty_cgroup(root: &Path, rel: &str) {
+	let hierarchies = std::fs::read_dir(root)
+		.into_iter()
+		.flatten()
+		.flatten()
+		.map(|e| e.path())
+		.chain(std::iter::once(root.to_path_buf()));
+	for hierarchy in hierarchies {
+		let _ = std::fs::remove_dir(hierarchy.join(rel));
+	}
 }
 
 #[cfg(test)]

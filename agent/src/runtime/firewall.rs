@@ -55,9 +55,45 @@ async fn iptables(args: &[&str]) -> Result<String, RuntimeError> {
 	run_command("iptables", &all).await
 }
 
+/// The host-wide lock agents take while they make the chains ([`setup`]).
+pub const SETUP_LOCK: &str = "/run/uranus-agent/firewall.lock";
+
 /// Makes the chains and the jumps to them (idempotent); with egress on, turns on IPv4
-/// forwarding.
+/// forwarding. Agents starting together on one host take [`SETUP_LOCK`] in turn, so that
+/// neither fails on the other's new chain nor doubles a jump.
 pub async fn setup(egress: Egress) -> Result<(), RuntimeError> {
+	let lock = host_lock(std::path::Path::new(SETUP_LOCK)).await?;
+	let result = make_chains(egress).await;
+	drop(lock);
+	result
+}
+
+/// Opens and exclusively locks `path` (waiting for whoever holds it); the lock goes with the
+/// returned file.
+async fn host_lock(path: &std::path::Path) -> Result<std::fs::File, RuntimeError> {
+	let path = path.to_path_buf();
+	let io = |context: String| move |err| RuntimeError::Io { context, err };
+	tokio::task::spawn_blocking(move || {
+		if let Some(dir) = path.parent() {
+			std::fs::create_dir_all(dir).map_err(io(format!("create {}", dir.display())))?;
+		}
+		let file = std::fs::OpenOptions::new()
+			.create(true)
+			.truncate(false)
+			.write(true)
+			.open(&path)
+			.map_err(io(format!("open {}", path.display())))?;
+		file.lock().map_err(io(format!("lock {}", path.display())))?;
+		Ok(file)
+	})
+	.await
+	.map_err(|e| RuntimeError::Io {
+		context: "firewall lock task".into(),
+		err: std::io::Error::other(e.to_string()),
+	})?
+}
+
+async fn make_chains(egress: Egress) -> Result<(), RuntimeError> {
 	for (table, chain, parent) in [
 		("filter", INPUT, "INPUT"),
 		("filter", FORWARD, "FORWARD"),
@@ -185,6 +221,17 @@ pub async fn remove_job(alloc: &NetAlloc) {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[tokio::test]
+	async fn the_setup_lock_admits_one_agent_at_a_time() {
+		let dir = tempfile::tempdir().unwrap();
+		let path = dir.path().join("run/firewall.lock");
+		let held = host_lock(&path).await.unwrap();
+		let other = std::fs::File::open(&path).unwrap();
+		assert!(matches!(other.try_lock(), Err(std::fs::TryLockError::WouldBlock)));
+		drop(held);
+		other.try_lock().unwrap();
+	}
 
 	#[test]
 	fn a_job_without_egress_reaches_nothing_and_with_it_no_private_range() {

@@ -77,6 +77,32 @@ pub fn fixtures() -> &'static Fixtures {
 	})
 }
 
+/// Spawns `cmd` so that it is killed when this test process ends, however it ends: the
+/// fixtures live in a `static`, whose destructor never runs. The kernel sends SIGKILL when the
+/// thread that spawned the child exits (`PR_SET_PDEATHSIG`), so it is spawned from a thread
+/// that lives as long as the process.
+fn spawn_dying_with_process(mut cmd: Command) -> Child {
+	use std::os::unix::process::CommandExt;
+	let (tx, rx) = std::sync::mpsc::channel();
+	std::thread::spawn(move || {
+		// SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+		unsafe {
+			cmd.pre_exec(|| {
+				if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == 0 {
+					Ok(())
+				} else {
+					Err(std::io::Error::last_os_error())
+				}
+			})
+		};
+		tx.send(cmd.spawn()).unwrap();
+		loop {
+			std::thread::park();
+		}
+	});
+	rx.recv().unwrap().expect("docker-registry starts")
+}
+
 fn start_registry() -> Registry {
 	let dir = tempfile::tempdir().unwrap();
 	let port = free_port();
@@ -90,13 +116,9 @@ fn start_registry() -> Registry {
 		),
 	)
 	.unwrap();
-	let child = Command::new("docker-registry")
-		.arg("serve")
-		.arg(&config)
-		.stdout(Stdio::null())
-		.stderr(Stdio::null())
-		.spawn()
-		.expect("docker-registry starts");
+	let mut cmd = Command::new("docker-registry");
+	cmd.arg("serve").arg(&config).stdout(Stdio::null()).stderr(Stdio::null());
+	let child = spawn_dying_with_process(cmd);
 	let start = Instant::now();
 	loop {
 		if std::net::TcpStream::connect(&addr).is_ok() {
