@@ -153,7 +153,7 @@ pub fn run() -> sc_cli::Result<()> {
 /// fork for authors building on unfinalized forks (parachain collators), is small on a solo
 /// BABE + GRANDPA chain whose forks are rare and short; a node that stops is not.
 /// `--pool-type fork-aware` still selects it.
-fn choose_transaction_pool(cli: &mut Cli, args: impl Iterator<Item = String>) {
+pub fn choose_transaction_pool(cli: &mut Cli, args: impl Iterator<Item = String>) {
 	let chosen = args.into_iter().any(|a| a == "--pool-type" || a.starts_with("--pool-type="));
 	if !chosen {
 		cli.run.pool_config.pool_type = sc_cli::TransactionPoolType::SingleState;
@@ -209,29 +209,4 @@ fn benchmark(cli: &Cli, cmd: &frame_benchmarking_cli::BenchmarkCmd) -> sc_cli::R
 		},
 		BenchmarkCmd::Machine(cmd) => cmd.run(&config, SUBSTRATE_REFERENCE_HARDWARE.clone()),
 	})
-}
-
-#[cfg(test)]
-mod tests {
-	use super::*;
-	use clap::Parser;
-
-	fn pool_of(args: &[&str]) -> sc_cli::TransactionPoolType {
-		let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-		let mut cli = Cli::parse_from(args.clone());
-		choose_transaction_pool(&mut cli, args.into_iter());
-		cli.run.pool_config.pool_type
-	}
-
-	#[test]
-	fn the_single_state_pool_is_the_default_and_an_explicit_choice_stands() {
-		use sc_cli::TransactionPoolType::*;
-		assert!(matches!(pool_of(&["uranus-node", "--dev"]), SingleState));
-		assert!(matches!(
-			pool_of(&["uranus-node", "--dev", "--pool-type", "fork-aware"]),
-			ForkAware
-		));
-		assert!(matches!(pool_of(&["uranus-node", "--pool-type=fork-aware"]), ForkAware));
-		assert!(matches!(pool_of(&["uranus-node", "--pool-type", "single-state"]), SingleState));
-	}
 }

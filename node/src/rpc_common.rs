@@ -59,30 +59,3 @@ pub fn parse_digest(s: &str) -> Result<ImageDigest, ErrorObjectOwned> {
 	digest.copy_from_slice(&bytes);
 	Ok(digest)
 }
-
-#[cfg(test)]
-mod tests {
-	use super::*;
-
-	#[test]
-	fn digests_parse_in_both_spellings_and_nothing_else() {
-		let hex = "ab".repeat(32);
-		assert_eq!(parse_digest(&format!("sha256:{hex}")).unwrap(), [0xab; 32]);
-		assert_eq!(parse_digest(&format!("0x{hex}")).unwrap(), [0xab; 32]);
-		assert!(parse_digest("sha256:abcd").is_err());
-		assert!(parse_digest(&format!("sha256:{}", "zz".repeat(32))).is_err());
-	}
-
-	#[test]
-	fn limits_default_and_are_capped() {
-		assert_eq!(limit(None), DEFAULT_LIMIT);
-		assert_eq!(limit(Some(3)), 3);
-		assert_eq!(limit(Some(u32::MAX)), pallet_registry::views::MAX_PAGE);
-	}
-
-	#[test]
-	fn errors_name_their_module() {
-		let e = Api { code: 9300, name: "market" }.error("boom");
-		assert_eq!((e.code(), e.message()), (9300, "market runtime API call failed"));
-	}
-}

@@ -18,8 +18,11 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 #![recursion_limit = "256"]
 
-#[cfg(feature = "std")]
+// The Wasm of this very build (`build.rs`): the production runtime's under its own name.
+#[cfg(all(feature = "std", feature = "fast-runtime"))]
 include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+#[cfg(all(feature = "std", not(feature = "fast-runtime")))]
+include!(concat!(env!("OUT_DIR"), "/uranus_runtime_production"));
 
 extern crate alloc;
 

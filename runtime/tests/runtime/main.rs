@@ -14,4 +14,5 @@ mod staking;
 mod transfers;
 #[cfg(feature = "try-runtime")]
 mod upgrade;
+mod weights;
 mod worker;
