@@ -5,6 +5,7 @@ mod attest;
 mod chain;
 mod equivocation;
 mod governance;
+mod integrity;
 mod market;
 mod poc;
 mod presets;
