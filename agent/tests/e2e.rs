@@ -425,6 +425,50 @@ async fn a_paused_job_burns_no_cpu_keeps_its_state_and_resumes() {
 	assert_eq!(r.status(), 404);
 }
 
+/// Two agents share a host (or two test suites run side by side, each with its agent and
+/// chain, whose lease ids both start at 0): the same lease id on both must be two jobs apart.
+/// Before #36 both ran in the cgroup `uranus-agent/ura-<lease>`: one job was metered for the
+/// other's CPU, and pausing one froze the other.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_agents_running_the_same_lease_id_meter_and_pause_only_their_own_job() {
+	let fx = fixtures();
+	let _cpu = CPU_LOCK.lock().await;
+	let dir = test_dir();
+	let idle_agent = AgentProcess::start(&dir.path().join("idle"));
+	let busy_agent = AgentProcess::start(&dir.path().join("busy"));
+	let id = lease();
+	let (code, body) =
+		idle_agent.submit(&shell_job(id, &fx.busybox, "sleep 30", limits(500, 64))).await;
+	assert_eq!(code, 201, "{body}");
+	let burn = "end=$(( $(date +%s) + 30 )); while [ $(date +%s) -lt $end ]; do :; done";
+	let (code, body) = busy_agent.submit(&shell_job(id, &fx.busybox, burn, limits(500, 64))).await;
+	assert_eq!(code, 201, "{body}");
+	// The busy job burns half a core: 1.5 s of CPU within ~3 s.
+	let start = std::time::Instant::now();
+	while busy_agent.metering(id).await.cpu_micros < 1_500_000 {
+		assert!(start.elapsed() < Duration::from_secs(30), "the busy job does not burn CPU");
+		tokio::time::sleep(Duration::from_millis(100)).await;
+	}
+	let idle = idle_agent.metering(id).await;
+	assert!(idle.cpu_micros < 300_000, "the sleeping job is metered for its own CPU only: {idle:?}");
+
+	// Pausing the sleeping job freezes it alone: the busy one keeps burning.
+	let r = idle_agent.req(Method::POST, &format!("/v1/jobs/{id}/pause")).send().await.unwrap();
+	assert_eq!(r.status(), 200);
+	let before = busy_agent.metering(id).await;
+	tokio::time::sleep(Duration::from_secs(2)).await;
+	let after = busy_agent.metering(id).await;
+	assert!(
+		after.cpu_micros - before.cpu_micros > 500_000,
+		"the other agent's job runs on while this one is paused: {before:?} -> {after:?}"
+	);
+	assert_eq!(busy_agent.job(id).await.state, JobState::Running);
+	for agent in [&idle_agent, &busy_agent] {
+		let r = agent.req(Method::DELETE, &format!("/v1/jobs/{id}")).send().await.unwrap();
+		assert!(r.status().is_success(), "{}", r.status());
+	}
+}
+
 /// Defect #19: a job that floods its output cannot fill the provider's disk: its log is
 /// capped (an eighth of its disk allowance, rotated, the newest output kept), counted as the
 /// job's disk use, and served from its end as a stream.

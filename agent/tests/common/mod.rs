@@ -259,6 +259,14 @@ fn push_traversal_image(registry: &str) -> String {
 	skopeo_push_and_digest(&layout, "evil", registry, "test/evil")
 }
 
+/// The agent binary the tests run: this build's, or `URANUS_TEST_AGENT_BIN` (e.g. an earlier
+/// build, to see a regression test fail on the code before its fix).
+pub fn agent_bin() -> PathBuf {
+	std::env::var_os("URANUS_TEST_AGENT_BIN")
+		.map(PathBuf::from)
+		.unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_uranus-agent")))
+}
+
 /// A running agent process.
 pub struct AgentProcess {
 	/// The child.
@@ -292,7 +300,7 @@ impl AgentProcess {
 			.append(true)
 			.open(data_dir.with_extension("log"))
 			.unwrap();
-		let child = Command::new(env!("CARGO_BIN_EXE_uranus-agent"))
+		let child = Command::new(agent_bin())
 			.args(["run", "--sample-interval-ms", "200", "--listen"])
 			.arg(format!("127.0.0.1:{port}"))
 			.arg("--data-dir")
@@ -392,11 +400,37 @@ impl AgentProcess {
 	}
 }
 
+/// `method path` on the agent at `port` with `token`, blocking (for `Drop`, which cannot
+/// await): the response body, or `None` if the agent does not answer.
+fn blocking_request(port: u16, token: &str, method: &str, path: &str) -> Option<String> {
+	use std::io::{Read, Write};
+	let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+	s.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
+	write!(
+		s,
+		"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+	)
+	.ok()?;
+	let mut response = String::new();
+	s.read_to_string(&mut response).ok()?;
+	response.split_once("\r\n\r\n").map(|(_, body)| body.to_string())
+}
+
 impl Drop for AgentProcess {
 	fn drop(&mut self) {
 		// SIGTERM first: the agent then destroys the networks and volumes its pool holds.
 		// (Only while the child is not reaped: its pid is still its own.)
 		if let Ok(None) = self.child.try_wait() {
+			// A test that failed half-way leaves jobs running; an agent keeps running jobs
+			// across its restarts by design, so remove them first (DELETE releases each
+			// job's container, network, firewall rules and volume).
+			let jobs = blocking_request(self.port, &self.token, "GET", "/v1/jobs")
+				.and_then(|body| serde_json::from_str::<Vec<JobStatus>>(&body).ok())
+				.unwrap_or_default();
+			for job in jobs {
+				let path = format!("/v1/jobs/{}", job.lease_id);
+				let _ = blocking_request(self.port, &self.token, "DELETE", &path);
+			}
 			// SAFETY: kill has no memory-safety preconditions.
 			unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
 			let start = Instant::now();
