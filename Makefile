@@ -5,18 +5,17 @@
 run:
 	scripts/run-dev.sh
 
-## Run every test (Rust + polkadot.js) against real builds.
+## Run every test (Rust, polkadot.js, browser, zombienet) against real builds, in parallel lanes,
+## with a per-phase time table and a leak check at the end (scripts/test.sh).
 test:
 	scripts/test.sh
 
-## Slow scenarios: 100 fresh dev-node starts, each until its first finalized block; the
-## zombienet hardware challenge of workload v2 (attest.zndsl); the runtime upgrade checks
-## (try-runtime build: every migration's pre/post checks, try_state).
+## Slow suites: 100 fresh dev-node starts, each until its first finalized block; the zombienet
+## hardware challenge of workload v2 (attest.zndsl); the runtime upgrade checks (try-runtime
+## build: every migration's pre/post checks, try_state). CI runs one of them per change, in
+## rotation, plus those the change touches (scripts/test-slow.sh ci).
 test-slow: build
-	scripts/start-soak.sh 100
-	scripts/zombienet.sh attest
-	. scripts/env.sh && SKIP_WASM_BUILD=1 cargo test --release --locked -p uranus-runtime \
-		--features try-runtime,fast-runtime --test runtime upgrade::
+	scripts/test-slow.sh all
 
 setup:
 	scripts/setup.sh

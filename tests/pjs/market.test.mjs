@@ -2,16 +2,20 @@
 // drives a real `uranus-agent` (runc) on loopback, a loopback `docker-registry` holding a
 // busybox image built with umoci, and polkadot.js as the user.
 //
+// Tests 1-3 share one chain (Dave's worker provides, Bob's image is verified); each waits for
+// its lease to end before the next begins, so their books do not mix:
 // 1. Flagship: Bob publishes the image, sudo verifies it, Eve orders a job; it really runs in a
 //    container, metering reaches the chain, and at completion Dave (the provider) got exactly
 //    the settled amount, Bob the image fee, the PoC pool and the treasury the protocol fee and Eve
 //    the rest back.
 //    Then Eve rates the lease, disputes it and sudo resolves the dispute.
-// 2. The agent is SIGKILLed mid-lease and restarted: the job survives under its shim and
-//    nothing is charged twice (Σ charges = the price of the final cumulative usage).
-// 3. A provider that never acknowledges: after AckTimeout the lease moves to another machine.
-// 4. Low escrow: a lease prepaid for a few blocks pauses (runc freezes the job), a top-up
+// 2. Low escrow: a lease prepaid for a few blocks pauses (runc freezes the job), a top-up
 //    resumes it and it completes.
+// 3. The agent is SIGKILLed mid-lease and restarted: the job survives under its shim and
+//    nothing is charged twice (Σ charges = the price of the final cumulative usage).
+// 4. A provider that never acknowledges: after AckTimeout the lease moves to another machine.
+//    Its own chain: its order must find Ferdie's silent container as the only idle one, before
+//    Dave's machine exists.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDevNode, sendTx, waitFor } from './harness.mjs';
@@ -41,7 +45,23 @@ before(() => {
   });
 });
 
-after(() => {
+let shared = null;
+
+/** The chain tests 1-3 share: Dave's worker provides (`machine`), Bob's image is verified. */
+async function providerChain() {
+  if (!shared) {
+    shared = await startChain();
+    shared.machine = await becomeProvider(shared, '//Dave');
+    await publishImage(shared);
+  }
+  return shared;
+}
+
+after(async () => {
+  if (shared) {
+    await shared.agent.stop();
+    await shared.stop();
+  }
   if (registry) registry.stop();
 });
 
@@ -126,12 +146,11 @@ function cost(usage, disk, prices) {
 }
 
 test('flagship: a user orders a job, it runs in a container and everyone is paid exactly', { timeout: 600_000 }, async () => {
-  const chain = await startChain();
-  try {
+  const chain = await providerChain();
+  {
     const { api, keyring, agent, rpc } = chain;
     const [dave, bob, eve] = ['//Dave', '//Bob', '//Eve'].map((u) => keyring.addFromUri(u));
-    const machine = await becomeProvider(chain, '//Dave');
-    await publishImage(chain);
+    const { machine } = chain;
 
     const quote = await rpc('market_quote', [image.digest,
       { cpuMillicores: 500, memoryBytes: Number(64n * MIB), storageBytes: Number(16n * MIB), bandwidthBps: 0 },
@@ -220,19 +239,55 @@ test('flagship: a user orders a job, it runs in a container and everyone is paid
     const [res] = find(resolved.events, api, 'market', 'DisputeResolved');
     assert.equal(res.refunded.toBigInt(), 1_000_000n);
     assert.equal((await rpc('market_lease', [lease])).dispute.state, 'resolved');
-  } finally {
-    await chain.agent.stop();
-    await chain.stop();
+  }
+});
+
+test('a lease whose escrow runs low is paused (job frozen) and resumes after a top-up', { timeout: 600_000 }, async () => {
+  const chain = await providerChain();
+  {
+    const { api, keyring, agent, rpc } = chain;
+    const eve = keyring.addFromUri('//Eve');
+    // Caps = base prices and 8 blocks prepaid: the lease pauses once fewer than 5 blocks of
+    // its worst case are left, i.e. after ~3 blocks' worth of a busy half core.
+    const script = 'end=$(( $(date +%s) + 30 )); while [ $(date +%s) -lt $end ]; do :; done; echo resumed-and-done';
+    const placed = await sendTx(api, eve, orderTx(api, script, { memoryMib: 16n, prepaid: 8, caps: BASE }));
+    const assigned = find(placed.events, api, 'market', 'LeaseAssigned')[0];
+    const lease = assigned.lease.toNumber();
+    const order = assigned.order.toNumber();
+    const paused = await waitEvent(api, (e) => api.events.market.LeasePaused.is(e) && e.data.lease.toNumber() === lease,
+      180_000, 'the lease pauses');
+    await waitFor(async () => (await agent.job(lease))?.state === 'paused', 60_000, 'the agent froze the job');
+    assert.equal(agent.runcStatus(lease), 'paused');
+    // A sample taken before the freeze may still be the latest: let the sampler (500 ms) catch up.
+    await new Promise((r) => setTimeout(r, 2_000));
+    const m1 = (await agent.call('GET', `/v1/jobs/${lease}/metering`)).body;
+    await new Promise((r) => setTimeout(r, 3_000));
+    const m2 = (await agent.call('GET', `/v1/jobs/${lease}/metering`)).body;
+    assert.ok(m2.seq > m1.seq, 'sampling goes on while frozen');
+    assert.ok(m2.cpu_micros - m1.cpu_micros < 50_000,
+      `a frozen job burns no CPU: ${m1.cpu_micros} → ${m2.cpu_micros} µs`);
+    const v = await rpc('market_lease', [lease]);
+    assert.equal(v.state, 'paused');
+    assert.ok(BigInt(v.usage.left) <= BigInt(v.usage.allotment));
+
+    const topped = await sendTx(api, eve, api.tx.market.topUp(order, 100));
+    assert.equal(find(topped.events, api, 'market', 'LeaseResumed').length, 1);
+    assert.equal((await rpc('market_order', [order])).prepaidBlocks, 108);
+    await waitFor(async () => ['running', 'exited'].includes((await agent.job(lease))?.state), 60_000, 'the agent thawed the job');
+    const ended = await waitEvent(api, (e) => api.events.market.LeaseEnded.is(e) && e.data.lease.toNumber() === lease,
+      240_000, 'the lease completes');
+    assert.equal(ended.data.state.toString(), 'Completed');
+    assert.match(await agent.logs(lease), /resumed-and-done/);
+    console.log(`pause: lease ${lease} paused at block ${paused.block} with ${paused.data.left} planck left, `
+      + `topped up at ${topped.blockNumber}, completed at ${ended.block}`);
   }
 });
 
 test('the agent is killed mid-lease and restarted: the job survives and nothing is charged twice', { timeout: 600_000 }, async () => {
-  const chain = await startChain();
-  try {
+  const chain = await providerChain();
+  {
     const { api, keyring, agent, rpc } = chain;
     const eve = keyring.addFromUri('//Eve');
-    await becomeProvider(chain, '//Dave');
-    await publishImage(chain);
     const script = 'end=$(( $(date +%s) + 40 )); while [ $(date +%s) -lt $end ]; do :; done; echo survived';
     const placed = await sendTx(api, eve, orderTx(api, script));
     const b0 = placed.blockNumber - 1;
@@ -269,9 +324,6 @@ test('the agent is killed mid-lease and restarted: the job survives and nothing 
     assert.ok(meter.cpu_micros > 15_000_000, `cpu ${meter.cpu_micros} µs`);
     console.log(`kill/restart: ${charges.length} charges (seq ${charges.map((c) => c.seq).join(',')}), `
       + `${charged} planck for ${meter.cpu_micros} µs CPU over ${meter.wall_millis} ms`);
-  } finally {
-    await chain.agent.stop();
-    await chain.stop();
   }
 });
 
@@ -320,52 +372,6 @@ test('a provider that never acknowledges loses the lease to another machine', { 
     'poc.ServiceRecorded(Failed) for Ferdie\'s container');
     console.log(`never-ack: lease ${lease} on Ferdie's container ${failed.container} failed at block ${moved.block} `
       + `(ack due ${failed.ackBy}); lease ${again.id} on Dave's container ${again.container} completed at ${done.block}`);
-  } finally {
-    await chain.agent.stop();
-    await chain.stop();
-  }
-});
-
-test('a lease whose escrow runs low is paused (job frozen) and resumes after a top-up', { timeout: 600_000 }, async () => {
-  const chain = await startChain();
-  try {
-    const { api, keyring, agent, rpc } = chain;
-    const eve = keyring.addFromUri('//Eve');
-    await becomeProvider(chain, '//Dave');
-    await publishImage(chain);
-    // Caps = base prices and 8 blocks prepaid: the lease pauses once fewer than 5 blocks of
-    // its worst case are left, i.e. after ~3 blocks' worth of a busy half core.
-    const script = 'end=$(( $(date +%s) + 30 )); while [ $(date +%s) -lt $end ]; do :; done; echo resumed-and-done';
-    const placed = await sendTx(api, eve, orderTx(api, script, { memoryMib: 16n, prepaid: 8, caps: BASE }));
-    const assigned = find(placed.events, api, 'market', 'LeaseAssigned')[0];
-    const lease = assigned.lease.toNumber();
-    const order = assigned.order.toNumber();
-    const paused = await waitEvent(api, (e) => api.events.market.LeasePaused.is(e) && e.data.lease.toNumber() === lease,
-      180_000, 'the lease pauses');
-    await waitFor(async () => (await agent.job(lease))?.state === 'paused', 60_000, 'the agent froze the job');
-    assert.equal(agent.runcStatus(lease), 'paused');
-    // A sample taken before the freeze may still be the latest: let the sampler (500 ms) catch up.
-    await new Promise((r) => setTimeout(r, 2_000));
-    const m1 = (await agent.call('GET', `/v1/jobs/${lease}/metering`)).body;
-    await new Promise((r) => setTimeout(r, 3_000));
-    const m2 = (await agent.call('GET', `/v1/jobs/${lease}/metering`)).body;
-    assert.ok(m2.seq > m1.seq, 'sampling goes on while frozen');
-    assert.ok(m2.cpu_micros - m1.cpu_micros < 50_000,
-      `a frozen job burns no CPU: ${m1.cpu_micros} → ${m2.cpu_micros} µs`);
-    const v = await rpc('market_lease', [lease]);
-    assert.equal(v.state, 'paused');
-    assert.ok(BigInt(v.usage.left) <= BigInt(v.usage.allotment));
-
-    const topped = await sendTx(api, eve, api.tx.market.topUp(order, 100));
-    assert.equal(find(topped.events, api, 'market', 'LeaseResumed').length, 1);
-    assert.equal((await rpc('market_order', [order])).prepaidBlocks, 108);
-    await waitFor(async () => ['running', 'exited'].includes((await agent.job(lease))?.state), 60_000, 'the agent thawed the job');
-    const ended = await waitEvent(api, (e) => api.events.market.LeaseEnded.is(e) && e.data.lease.toNumber() === lease,
-      240_000, 'the lease completes');
-    assert.equal(ended.data.state.toString(), 'Completed');
-    assert.match(await agent.logs(lease), /resumed-and-done/);
-    console.log(`pause: lease ${lease} paused at block ${paused.block} with ${paused.data.left} planck left, `
-      + `topped up at ${topped.blockNumber}, completed at ${ended.block}`);
   } finally {
     await chain.agent.stop();
     await chain.stop();

@@ -3,7 +3,8 @@
 // validator), Ferdie lends 500 URA to Eve, Alice votes for Eve with 1,000 URA, and sudo raises
 // the validator count to 5. Args "T": returns 1 once every node's `session.validators`
 // contains Eve within T seconds (the election happens at the next era; eras are 2 sessions of
-// 10 blocks in the fast runtime), 0 otherwise.
+// 10 blocks in the fast runtime) with the exposure Vt = Vb + Lb (her bond plus Ferdie's 500
+// URA), 0 otherwise; 0 at once if Eve's St after Alice's vote is not exactly 1,000 URA.
 const { Keyring } = require('@polkadot/api');
 const { cryptoWaitReady, decodeAddress } = require('@polkadot/util-crypto');
 const { u8aToHex } = require('@polkadot/util');
@@ -57,6 +58,13 @@ async function run(nodeName, networkInfo, args) {
       api.tx.staking.nominate([eve.address]),
     ]), ferdie);
     await send(api, api.tx.dpos.vote([eve.address], 1000n * URA), alice);
+    // St: Alice's frozen stake counts for Eve to the planck (the former pjs dpos test).
+    const st = (await api.query.dpos.candidateVotes(eve.address)).toBigInt();
+    const vote = (await api.query.dpos.votes(alice.address)).unwrap();
+    if (st !== 1000n * URA || vote.stake.toBigInt() !== 1000n * URA) {
+      console.log(`election: FAILED St = ${st}, Alice's vote ${vote.stake.toBigInt()} (expected ${1000n * URA} each)`);
+      return 0;
+    }
     console.log(`election: Eve bonded ${minBond / URA} URA, Ferdie lent 500, Alice voted 1000 after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
     const apis = await Promise.all(names.map((n) => connect(networkInfo.nodesByName[n].wsUri)));
@@ -67,6 +75,13 @@ async function run(nodeName, networkInfo, args) {
         if (sets.every((s) => s.includes(eve.address))) {
           const era = (await api.query.staking.activeEra()).unwrap().index.toNumber();
           const o = (await api.query.staking.erasStakersOverview(era, eve.address)).unwrap();
+          // Vt = Vb + Lb: the election reads a lending made after Eve's bond from the era
+          // after, so the exposure with both may be one era later than Eve's first.
+          if (o.total.toBigInt() !== minBond + 500n * URA) {
+            console.log(`election: era ${era}: Eve's exposure ${o.total.toBigInt() / URA} URA, waiting for Vb + Lb = ${(minBond + 500n * URA) / URA}`);
+            await sleep(3000);
+            continue;
+          }
           console.log(`election: Eve in session.validators on ${names.join(',')} after ${((Date.now() - t0) / 1000).toFixed(1)} s; era ${era}, Vt = ${o.total.toBigInt() / URA} URA, St = ${(await api.query.dpos.candidateVotes(eve.address)).toBigInt() / URA} URA`);
           return 1;
         }
