@@ -103,4 +103,18 @@ async fn the_pool_warms_hands_out_and_a_restart_reaps_only_what_no_job_holds() {
 		.filter(|n| n != "ledger.json")
 		.collect();
 	assert!(left.is_empty(), "nothing is left under the provisioner's root: {left:?}");
+
+	// A refill that was queued behind the drain (a job released a moment before the
+	// shutdown) makes nothing: the agent is about to exit, and whatever it made now would
+	// outlive it (seen by make test's leak check: a netns and its firewall rules).
+	p.refill().await;
+	assert_eq!(p.ready(), (0, 0), "a drained pool stays empty");
+	let netns: Vec<_> = std::fs::read_dir("/var/run/netns")
+		.into_iter()
+		.flatten()
+		.flatten()
+		.map(|e| e.file_name().to_string_lossy().into_owned())
+		.filter(|n| n.starts_with(&format!("urn-t{}-", std::process::id())))
+		.collect();
+	assert!(netns.is_empty(), "no network made after the drain: {netns:?}");
 }

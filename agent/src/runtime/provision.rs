@@ -36,7 +36,8 @@ pub trait Provisioner: Send + Sync {
 	async fn release_network(&self, net: &NetAlloc, whole: bool);
 	/// Unmounts and deletes a job's scratch volume.
 	async fn release_scratch(&self, scratch: &Scratch);
-	/// At shutdown: destroys what waits in the pool (jobs keep what they hold).
+	/// At shutdown: destroys what waits in the pool (jobs keep what they hold); a refill
+	/// after it makes nothing.
 	async fn drain(&self);
 	/// At start, once the jobs' records are loaded: destroys what the provisioner made that no
 	/// job holds (`held_networks`, by index; `held_volumes`, by mount point), then warms up.
@@ -94,8 +95,9 @@ struct Inner {
 	ledger: Mutex<Ledger>,
 	/// Indices of networks jobs hold.
 	held: Mutex<HashSet<u32>>,
-	/// One refill at a time.
-	refilling: tokio::sync::Mutex<()>,
+	/// One refill at a time. Held while the pool is refilled or drained; `true` once drained (the agent is shutting
+	/// down): a refill queued behind the drain then makes nothing that would outlive it.
+	refilling: tokio::sync::Mutex<bool>,
 }
 
 /// The real provisioner: `ip`, `iptables`, `mkfs.ext4`, `mount`, with a warm pool.
@@ -153,7 +155,10 @@ impl HostProvisioner {
 	/// Makes networks and volumes of the warm size until the pool holds `warm` of each;
 	/// destroys ready volumes of another size.
 	pub async fn refill(&self) {
-		let _one = self.0.refilling.lock().await;
+		let drained = self.0.refilling.lock().await;
+		if *drained {
+			return;
+		}
 		let warm = self.0.cfg.warm;
 		loop {
 			let (networks, stale, volumes, bytes) = {
@@ -409,7 +414,8 @@ impl Provisioner for HostProvisioner {
 	}
 
 	async fn drain(&self) {
-		let _one = self.0.refilling.lock().await;
+		let mut drained = self.0.refilling.lock().await;
+		*drained = true;
 		let (networks, volumes) = {
 			let mut l = self.0.lock();
 			let networks = take_ready(&mut l.networks);
