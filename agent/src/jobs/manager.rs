@@ -307,7 +307,12 @@ impl JobManager {
 			let jobs = self.jobs.lock().await;
 			let live = || jobs.values().filter(|r| !r.released);
 			(
-				live().filter_map(|r| r.network.as_ref().map(|n| n.index)).collect(),
+				// A job's network goes at its end (its record keeps the allocation, whose
+				// index the pool may have reused since); its scratch volume stays until DELETE.
+				live()
+					.filter(|r| !r.state.is_final())
+					.filter_map(|r| r.network.as_ref().map(|n| n.index))
+					.collect(),
 				live().filter_map(|r| r.scratch.as_ref().map(|s| s.mount.clone())).collect(),
 			)
 		};

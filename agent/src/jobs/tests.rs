@@ -251,6 +251,22 @@ async fn a_restart_reattaches_running_jobs_and_tells_the_provisioner_what_they_h
 	assert_eq!(h.mgr.get(8).await.unwrap().state, JobState::Exited);
 }
 
+/// Found by make test's leak check: a job that ended keeps its record (and its scratch volume
+/// until DELETE) but not its network, whose index the pool then reuses. After a restart that
+/// index must not count as held, or the pooled network of the same index is never reaped.
+#[tokio::test]
+async fn a_restart_does_not_count_an_ended_jobs_released_network_as_held() {
+	let h = Harness::new().await;
+	h.running(10).await;
+	h.runtime.exit(&container_id(10), 0);
+	h.mgr.tick().await;
+	assert_eq!(h.mgr.get(10).await.unwrap().state, JobState::Exited);
+	let h = h.restart().await;
+	let (networks, volumes) = h.provisioner.reconciled().unwrap();
+	assert!(networks.is_empty(), "the ended job's network went at its end: {networks:?}");
+	assert_eq!(volumes.len(), 1, "its scratch volume stays until DELETE");
+}
+
 #[tokio::test]
 async fn a_container_gone_across_a_restart_is_lost_and_released() {
 	let h = Harness::new().await;
