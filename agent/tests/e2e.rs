@@ -450,7 +450,10 @@ async fn two_agents_running_the_same_lease_id_meter_and_pause_only_their_own_job
 		tokio::time::sleep(Duration::from_millis(100)).await;
 	}
 	let idle = idle_agent.metering(id).await;
-	assert!(idle.cpu_micros < 300_000, "the sleeping job is metered for its own CPU only: {idle:?}");
+	assert!(
+		idle.cpu_micros < 300_000,
+		"the sleeping job is metered for its own CPU only: {idle:?}"
+	);
 
 	// Pausing the sleeping job freezes it alone: the busy one keeps burning.
 	let r = idle_agent.req(Method::POST, &format!("/v1/jobs/{id}/pause")).send().await.unwrap();
