@@ -10,7 +10,8 @@
 //!
 //! Each step reads the chain first, so a step already on chain is never sent again, and a node
 //! that restarts picks up where the chain stands (a verdict whose salt was lost cannot be
-//! revealed: the verifier counts as absent).
+//! revealed: the verifier counts as absent). A verdict is computed once: while its seal is not
+//! on chain (still in the pool after a long verification), the same seal is sent again.
 
 use crate::{
 	agent::{AgentClient, AgentError},
@@ -212,6 +213,16 @@ fn verifying<T: Config>(
 	if slot.seal.is_none() {
 		if !c.revealed || c.picks.is_empty() || n > c.seal_by {
 			return Ok(AttestStep::Waiting(id));
+		}
+		// A verdict kept by an earlier run is sealed again as it was: its seal may still be
+		// in the pool (a recomputation under a new salt would leave the kept salt unable to
+		// open the seal that lands).
+		if let Some(kept) = sealed_verdict(id) {
+			let seal = verdict_seal(id, machine, kept.verdict, &kept.salt);
+			return Ok(AttestStep::Call(
+				AttestAction::Seal(id, kept.verdict),
+				pallet_attest::Call::seal_verdict { id, seal },
+			));
 		}
 		let (Some(commitment), Some(lanes)) = (c.commitment, pallet_attest::Lanes::<T>::get(id))
 		else {

@@ -1011,4 +1011,75 @@ mod attestation {
 			assert_eq!(sealed_verdict(0), None);
 		});
 	}
+
+	/// A long verification ends many blocks after the run that started it began: the seal it
+	/// sends may still be in the pool when the next run reads the chain. That run must send
+	/// the same seal again, not recompute the verdict under a new salt: the kept salt must
+	/// stay the one sealed on chain, or the verdict can never be revealed (the verifier of a
+	/// challenge on a fast Intel Xeon sealed at #112 and was absent at #153, issue #45).
+	#[test]
+	fn a_seal_still_in_flight_is_sent_again_unchanged_and_its_verdict_revealed() {
+		let (mut ext, env) = env(true);
+		ext.execute_with(|| {
+			configure(&token_config());
+			registered_with_one_slice(&env);
+			local::set_machine(0);
+			place(5, other(), vec![(0, provider())]);
+			Challenges::<Test>::mutate(0, |c| {
+				let c = c.as_mut().unwrap();
+				c.commitment = Some([9; 32]);
+				c.committed_at = Some(2);
+				c.picks = BoundedVec::truncate_from(vec![1]);
+				c.revealed = true;
+				c.seal_by = 40;
+				c.judge_by = 44;
+			});
+			Lanes::<Test>::insert(0, BoundedVec::truncate_from(vec![[1u8; 32], [2u8; 32]]));
+			let request = VerifyRequest {
+				spec: spec(),
+				commitment: hex::encode([9u8; 32]),
+				revealed: vec![hex::encode([1u8; 32]), hex::encode([2u8; 32])],
+				picks: vec![1],
+			};
+			let answer =
+				VerifyResponse { verdict: VerdictKind::Valid, lane: None, elapsed_ms: 40_000 };
+			expect(
+				&env,
+				"POST",
+				"/v1/challenges/verify",
+				serde_json::to_vec(&request).unwrap(),
+				serde_json::to_vec(&answer).unwrap(),
+			);
+			assert_eq!(ocw(3), Ok(Outcome::SentAttestation(AttestAction::Seal(0, Verdict::Valid))));
+			let first = env.submitted();
+			let kept = sealed_verdict(0).expect("kept for the reveal");
+			// The run took longer than `ResendAfter` blocks: the next run, at block 14, does
+			// not see the seal on chain yet (still in the pool). No agent request is expected
+			// (a heartbeat landed meanwhile: none is due).
+			System::set_block_number(13);
+			assert_ok!(Registry::heartbeat(RuntimeOrigin::signed(provider()), 0));
+			assert_eq!(
+				ocw(14),
+				Ok(Outcome::SentAttestation(AttestAction::Seal(0, Verdict::Valid)))
+			);
+			assert_eq!(env.submitted(), first, "the same seal, sent again");
+			assert_eq!(sealed_verdict(0), Some(kept), "the kept salt is the one sealed");
+			// The first seal lands: the verdict is revealed with the salt it was sealed with.
+			include();
+			let seal = pallet_attest::verdict_seal(0, 0, Verdict::Valid, &kept.salt);
+			Challenges::<Test>::mutate(0, |c| c.as_mut().unwrap().verifiers[0].seal = Some(seal));
+			assert_eq!(ocw(15), Ok(Outcome::SentAttestation(AttestAction::RevealVerdict(0))));
+			assert_eq!(
+				env.submitted(),
+				vec![(
+					provider(),
+					RuntimeCall::Attest(pallet_attest::Call::reveal_verdict {
+						id: 0,
+						verdict: Verdict::Valid,
+						salt: kept.salt
+					})
+				)]
+			);
+		});
+	}
 }
