@@ -176,6 +176,7 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 type Migrations = (
 	pallet_market::migrations::MigrateV0ToV1<Runtime>,
 	pallet_attest::migrations::MigrateV0ToV1<Runtime>,
+	pallet_attest::migrations::MigrateV1ToV2<Runtime>,
 );
 
 /// Executive: dispatches calls to the pallets.

@@ -100,12 +100,30 @@ fn open_challenge<T: Config>(lanes: u32, verifiers: u32, containers: u32) -> Cha
 	id
 }
 
+/// Reports challenge `id`'s probe and runs the hook to the lanes' seed (two blocks later).
+fn probe_and_seed<T: Config>(id: ChallengeId) {
+	let provider = Challenges::<T>::get(id).expect("open").provider;
+	Pallet::<T>::probe(RawOrigin::Signed(provider).into(), id).expect("probes");
+	let at = frame_system::Pallet::<T>::block_number().saturating_add(2u32.into());
+	frame_system::Pallet::<T>::set_block_number(at);
+	Pallet::<T>::advance_due(at);
+	assert!(Challenges::<T>::get(id).expect("open").seeded_at.is_some(), "seeded");
+}
+
+/// A challenge with `lanes` lanes and one verifier, its lanes seeded.
+fn seeded_challenge<T: Config>(lanes: u32) -> ChallengeId {
+	let id = open_challenge::<T>(lanes, T::Verifiers::get(), 1);
+	probe_and_seed::<T>(id);
+	id
+}
+
 fn lanes_of(n: u32) -> LanesOf {
 	BoundedVec::truncate_from((0..n).map(|i| [i as u8; 32]).collect::<Vec<_>>())
 }
 
 /// Commits and reveals lanes for challenge `id`, running the hook to the picks.
 fn commit_and_reveal<T: Config>(id: ChallengeId) {
+	probe_and_seed::<T>(id);
 	let c = Challenges::<T>::get(id).expect("open");
 	let lanes = lanes_of(c.lanes);
 	let commitment = uranus_primitives::challenge::commitment(&c.seed, &lanes);
@@ -153,8 +171,19 @@ mod benchmarks {
 	use super::*;
 
 	#[benchmark]
-	fn commit() {
+	fn probe() {
 		let id = open_challenge::<T>(2, T::Verifiers::get(), 1);
+		let provider = Challenges::<T>::get(id).unwrap().provider;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(provider), id);
+
+		assert!(Challenges::<T>::get(id).unwrap().probed_at.is_some());
+	}
+
+	#[benchmark]
+	fn commit() {
+		let id = seeded_challenge::<T>(2);
 		let provider = Challenges::<T>::get(id).unwrap().provider;
 
 		#[extrinsic_call]
@@ -165,7 +194,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn reveal(l: Linear<1, { uranus_primitives::challenge::MAX_LANES }>) {
-		let id = open_challenge::<T>(l, T::Verifiers::get(), 1);
+		let id = seeded_challenge::<T>(l);
 		let c = Challenges::<T>::get(id).unwrap();
 		let lanes = lanes_of(c.lanes);
 		let commitment = uranus_primitives::challenge::commitment(&c.seed, &lanes);

@@ -25,6 +25,9 @@ impl<T: Config> Pallet<T> {
 				c.commit_by < c.reveal_by && c.reveal_by < c.seal_by && c.seal_by < c.judge_by,
 				"deadlines out of order"
 			);
+			ensure!(c.seeded_at.is_none() || c.probed_at.is_some(), "lanes seeded before a probe");
+			ensure!(c.probed_at.is_none_or(|p| p <= c.probe_by), "a probe after its deadline");
+			ensure!(c.commitment.is_none() || c.seeded_at.is_some(), "a commitment before the seed");
 			ensure!(c.commitment.is_some() == c.committed_at.is_some(), "commitment without block");
 			ensure!(c.picks.is_empty() || c.commitment.is_some(), "picks before a commitment");
 			ensure!(c.picks.iter().all(|p| *p < c.lanes), "a pick beyond the lanes");

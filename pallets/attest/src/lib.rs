@@ -14,18 +14,24 @@
 //!    read per walk.
 //! 2. **The workload** is [`uranus_primitives::challenge`]: one lane per claimed core, each a
 //!    compute part ([`Config::ComputeRounds`] cache-sized scrypt runs, bound by the core) then
-//!    a memory part (scrypt over its share of 3/4 of the claimed memory), from the seed. The
-//!    deadline ([`Config::ComputeRoundsPerBlock`], [`Config::LaneBytesPerBlock`]) is what the
-//!    reference hardware needs with a margin.
-//! 3. **Commit–reveal** ([`Pallet::commit`], [`Pallet::reveal`]): the machine's owner commits
+//!    a memory part (scrypt over its share of 3/4 of the claimed memory), from the seed.
+//! 3. **Relative timing** ([`phases`]): the machine first runs one lane alone, the *probe*,
+//!    and says when it is done ([`Pallet::probe`]): that time is this machine's own lane time,
+//!    whatever its cores' speed. Two blocks later the chain draws the lanes' seed from
+//!    [`Config::PickRandomness`] and gives every lane side by side that time plus
+//!    [`Config::SideBySideSlack`]: twice the claimed cores run their lanes in two rounds and
+//!    miss it on any CPU. The probe's own deadline ([`Config::ComputeRoundsPerBlock`],
+//!    [`Config::LaneBytesPerBlock`], twice the reference hardware's time with its margin)
+//!    only bounds how slow a core may be.
+//! 4. **Commit–reveal** ([`Pallet::commit`], [`Pallet::reveal`]): the machine's owner commits
 //!    to its lanes by `commit_by`; two blocks later the chain picks the lanes to check from
 //!    [`Config::PickRandomness`] (fresh per block), so the machine could not know them when it
 //!    committed; it reveals every lane by `reveal_by`, checked against the commitment.
-//! 4. **Verdicts** ([`Pallet::seal_verdict`], [`Pallet::reveal_verdict`]): each verifier
+//! 5. **Verdicts** ([`Pallet::seal_verdict`], [`Pallet::reveal_verdict`]): each verifier
 //!    recomputes the picked lanes (its agent's `/v1/challenges/verify`), seals
 //!    `blake2_256(challenge ‖ machine ‖ verdict ‖ salt)` by `seal_by`, then reveals once every
 //!    verifier sealed or `seal_by` passed, by `judge_by`.
-//! 5. **Judgement** ([`judgement`]): the majority of revealed verdicts decides. Passed: the
+//! 6. **Judgement** ([`judgement`]): the majority of revealed verdicts decides. Passed: the
 //!    registry marks the profile version verified (what PoC rewards read). Failed (late, not
 //!    revealed, or wrong lanes): unverified, [`Config::ProviderSlash`] of the provider's deposit
 //!    goes to the verifiers who found it (to the PoC pool when none had to), and every
@@ -44,6 +50,7 @@ extern crate alloc;
 mod invariants;
 pub mod judgement;
 pub mod migrations;
+pub mod phases;
 pub mod selection;
 pub mod types;
 pub mod weights;
@@ -100,8 +107,8 @@ pub mod pallet {
 	/// The lanes a machine reveals.
 	pub type LanesOf = BoundedVec<Hash32, MaxLanes>;
 
-	/// v1: challenges store their compute rounds ([`crate::migrations`]).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// v1: challenges store their compute rounds; v2: their probe ([`crate::migrations`]).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -163,6 +170,12 @@ pub mod pallet {
 		/// part's share of the deadline is `rounds / this`.
 		#[pallet::constant]
 		type ComputeRoundsPerBlock: Get<u32>;
+
+		/// How much longer than the probe (one lane alone) the lanes side by side may take:
+		/// the memory bandwidth they share and the timing's noise. Twice the real cores take
+		/// twice the probe, so this must stay well below 100 %.
+		#[pallet::constant]
+		type SideBySideSlack: Get<Perbill>;
 
 		/// Shortest time for the workload and for verifying it, blocks.
 		#[pallet::constant]
@@ -230,8 +243,8 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// Machine `machine` must run the workload (`seed`, `lanes`, `log_n`, `r`, `rounds`)
-		/// and commit by `commit_by`; `verifiers` will check it.
+		/// Machine `machine` must run the probe (one lane of `log_n`, `r`, `rounds` from
+		/// `seed`) by `probe_by`, then its `lanes`; `verifiers` will check it.
 		ChallengeStarted {
 			id: ChallengeId,
 			machine: MachineId,
@@ -240,9 +253,13 @@ pub mod pallet {
 			log_n: u8,
 			r: u32,
 			rounds: u32,
-			commit_by: BlockNumberFor<T>,
+			probe_by: BlockNumberFor<T>,
 			verifiers: alloc::vec::Vec<MachineId>,
 		},
+		/// The machine ran its probe (one lane alone) in `blocks`.
+		Probed { id: ChallengeId, blocks: BlockNumberFor<T> },
+		/// The lanes' `seed` was drawn: every lane, side by side, by `commit_by`.
+		LanesSeeded { id: ChallengeId, seed: Hash32, commit_by: BlockNumberFor<T> },
 		/// The challenged machine committed to its lanes.
 		Committed { id: ChallengeId, commitment: Hash32 },
 		/// The lanes the verifiers recompute were picked.
@@ -275,6 +292,10 @@ pub mod pallet {
 		NotChallenged,
 		/// The machine already committed.
 		AlreadyCommitted,
+		/// The machine already reported its probe.
+		AlreadyProbed,
+		/// The lanes' seed is not drawn yet (the probe comes first).
+		NotSeeded,
 		/// The deadline for this step passed.
 		TooLate,
 		/// Nothing is committed yet.
@@ -321,6 +342,10 @@ pub mod pallet {
 			assert!(T::LaneBytesPerBlock::get() > 0, "the deadline divides by it");
 			assert!(T::ComputeRoundsPerBlock::get() > 0, "the deadline divides by it");
 			assert!(
+				T::SideBySideSlack::get() < Perbill::from_percent(100),
+				"twice the cores must not fit in the lanes' deadline"
+			);
+			assert!(
 				T::ComputeRounds::get() <= uranus_primitives::challenge::MAX_ROUNDS,
 				"agents refuse more compute rounds"
 			);
@@ -339,15 +364,16 @@ pub mod pallet {
 	#[pallet::call(weight(<T as Config>::WeightInfo))]
 	impl<T: Config> Pallet<T> {
 		/// The challenged machine's owner commits to its lanes
-		/// (`uranus_primitives::challenge::commitment`). Origin: signed by the owner, by
-		/// `commit_by`. Emits [`Event::Committed`]; [`Error::AlreadyCommitted`],
-		/// [`Error::TooLate`], [`Error::NotChallenged`].
+		/// (`uranus_primitives::challenge::commitment`), once they are seeded. Origin: signed
+		/// by the owner, by `commit_by`. Emits [`Event::Committed`]; [`Error::AlreadyCommitted`],
+		/// [`Error::NotSeeded`], [`Error::TooLate`], [`Error::NotChallenged`].
 		#[pallet::call_index(0)]
 		pub fn commit(origin: OriginFor<T>, id: ChallengeId, commitment: Hash32) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut c = Challenges::<T>::get(id).ok_or(Error::<T>::UnknownChallenge)?;
 			ensure!(c.provider == who, Error::<T>::NotChallenged);
 			ensure!(c.commitment.is_none(), Error::<T>::AlreadyCommitted);
+			ensure!(c.seeded_at.is_some(), Error::<T>::NotSeeded);
 			let now = frame_system::Pallet::<T>::block_number();
 			ensure!(now <= c.commit_by, Error::<T>::TooLate);
 			c.commitment = Some(commitment);
@@ -456,105 +482,28 @@ pub mod pallet {
 			Self::deposit_event(Event::PausedSet { paused });
 			Ok(())
 		}
-	}
 
-	impl<T: Config> Pallet<T> {
-		/// Runs the challenges due at `now`; returns the weight used.
-		pub(crate) fn advance_due(now: BlockNumberFor<T>) -> Weight {
-			let due = Due::<T>::take(now);
-			let mut weight = <T as Config>::WeightInfo::advance_idle();
-			for id in due {
-				weight.saturating_accrue(Self::advance(id, now));
-			}
-			weight
-		}
-
-		/// The hook's step for challenge `id` at `now`: a missed deadline fails it, a
-		/// commitment two blocks old gets its picks, a passed `judge_by` judges it. Returns the
-		/// weight used.
-		pub(crate) fn advance(id: ChallengeId, now: BlockNumberFor<T>) -> Weight {
-			let w = <T as Config>::WeightInfo::advance_judge(
-				T::Verifiers::get(),
-				<T as pallet_registry::Config>::MaxContainersPerMachine::get(),
-			);
-			let Some(mut c) = Challenges::<T>::get(id) else { return w };
-			match (c.commitment, c.committed_at) {
-				(None, _) if now > c.commit_by => {
-					Self::end(id, c, Outcome::Failed(Failure::Late));
-					return w;
-				},
-				(Some(commitment), Some(at))
-					if c.picks.is_empty() && now >= at.saturating_add(2u32.into()) =>
-				{
-					Self::pick(id, &mut c, &commitment);
-				},
-				_ => {},
-			}
-			if !c.revealed && now > c.reveal_by {
-				Self::end(id, c, Outcome::Failed(Failure::NotRevealed));
-				return w;
-			}
-			if c.revealed && now > c.judge_by {
-				Self::judge(id, c);
-				return w;
-			}
+		/// The challenged machine's owner reports its probe done: one lane of the claim's
+		/// size from the first seed, run alone. Its time is the machine's own lane time, which
+		/// its lanes side by side must match (the result is not checked: reporting early only
+		/// shortens the lanes' deadline, reporting late only lengthens it to what the machine
+		/// could do anyway with its real cores). Origin: signed by the owner, by `probe_by`.
+		/// Emits [`Event::Probed`]; [`Error::AlreadyProbed`], [`Error::TooLate`],
+		/// [`Error::NotChallenged`].
+		#[pallet::call_index(5)]
+		pub fn probe(origin: OriginFor<T>, id: ChallengeId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut c = Challenges::<T>::get(id).ok_or(Error::<T>::UnknownChallenge)?;
+			ensure!(c.provider == who, Error::<T>::NotChallenged);
+			ensure!(c.probed_at.is_none(), Error::<T>::AlreadyProbed);
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(now <= c.probe_by, Error::<T>::TooLate);
+			c.probed_at = Some(now);
 			Self::reschedule(id, &mut c, now);
+			let blocks = now.saturating_sub(c.started);
 			Challenges::<T>::insert(id, c);
-			w
-		}
-
-		/// Picks the lanes to check from this block's [`Config::PickRandomness`].
-		fn pick(id: ChallengeId, c: &mut ChallengeOf<T>, commitment: &Hash32) {
-			let (random, _) = T::PickRandomness::random(&(b"attest/picks", id).encode());
-			let entropy = blake2_256(&(random, commitment).encode());
-			let k = selection::picks_for(c.lanes).min(T::MaxPicks::get());
-			let picks = uranus_primitives::challenge::pick_lanes(&entropy, c.lanes, k);
-			c.picks = BoundedVec::truncate_from(picks.clone());
-			Self::deposit_event(Event::LanesPicked { id, picks });
-		}
-
-		/// The block the hook must next look at `c`.
-		pub(crate) fn next_due(c: &ChallengeOf<T>) -> BlockNumberFor<T> {
-			let one: BlockNumberFor<T> = 1u32.into();
-			match c.committed_at {
-				None => c.commit_by.saturating_add(one),
-				Some(at) if c.picks.is_empty() => at.saturating_add(2u32.into()),
-				Some(_) if !c.revealed => c.reveal_by.saturating_add(one),
-				Some(_) => c.judge_by.saturating_add(one),
-			}
-		}
-
-		/// Moves `c`'s entry in [`Due`] to its next deadline (after `now`).
-		pub(crate) fn reschedule(id: ChallengeId, c: &mut ChallengeOf<T>, now: BlockNumberFor<T>) {
-			let next = Self::next_due(c).max(now.saturating_add(1u32.into()));
-			if next == c.due {
-				return;
-			}
-			Self::unschedule(id, c.due);
-			Self::schedule(id, next);
-			c.due = next;
-		}
-
-		/// Adds `id` to [`Due`] at `at`. Each open challenge has one entry and at most
-		/// [`Config::MaxOpen`] are open, so the entry always fits.
-		pub(crate) fn schedule(id: ChallengeId, at: BlockNumberFor<T>) {
-			Due::<T>::mutate(at, |ids| {
-				if ids.try_push(id).is_err() {
-					log::error!(target: LOG_TARGET, "more than MaxOpen challenges due at once");
-				}
-			});
-		}
-
-		/// Removes `id` from [`Due`] at `at`.
-		pub(crate) fn unschedule(id: ChallengeId, at: BlockNumberFor<T>) {
-			Due::<T>::mutate_exists(at, |ids| {
-				if let Some(list) = ids {
-					list.retain(|x| *x != id);
-					if list.is_empty() {
-						*ids = None;
-					}
-				}
-			});
+			Self::deposit_event(Event::Probed { id, blocks });
+			Ok(())
 		}
 	}
 }

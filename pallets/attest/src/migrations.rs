@@ -6,6 +6,11 @@
 //! machine was asked for, and agents of either version compute and verify them alike. New
 //! challenges get [`crate::Config::ComputeRounds`].
 //!
+//! **v1 → v2** ([`MigrateV1ToV2`]): every open challenge gains the probe's fields. v1
+//! challenges were started with an absolute deadline and their lanes' seed: they count as
+//! probed and seeded at their start, and keep their deadlines and seed, so agents already
+//! running their lanes finish them. New challenges start with the probe.
+//!
 //! At most [`crate::Config::MaxOpen`] challenges are open, so one block holds it.
 
 use crate::{pallet::*, Hash32, VerifierSlot};
@@ -55,6 +60,73 @@ pub mod v0 {
 	>;
 }
 
+/// The v1 layout of a challenge.
+pub mod v1 {
+	use super::*;
+
+	/// A challenge as v1 stored it (compute rounds, no probe).
+	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+	pub struct OldChallenge<AccountId, BlockNumber, Picks, Verifiers> {
+		pub machine: MachineId,
+		pub provider: AccountId,
+		pub version: u32,
+		pub seed: Hash32,
+		pub lanes: u32,
+		pub log_n: u8,
+		pub r: u32,
+		pub rounds: u32,
+		pub started: BlockNumber,
+		pub commit_by: BlockNumber,
+		pub reveal_by: BlockNumber,
+		pub seal_by: BlockNumber,
+		pub judge_by: BlockNumber,
+		pub commitment: Option<Hash32>,
+		pub committed_at: Option<BlockNumber>,
+		pub picks: Picks,
+		pub revealed: bool,
+		pub verifiers: Verifiers,
+		pub due: BlockNumber,
+	}
+
+	/// A v1 challenge of runtime `T`.
+	pub type OldChallengeOf<T> = OldChallenge<
+		<T as frame_system::Config>::AccountId,
+		BlockNumberFor<T>,
+		BoundedVec<u32, <T as Config>::MaxPicks>,
+		BoundedVec<VerifierSlot<<T as frame_system::Config>::AccountId>, <T as Config>::Verifiers>,
+	>;
+
+	/// `Challenges` as v1 stored it.
+	#[frame_support::storage_alias]
+	pub type Challenges<T: Config> =
+		CountedStorageMap<Pallet<T>, Twox64Concat, crate::ChallengeId, OldChallengeOf<T>>;
+}
+
+/// `c` as v1 stored it (without its probe): what tests write to check the migration.
+pub fn as_v1<T: Config>(c: &ChallengeOf<T>) -> v1::OldChallengeOf<T> {
+	v1::OldChallenge {
+		machine: c.machine,
+		provider: c.provider.clone(),
+		version: c.version,
+		seed: c.seed,
+		lanes: c.lanes,
+		log_n: c.log_n,
+		r: c.r,
+		rounds: c.rounds,
+		started: c.started,
+		commit_by: c.commit_by,
+		reveal_by: c.reveal_by,
+		seal_by: c.seal_by,
+		judge_by: c.judge_by,
+		commitment: c.commitment,
+		committed_at: c.committed_at,
+		picks: c.picks.clone(),
+		revealed: c.revealed,
+		verifiers: c.verifiers.clone(),
+		due: c.due,
+	}
+}
+
 /// `c` as v0 stored it (without its rounds): what tests write to check the migration.
 pub fn as_v0<T: Config>(c: &ChallengeOf<T>) -> v0::OldChallengeOf<T> {
 	v0::OldChallenge {
@@ -85,9 +157,9 @@ pub struct InnerMigrateV0ToV1<T>(core::marker::PhantomData<T>);
 impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV0ToV1<T> {
 	fn on_runtime_upgrade() -> Weight {
 		let mut count = 0u64;
-		Challenges::<T>::translate::<v0::OldChallengeOf<T>, _>(|_, c| {
+		v1::Challenges::<T>::translate::<v0::OldChallengeOf<T>, _>(|_, c| {
 			count += 1;
-			Some(crate::Challenge {
+			Some(v1::OldChallenge {
 				machine: c.machine,
 				provider: c.provider,
 				version: c.version,
@@ -122,12 +194,12 @@ impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV0ToV1<T> {
 		let before = u32::decode(&mut &state[..])
 			.map_err(|_| sp_runtime::TryRuntimeError::Other("pre-upgrade state"))?;
 		let mut after = 0u32;
-		for (_, c) in Challenges::<T>::iter() {
+		for (_, c) in v1::Challenges::<T>::iter() {
 			after += 1;
 			ensure!(c.rounds == 0, "a migrated challenge keeps the workload it was started with");
 		}
 		ensure!(before == after, "every open challenge decodes after the migration");
-		Pallet::<T>::do_try_state()
+		Ok(())
 	}
 }
 
@@ -136,6 +208,70 @@ pub type MigrateV0ToV1<T> = VersionedMigration<
 	0,
 	1,
 	InnerMigrateV0ToV1<T>,
+	Pallet<T>,
+	<T as frame_system::Config>::DbWeight,
+>;
+
+/// The v1 → v2 step without its version check; use [`MigrateV1ToV2`].
+pub struct InnerMigrateV1ToV2<T>(core::marker::PhantomData<T>);
+
+impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV1ToV2<T> {
+	fn on_runtime_upgrade() -> Weight {
+		let mut count = 0u64;
+		Challenges::<T>::translate::<v1::OldChallengeOf<T>, _>(|_, c| {
+			count += 1;
+			Some(crate::Challenge {
+				machine: c.machine,
+				provider: c.provider,
+				version: c.version,
+				seed: c.seed,
+				lanes: c.lanes,
+				log_n: c.log_n,
+				r: c.r,
+				rounds: c.rounds,
+				started: c.started,
+				probe_by: c.started,
+				probed_at: Some(c.started),
+				seeded_at: Some(c.started),
+				commit_by: c.commit_by,
+				reveal_by: c.reveal_by,
+				seal_by: c.seal_by,
+				judge_by: c.judge_by,
+				commitment: c.commitment,
+				committed_at: c.committed_at,
+				picks: c.picks,
+				revealed: c.revealed,
+				verifiers: c.verifiers,
+				due: c.due,
+			})
+		});
+		T::DbWeight::get().reads_writes(count, count)
+	}
+
+	#[cfg(feature = "try-runtime")]
+	fn pre_upgrade() -> Result<Vec<u8>, sp_runtime::TryRuntimeError> {
+		Ok(v1::Challenges::<T>::count().encode())
+	}
+
+	#[cfg(feature = "try-runtime")]
+	fn post_upgrade(state: Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+		let before = u32::decode(&mut &state[..])
+			.map_err(|_| sp_runtime::TryRuntimeError::Other("pre-upgrade state"))?;
+		let mut after = 0u32;
+		for (_, c) in Challenges::<T>::iter() {
+			after += 1;
+			ensure!(c.seeded_at == Some(c.started), "a migrated challenge keeps its lanes");
+		}
+		ensure!(before == after, "every open challenge decodes after the migration");
+		Pallet::<T>::do_try_state()
+	}
+}
+
+/// v1 → v2, guarded by the pallet's storage version (it runs once).
+pub type MigrateV1ToV2<T> = VersionedMigration<
+	1,
+	2,
+	InnerMigrateV1ToV2<T>,
 	Pallet<T>,
 	<T as frame_system::Config>::DbWeight,
 >;

@@ -129,6 +129,7 @@ impl pallet_attest::Config for Test {
 	type LaneBytesPerBlock = ConstU64<LANE_BYTES_PER_BLOCK>;
 	type ComputeRounds = ConstU32<COMPUTE_ROUNDS>;
 	type ComputeRoundsPerBlock = ConstU32<COMPUTE_ROUNDS_PER_BLOCK>;
+	type SideBySideSlack = SideBySideSlack;
 	type MinRunBlocks = ConstU64<3>;
 	type RevealWindow = ConstU64<4>;
 	type ProviderSlash = ProviderSlash;
@@ -140,6 +141,7 @@ impl pallet_attest::Config for Test {
 
 parameter_types! {
 	pub const ProviderSlash: Perbill = Perbill::from_percent(30);
+	pub const SideBySideSlack: Perbill = Perbill::from_percent(50);
 	pub const VerifierSlash: Perbill = Perbill::from_percent(10);
 }
 

@@ -206,13 +206,11 @@ impl<T: Config> Pallet<T> {
 		if verifiers.is_empty() {
 			return Err(NotStarted::NoVerifiers);
 		}
-		let (run, verify) = Self::durations(&params);
-		let window = T::RevealWindow::get();
-		let commit_by = now.saturating_add(run);
-		let reveal_by = commit_by.saturating_add(window);
-		let seal_by = reveal_by.saturating_add(verify);
-		let judge_by = seal_by.saturating_add(window);
-		let due = commit_by.saturating_add(1u32.into());
+		let (lane, verify) = Self::durations(&params);
+		let (probe_by, commit_by) = Self::initial_deadlines(now, lane);
+		let (reveal_by, seal_by, judge_by) =
+			crate::phases::after_commit(commit_by, T::RevealWindow::get(), verify);
+		let due = probe_by.saturating_add(1u32.into());
 		let machines: Vec<MachineId> = verifiers.iter().map(|v| v.machine).collect();
 		let challenge = Challenge {
 			machine: id,
@@ -224,6 +222,9 @@ impl<T: Config> Pallet<T> {
 			r: params.r,
 			rounds: params.rounds,
 			started: now,
+			probe_by,
+			probed_at: None,
+			seeded_at: None,
 			commit_by,
 			reveal_by,
 			seal_by,
@@ -251,7 +252,7 @@ impl<T: Config> Pallet<T> {
 			log_n: params.log_n,
 			r: params.r,
 			rounds: params.rounds,
-			commit_by,
+			probe_by,
 			verifiers: machines,
 		});
 		Ok(())
@@ -285,10 +286,12 @@ impl<T: Config> Pallet<T> {
 		chosen
 	}
 
-	/// Blocks for running the workload and for verifying it: a lane's compute rounds over
-	/// [`Config::ComputeRoundsPerBlock`] plus its bytes over [`Config::LaneBytesPerBlock`]
-	/// (lanes run side by side); a verifier recomputes its picks one after another, so it
-	/// gets that times the picks. At least [`Config::MinRunBlocks`] each.
+	/// Blocks for one lane on the reference hardware with its margin, and for verifying the
+	/// picks: a lane's compute rounds over [`Config::ComputeRoundsPerBlock`] plus its bytes
+	/// over [`Config::LaneBytesPerBlock`]; a verifier recomputes its picks one after another,
+	/// so it gets that times the picks. At least [`Config::MinRunBlocks`] each. The probe is
+	/// allowed twice the lane ([`Self::initial_deadlines`]); the lanes' own deadline comes
+	/// from the probe ([`crate::phases`]).
 	pub fn durations(params: &ChallengeParams) -> (BlockNumberFor<T>, BlockNumberFor<T>) {
 		let lane_blocks = u64::from(params.rounds)
 			.div_ceil(u64::from(T::ComputeRoundsPerBlock::get().max(1)))

@@ -54,9 +54,20 @@ fn ended() -> Vec<(MachineId, Outcome)> {
 		.collect()
 }
 
-/// Commits and reveals `lanes` for challenge `id` as its provider, running the chain to the
-/// picks in between.
+/// Reports challenge `id`'s probe now and runs the chain to the lanes' seed (two blocks).
+fn probe_and_seed(id: ChallengeId) {
+	let c = challenge(id);
+	assert_ok!(Attest::probe(RuntimeOrigin::signed(c.provider), id));
+	run_to(System::block_number() + 2);
+	assert!(challenge(id).seeded_at.is_some(), "seeded two blocks after the probe");
+}
+
+/// Commits and reveals `lanes` for challenge `id` as its provider (after its probe, when not
+/// yet seeded), running the chain to the picks in between.
 fn commit_and_reveal(id: ChallengeId, lanes: &LanesOf) {
+	if challenge(id).seeded_at.is_none() {
+		probe_and_seed(id);
+	}
 	let c = challenge(id);
 	assert_ok!(Attest::commit(RuntimeOrigin::signed(c.provider), id, commitment_of(&c, lanes)));
 	run_to(System::block_number() + 2);
@@ -111,9 +122,15 @@ fn new_machines_are_challenged_first_by_machines_of_other_providers() {
 		owners.dedup();
 		assert_eq!(owners.len(), 3, "one verifier per provider");
 		assert!(owners.iter().all(|o| *o != 4), "never the challenged provider");
-		// 100 rounds at 50 a block and 1.5 GiB lanes at 64 MiB a block: 2 + 24 blocks to
-		// commit, as many to verify one pick.
-		assert_eq!((c.commit_by, c.reveal_by, c.seal_by, c.judge_by), (36, 40, 66, 70));
+		// 100 rounds at 50 a block and 1.5 GiB lanes at 64 MiB a block: a reference lane of
+		// 2 + 24 blocks; the probe gets twice that, the lanes (until the probe sets their
+		// deadline) what the slowest probe allows, 52 + 26 + 1; verifying one pick 26.
+		assert_eq!(c.probe_by, 10 + 52);
+		assert_eq!((c.probed_at, c.seeded_at), (None, None));
+		assert_eq!(
+			(c.commit_by, c.reveal_by, c.seal_by, c.judge_by),
+			(62 + 2 + 79, 147, 173, 177)
+		);
 		for m in core::iter::once(c.machine).chain(c.verifiers.iter().map(|v| v.machine)) {
 			assert_eq!(Engaged::<Test>::get(m), Some(0));
 		}
@@ -217,10 +234,10 @@ fn a_machine_that_misses_the_deadline_fails_and_is_slashed_into_the_pool() {
 		run_to(10);
 		let c = challenge(0);
 		assert_eq!(pallet_registry::VerifiedMachines::<Test>::get(c.machine), Some(1));
-		run_to(c.commit_by + 1);
-		// The hook failed it first: the commitment has nowhere to go.
+		run_to(c.probe_by + 1);
+		// No probe by its deadline: the hook failed it first, the probe has nowhere to go.
 		assert_noop!(
-			Attest::commit(RuntimeOrigin::signed(c.provider), 0, [0; 32]),
+			Attest::probe(RuntimeOrigin::signed(c.provider), 0),
 			Err::UnknownChallenge
 		);
 		assert_eq!(ended(), vec![(c.machine, Outcome::Failed(Failure::Late))]);
@@ -247,8 +264,16 @@ fn commit_reveal_refuses_late_foreign_and_mismatched_steps() {
 		ChallengesPerPeriod::set(1);
 		let ids = network(4, &[1]);
 		run_to(10);
-		let c = challenge(0);
 		let l = lanes(2, 9);
+		// The lanes wait for their seed, which waits for the probe.
+		assert_noop!(Attest::commit(RuntimeOrigin::signed(1), 0, [1; 32]), Err::NotSeeded);
+		assert_noop!(Attest::probe(RuntimeOrigin::signed(2), 0), Err::NotChallenged);
+		assert_ok!(Attest::probe(RuntimeOrigin::signed(1), 0));
+		assert_noop!(Attest::probe(RuntimeOrigin::signed(1), 0), Err::AlreadyProbed);
+		run_to(11);
+		assert_noop!(Attest::commit(RuntimeOrigin::signed(1), 0, [1; 32]), Err::NotSeeded);
+		run_to(12);
+		let c = challenge(0);
 		let commitment = commitment_of(&c, &l);
 		assert_noop!(Attest::commit(RuntimeOrigin::signed(2), 0, commitment), Err::NotChallenged);
 		assert_noop!(Attest::reveal(RuntimeOrigin::signed(1), 0, l.clone()), Err::NotCommitted);
@@ -257,7 +282,7 @@ fn commit_reveal_refuses_late_foreign_and_mismatched_steps() {
 			Attest::commit(RuntimeOrigin::signed(1), 0, commitment),
 			Err::AlreadyCommitted
 		);
-		run_to(12);
+		run_to(14);
 		// Verifiers have nothing to check before the reveal.
 		let v = challenge(0).verifiers[0].clone();
 		assert_noop!(
@@ -283,6 +308,7 @@ fn a_reveal_after_its_deadline_is_refused() {
 		ChallengesPerPeriod::set(1);
 		network(4, &[1]);
 		run_to(10);
+		probe_and_seed(0);
 		let c = challenge(0);
 		let l = lanes(2, 9);
 		run_to(c.commit_by);
@@ -369,7 +395,9 @@ fn a_lazy_verifier_loses_chain_contribution_and_a_tie_requeues_the_machine() {
 		let before = issuance();
 		let vs = run_with_verdicts([Some(Verdict::Valid), None, Some(Verdict::Invalid)]);
 		assert_eq!(ended(), vec![(0, Outcome::Inconclusive)]);
-		assert_eq!(Queue::<Test>::get().to_vec(), vec![0], "checked again");
+		// Queued again (and taken by the selection of the block that judged it).
+		let queued = attest_events().iter().filter(|e| **e == Event::Queued { machine: 0 }).count();
+		assert_eq!(queued, 2, "checked again");
 		// A tie: nobody slashed, nobody paid.
 		for who in 1..=4 {
 			assert_eq!(held(who), 1_000);
@@ -496,19 +524,19 @@ fn governance_pauses_selections_and_open_challenges_finish() {
 		);
 		assert_ok!(Attest::set_paused(RuntimeOrigin::root(), true));
 		assert!(attest_events().contains(&Event::PausedSet { paused: true }));
-		// The open challenge runs out (late); no new one starts while paused.
-		run_to(40);
+		// The open challenge runs out (no probe: late); no new one starts while paused.
+		run_to(70);
 		assert_eq!(ended().len(), 1);
 		assert_eq!(Challenges::<Test>::count(), 0);
 		assert_eq!(NextChallengeId::<Test>::get(), 1);
 		assert_ok!(Attest::set_paused(RuntimeOrigin::root(), false));
-		run_to(50);
+		run_to(80);
 		assert_eq!(Challenges::<Test>::count(), 1, "selections resume");
 	});
 }
 
 #[test]
-fn the_v1_migration_keeps_open_challenges_on_the_workload_they_started_with() {
+fn the_migrations_keep_open_challenges_on_the_workload_and_deadline_they_started_with() {
 	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
 	new_test_ext().execute_with(|| {
 		ChallengesPerPeriod::set(1);
@@ -516,7 +544,7 @@ fn the_v1_migration_keeps_open_challenges_on_the_workload_they_started_with() {
 		run_to(10);
 		let started = challenge(0);
 		assert_eq!(started.machine, ids[3]);
-		// Rewrite it as v0 stored it: no compute rounds.
+		// Rewrite it as v0 stored it: no compute rounds, no probe.
 		let old = crate::migrations::as_v0::<Test>(&started);
 		frame_support::storage::unhashed::put_raw(
 			&Challenges::<Test>::hashed_key_for(0),
@@ -526,13 +554,87 @@ fn the_v1_migration_keeps_open_challenges_on_the_workload_they_started_with() {
 
 		crate::migrations::MigrateV0ToV1::<Test>::on_runtime_upgrade();
 		assert_eq!(Attest::on_chain_storage_version(), StorageVersion::new(1));
-		let migrated = challenge(0);
-		assert_eq!(migrated.rounds, 0, "v0 challenges had no compute part");
-		assert_eq!(migrated.params().rounds, 0);
-		assert_eq!(ChallengeOf::<Test> { rounds: started.rounds, ..migrated }, started);
-		assert_ok!(Attest::do_try_state());
+		let v1 = crate::migrations::v1::Challenges::<Test>::get(0).expect("decodes as v1");
+		assert_eq!(v1.rounds, 0, "v0 challenges had no compute part");
 		// A second run does nothing.
 		crate::migrations::MigrateV0ToV1::<Test>::on_runtime_upgrade();
-		assert_eq!(challenge(0).rounds, 0);
+		assert_eq!(crate::migrations::v1::Challenges::<Test>::get(0), Some(v1.clone()));
+
+		crate::migrations::MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(Attest::on_chain_storage_version(), StorageVersion::new(2));
+		let migrated = challenge(0);
+		assert_eq!(migrated.params().rounds, 0);
+		// Its lanes were already seeded with its seed and deadline: it counts as probed and
+		// seeded at its start, so an agent running its lanes finishes them.
+		assert_eq!(
+			(migrated.probe_by, migrated.probed_at, migrated.seeded_at),
+			(started.started, Some(started.started), Some(started.started))
+		);
+		assert_eq!(crate::migrations::as_v1::<Test>(&migrated), v1);
+		assert_ok!(Attest::do_try_state());
+		crate::migrations::MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(challenge(0), migrated);
+		// It runs on: committed by its old deadline, it is picked and revealed as before.
+		let l = lanes(2, 1);
+		commit_and_reveal(0, &l);
+		assert!(challenge(0).revealed);
+	});
+}
+
+#[test]
+fn the_lanes_get_the_probes_time_and_half_again_on_any_core() {
+	// A core 1.6× the reference's runs its probe (one lane alone) in 8 blocks, not the 26 a
+	// reference lane gets: its lanes side by side get 8 + 4 + 1 blocks. Its real cores run
+	// them in 10; twice the cores it has run them in two rounds, 16, and fail (the absolute
+	// deadline of a reference lane, 26, let such a claim through on a fast CPU).
+	let run = |lanes_blocks: u64| {
+		new_test_ext().execute_with(|| {
+			ChallengesPerPeriod::set(1);
+			network(4, &[1]);
+			run_to(10);
+			let probe_seed = challenge(0).seed;
+			run_to(18);
+			probe_and_seed(0);
+			let c = challenge(0);
+			assert_eq!((c.probed_at, c.seeded_at), (Some(18), Some(20)));
+			assert_ne!(c.seed, probe_seed, "the lanes' seed is drawn after the probe");
+			assert!(attest_events().contains(&Event::Probed { id: 0, blocks: 8 }));
+			assert!(attest_events().contains(&Event::LanesSeeded {
+				id: 0,
+				seed: c.seed,
+				commit_by: 20 + 13
+			}));
+			assert_eq!((c.reveal_by, c.seal_by, c.judge_by), (37, 63, 67));
+			run_to(20 + lanes_blocks);
+			assert!(lanes_blocks <= 13 || ended().len() == 1, "failed at commit_by + 1");
+			let done = Attest::commit(RuntimeOrigin::signed(1), 0, commitment_of(&c, &lanes(2, 3)));
+			run_to(c.commit_by + 1);
+			(done, ended(), c.machine)
+		})
+	};
+	let (honest, ended, _) = run(10);
+	assert_ok!(honest);
+	assert!(ended.is_empty(), "committed in time, the challenge goes on");
+	let (twice, ended, machine) = run(16);
+	// The hook failed it late at `commit_by + 1`: the commitment has nowhere to go.
+	assert_eq!(twice, Err(Err::UnknownChallenge.into()));
+	assert_eq!(ended, vec![(machine, Outcome::Failed(Failure::Late))]);
+}
+
+#[test]
+fn the_probe_is_refused_late_and_the_slowest_probe_bounds_the_lanes() {
+	new_test_ext().execute_with(|| {
+		ChallengesPerPeriod::set(1);
+		network(4, &[1]);
+		run_to(10);
+		let c = challenge(0);
+		// The slowest probe accepted (twice a reference lane) gives the latest lanes' deadline,
+		// the one the challenge started with.
+		run_to(c.probe_by);
+		probe_and_seed(0);
+		assert_eq!(challenge(0).commit_by, c.commit_by);
+		assert_eq!(challenge(0).judge_by, c.judge_by);
+		System::set_block_number(c.probe_by + 1);
+		assert_noop!(Attest::probe(RuntimeOrigin::signed(1), 0), Err::AlreadyProbed);
 	});
 }

@@ -84,7 +84,8 @@ pub struct Challenge<
 	pub provider: AccountId,
 	/// The profile version the challenge checks.
 	pub version: u32,
-	/// The workload's seed.
+	/// The workload's seed: the probe's until the lanes are seeded, the lanes' from
+	/// `seeded_at` on (drawn after the probe, so no lane can be run before it).
 	pub seed: Hash32,
 	/// Lanes (the claimed cores).
 	pub lanes: u32,
@@ -96,7 +97,14 @@ pub struct Challenge<
 	pub rounds: u32,
 	/// The block it was selected in.
 	pub started: BlockNumber,
-	/// Last block for the commitment.
+	/// Last block for the probe (one lane alone), the slowest core accepted.
+	pub probe_by: BlockNumber,
+	/// The block the probe came in: `probed_at − started` is the time of one lane alone on
+	/// this machine, which its lanes side by side must match.
+	pub probed_at: Option<BlockNumber>,
+	/// The block the lanes' seed was drawn (two after the probe) and `commit_by` set.
+	pub seeded_at: Option<BlockNumber>,
+	/// Last block for the commitment: until the lanes are seeded, the latest it can become.
 	pub commit_by: BlockNumber,
 	/// Last block for revealing the lanes.
 	pub reveal_by: BlockNumber,
@@ -128,7 +136,12 @@ impl<
 		MaxPicks: Get<u32>,
 	> Challenge<AccountId, BlockNumber, MaxVerifiers, MaxPicks>
 {
-	/// The workload parameters.
+	/// The probe: one lane of the claim's size, from the challenge's first seed.
+	pub fn probe_params(&self) -> ChallengeParams {
+		ChallengeParams { lanes: 1, ..self.params() }
+	}
+
+	/// The workload parameters (with the probe's seed until the lanes are seeded).
 	pub fn params(&self) -> ChallengeParams {
 		ChallengeParams {
 			seed: self.seed,
@@ -154,7 +167,8 @@ impl<
 	TypeInfo,
 )]
 pub enum Failure {
-	/// No commitment by the deadline: the hardware is slower than claimed.
+	/// No probe or no commitment by its deadline: the hardware is slower than claimed (its
+	/// lanes side by side took longer than one lane alone allows).
 	Late,
 	/// The lanes were not revealed in time.
 	NotRevealed,

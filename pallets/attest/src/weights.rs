@@ -22,6 +22,7 @@ use frame_support::{
 
 /// Weight functions of `pallet_attest`.
 pub trait WeightInfo {
+	fn probe() -> Weight;
 	fn commit() -> Weight;
 	fn reveal(l: u32) -> Weight;
 	fn seal_verdict() -> Weight;
@@ -40,6 +41,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Attest::Challenges` (`max_values`: None, `max_size`: Some(411), added: 2886, mode: `MaxEncodedLen`)
 	/// Storage: `Attest::Due` (r:2 w:2)
 	/// Proof: `Attest::Due` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Storage: `Attest::Challenges` (r:1 w:1)
+	/// Proof: `Attest::Challenges` (`max_values`: None, `max_size`: Some(425), added: 2900, mode: `MaxEncodedLen`)
+	/// Storage: `Attest::Due` (r:2 w:2)
+	/// Proof: `Attest::Due` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	fn probe() -> Weight {
+		// Proof size: measured 449 bytes, estimated 6222 bytes.
+		// Minimum execution time: 31_020 ns.
+		Weight::from_parts(36_150_000, 6222)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
 	fn commit() -> Weight {
 		// Proof size: measured 441 bytes, estimated 6222 bytes.
 		// Minimum execution time: 32_279 ns.
@@ -247,6 +259,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 impl WeightInfo for () {
 	fn commit() -> Weight {
 		Weight::from_parts(37_468_000, 6222)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
+	}
+	fn probe() -> Weight {
+		Weight::from_parts(36_150_000, 6222)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}

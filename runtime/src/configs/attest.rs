@@ -2,12 +2,17 @@
 //! machines of other providers (issue #24; `pallets/attest/README.md`).
 //!
 //! Normal runtime / `fast-runtime`: a selection every hour / 20 blocks of up to 4 machines.
-//! The deadline is set for the reference host (2 Xeon cores, 24 GiB; its figures are in
-//! `docs/hardware-verification.md`): it runs ~1 930 compute rounds a second per core (steady,
-//! the part lives in the core's cache) and 150–190 MiB/s per lane with two 8 GiB lanes side
-//! by side (varying by a quarter between runs). So 9 600 / 4 800 rounds (a 1.2× margin) and
-//! 600 / 300 MiB of lane (1.5–1.9×) per 6 s / 3 s block; lanes have 120 000 / 60 000 compute
-//! rounds (about a minute / 31 s of one core), so that the core count weighs most.
+//!
+//! The lanes' deadline is relative (`pallets/attest/src/phases.rs`): the time the machine's
+//! probe (one lane alone) took, plus half of it (`SideBySideSlack`), plus one block. Two lanes
+//! of 8 GiB side by side took 1.1–1.3× one alone on the Intel Xeon and the AMD EPYC
+//! (`docs/hardware-verification.md`); twice the claimed cores take ≥ 2×.
+//!
+//! Only the probe's deadline is absolute: twice what the reference host (2 Xeon cores,
+//! 24 GiB, ~1 930 compute rounds a second per core, 150–190 MiB/s per lane) needs with its
+//! margin, 9 600 / 4 800 rounds (1.2×) and 600 / 300 MiB of lane (1.5–1.9×) per 6 s / 3 s
+//! block: a core under about half the reference's speed cannot be verified. Lanes have
+//! 120 000 / 60 000 compute rounds (about a minute / 31 s of one reference core).
 
 #[cfg(not(feature = "fast-runtime"))]
 use crate::time::*;
@@ -38,6 +43,9 @@ parameter_types! {
 }
 
 parameter_types! {
+	/// The lanes side by side may take half again the probe's time (shared memory bandwidth,
+	/// noise); twice the cores take twice.
+	pub const SideBySideSlack: Perbill = Perbill::from_percent(50);
 	/// A failed machine's provider loses 10 % of its deposit (10 URA of 100).
 	pub const ProviderSlash: Perbill = Perbill::from_percent(10);
 	/// A verifier against the majority loses 5 % of its provider deposit.
@@ -81,6 +89,7 @@ impl pallet_attest::Config for Runtime {
 	type LaneBytesPerBlock = LaneBytesPerBlock;
 	type ComputeRounds = ComputeRounds;
 	type ComputeRoundsPerBlock = ComputeRoundsPerBlock;
+	type SideBySideSlack = SideBySideSlack;
 	type MinRunBlocks = MinRunBlocks;
 	type RevealWindow = RevealWindow;
 	type ProviderSlash = ProviderSlash;
