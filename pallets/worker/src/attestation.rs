@@ -1,8 +1,9 @@
 //! The worker's part in hardware challenges (`pallet-attest`), for this node's machine:
 //!
-//! - **Challenged**: starts the workload on the agent (`POST /v1/challenges`), and once the
-//!   agent reports it done with this challenge's seed, commits to its lanes; after the
-//!   commitment is on chain, reveals the lanes.
+//! - **Challenged**: runs the probe on the agent (`POST /v1/challenges` with one lane from the
+//!   first seed) and reports it done (`probe`); once the chain drew the lanes' seed, starts
+//!   the lanes, and once the agent reports them done with that seed, commits to them; after
+//!   the commitment is on chain, reveals the lanes.
 //! - **Verifier**: once the lanes are revealed and picked, asks the agent to recompute the
 //!   picks (`POST /v1/challenges/verify`, with its own longer deadline), keeps the verdict and
 //!   a fresh salt in the node's persistent off-chain storage and seals it; once every verifier
@@ -30,6 +31,8 @@ use uranus_primitives::agent::{
 /// A call the worker sends for a challenge.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AttestAction {
+	/// `probe` for this challenge.
+	Probe(ChallengeId),
 	/// `commit` for this challenge.
 	Commit(ChallengeId),
 	/// `reveal` for this challenge.
@@ -53,15 +56,20 @@ pub enum AttestStep<C> {
 	Call(AttestAction, C),
 }
 
-/// The agent's wire form of a challenge.
-pub fn spec_of<T: Config>(c: &ChallengeOf<T>) -> ChallengeSpec {
+/// The agent's wire form of workload `p`.
+pub fn spec_of_params(p: &uranus_primitives::challenge::ChallengeParams) -> ChallengeSpec {
 	ChallengeSpec {
-		seed: hex::encode(c.seed),
-		lanes: c.lanes,
-		log_n: c.log_n,
-		r: c.r,
-		rounds: c.rounds,
+		seed: hex::encode(p.seed),
+		lanes: p.lanes,
+		log_n: p.log_n,
+		r: p.r,
+		rounds: p.rounds,
 	}
+}
+
+/// The agent's wire form of a challenge's lanes (its probe's seed until they are seeded).
+pub fn spec_of<T: Config>(c: &ChallengeOf<T>) -> ChallengeSpec {
+	spec_of_params(&c.params())
 }
 
 /// 32 bytes from hex (with or without `0x`).
@@ -144,13 +152,55 @@ pub fn step<T: Config>(
 	}
 }
 
-/// The challenged machine's step: start the workload, commit when done, then reveal.
+/// The challenged machine's probe: one lane alone on the agent, reported once done.
+fn probing<T: Config>(
+	n: BlockNumberFor<T>,
+	id: ChallengeId,
+	c: &ChallengeOf<T>,
+	agent: &AgentClient,
+) -> Result<AttestStep<pallet_attest::Call<T>>, AgentError> {
+	if n > c.probe_by {
+		return Ok(AttestStep::Waiting(id));
+	}
+	let spec = spec_of_params(&c.probe_params());
+	let Some(status) = agent.challenge_status()?.filter(|s| s.spec == spec) else {
+		return Ok(if agent.start_challenge(&spec)? {
+			AttestStep::Started(id)
+		} else {
+			AttestStep::Waiting(id)
+		});
+	};
+	match status.state {
+		ChallengeState::Done => {
+			Ok(AttestStep::Call(AttestAction::Probe(id), pallet_attest::Call::probe { id }))
+		},
+		ChallengeState::Running => Ok(AttestStep::Waiting(id)),
+		ChallengeState::Failed => {
+			log::warn!(
+				target: crate::LOG_TARGET,
+				"challenge {id}: the agent could not run the probe: {:?}",
+				status.error
+			);
+			Ok(AttestStep::Waiting(id))
+		},
+	}
+}
+
+/// The challenged machine's step: the probe first; once the lanes are seeded, start them,
+/// commit when done, then reveal.
 fn challenged<T: Config>(
 	n: BlockNumberFor<T>,
 	id: ChallengeId,
 	c: &ChallengeOf<T>,
 	agent: &AgentClient,
 ) -> Result<AttestStep<pallet_attest::Call<T>>, AgentError> {
+	if c.probed_at.is_none() {
+		return probing::<T>(n, id, c, agent);
+	}
+	if c.seeded_at.is_none() {
+		// The lanes' seed is drawn two blocks after the probe.
+		return Ok(AttestStep::Waiting(id));
+	}
 	let too_late = match c.commitment {
 		None => n > c.commit_by,
 		Some(_) => n > c.reveal_by,

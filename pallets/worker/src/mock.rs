@@ -146,6 +146,7 @@ where
 }
 
 parameter_types! {
+	pub const SideBySideSlack: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(50);
 	pub const AgentTimeoutMs: u64 = 2_000;
 	pub const Sigmas: [u64; 4] = [1_000_000; 4];
 	pub const PotId: frame_support::PalletId = frame_support::PalletId(*b"ura/mkt_");
@@ -207,6 +208,7 @@ impl pallet_attest::Config for Test {
 	type LaneBytesPerBlock = ConstU64<{ 64 << 20 }>;
 	type ComputeRounds = ConstU32<100>;
 	type ComputeRoundsPerBlock = ConstU32<50>;
+	type SideBySideSlack = SideBySideSlack;
 	type MinRunBlocks = ConstU64<3>;
 	type RevealWindow = ConstU64<4>;
 	type ProviderSlash = ProviderSlash;

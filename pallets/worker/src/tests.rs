@@ -804,6 +804,9 @@ mod attestation {
 			r: 8,
 			rounds: 3,
 			started: 1,
+			probe_by: 8,
+			probed_at: Some(1),
+			seeded_at: Some(1),
 			commit_by: 10,
 			reveal_by: 14,
 			seal_by: 20,
@@ -914,6 +917,74 @@ mod attestation {
 			// Revealed: nothing more to do, and no agent request.
 			Challenges::<Test>::mutate(0, |c| c.as_mut().unwrap().revealed = true);
 			assert_eq!(ocw(5), Ok(Outcome::Idle));
+		});
+	}
+
+	#[test]
+	fn the_challenged_machine_runs_its_probe_alone_reports_it_then_waits_for_the_seed() {
+		let (mut ext, env) = env(true);
+		ext.execute_with(|| {
+			configure(&token_config());
+			registered_with_one_slice(&env);
+			local::set_machine(0);
+			place(0, provider(), vec![(7, other())]);
+			Challenges::<Test>::mutate(0, |c| {
+				let c = c.as_mut().unwrap();
+				(c.probed_at, c.seeded_at) = (None, None);
+			});
+			// Run 1: the probe, one lane of the claim's size from the first seed, is started.
+			let probe = ChallengeSpec { lanes: 1, ..spec() };
+			let old = ChallengeSpec { seed: hex::encode([1u8; 32]), ..spec() };
+			expect(
+				&env,
+				"GET",
+				"/v1/challenges/current",
+				vec![],
+				status(old, ChallengeState::Done),
+			);
+			expect(
+				&env,
+				"POST",
+				"/v1/challenges",
+				serde_json::to_vec(&probe).unwrap(),
+				status(probe.clone(), ChallengeState::Running),
+			);
+			assert_eq!(ocw(2), Ok(Outcome::Idle));
+			// Run 2: done: reported.
+			expect(
+				&env,
+				"GET",
+				"/v1/challenges/current",
+				vec![],
+				status(probe.clone(), ChallengeState::Done),
+			);
+			assert_eq!(ocw(3), Ok(Outcome::SentAttestation(AttestAction::Probe(0))));
+			assert_eq!(
+				env.submitted(),
+				vec![(provider(), RuntimeCall::Attest(pallet_attest::Call::probe { id: 0 }))]
+			);
+			include();
+			// Probed, the lanes' seed not drawn yet: no agent request, nothing to send.
+			Challenges::<Test>::mutate(0, |c| c.as_mut().unwrap().probed_at = Some(3));
+			assert_eq!(ocw(4), Ok(Outcome::Idle));
+			// Seeded: the lanes start (the agent's current run is the probe).
+			Challenges::<Test>::mutate(0, |c| c.as_mut().unwrap().seeded_at = Some(5));
+			expect(
+				&env,
+				"GET",
+				"/v1/challenges/current",
+				vec![],
+				status(probe, ChallengeState::Done),
+			);
+			expect(
+				&env,
+				"POST",
+				"/v1/challenges",
+				serde_json::to_vec(&spec()).unwrap(),
+				status(spec(), ChallengeState::Running),
+			);
+			assert_eq!(ocw(5), Ok(Outcome::Idle));
+			assert!(env.submitted().is_empty());
 		});
 	}
 
