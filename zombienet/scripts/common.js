@@ -65,10 +65,16 @@ async function checkPassed(api, events, ended) {
   for (const v of (started ? started.data.verifiers : [])) {
     verifierOwners.push((await api.query.registry.machines(v)).unwrap().owner.toString());
   }
+  // A machine verified by a challenge is scored at the speed its lanes showed.
+  const mhz = await api.query.registry.verifiedCpuMhz(ended.data.machine);
+  const probed = events.find((e) => e.method === 'Probed' && e.data.id === ended.data.id);
+  const seeded = events.find((e) => e.method === 'LanesSeeded' && e.data.id === ended.data.id);
   console.log(`challenge ${ended.data.id} of machine ${ended.data.machine}: passed=${passed}, verified=${verified}, `
-    + `verifiers ${JSON.stringify(started && started.data.verifiers)}, blocks ${started && started.block}..${ended.block}`);
+    + `verifiers ${JSON.stringify(started && started.data.verifiers)}, blocks ${started && started.block}..${ended.block}, `
+    + `probe ${probed && started ? probed.block - started.block : '?'} blocks, lanes by #${seeded && seeded.data.commit_by}, `
+    + `measured ${mhz.isSome ? mhz.unwrap().toNumber() : 'no'} MHz per core`);
   const others = verifierOwners.length > 0 && verifierOwners.every((o) => o !== owner);
-  return passed && verified && others;
+  return passed && verified && others && mhz.isSome;
 }
 
 module.exports = { connect, heights, sleep, insertProviderKeys, watchFinalizedEvents, checkPassed };

@@ -27,7 +27,10 @@ impl<T: Config> Pallet<T> {
 			);
 			ensure!(c.seeded_at.is_none() || c.probed_at.is_some(), "lanes seeded before a probe");
 			ensure!(c.probed_at.is_none_or(|p| p <= c.probe_by), "a probe after its deadline");
-			ensure!(c.commitment.is_none() || c.seeded_at.is_some(), "a commitment before the seed");
+			ensure!(
+				c.commitment.is_none() || c.seeded_at.is_some(),
+				"a commitment before the seed"
+			);
 			ensure!(c.commitment.is_some() == c.committed_at.is_some(), "commitment without block");
 			ensure!(c.picks.is_empty() || c.commitment.is_some(), "picks before a commitment");
 			ensure!(c.picks.iter().all(|p| *p < c.lanes), "a pick beyond the lanes");

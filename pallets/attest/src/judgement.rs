@@ -6,8 +6,12 @@
 use crate::{pallet::*, types::*};
 use alloc::vec::Vec;
 use frame_support::traits::Get;
+use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_poc::LeaseOutcome;
-use sp_runtime::{traits::Zero, SaturatedConversion};
+use sp_runtime::{
+	traits::{Saturating, Zero},
+	SaturatedConversion,
+};
 
 impl<T: Config> Pallet<T> {
 	/// The outcome the revealed verdicts give: the strict majority, else inconclusive.
@@ -67,7 +71,17 @@ impl<T: Config> Pallet<T> {
 				if pallet_registry::Machines::<T>::get(c.machine)
 					.is_some_and(|m| m.version == c.version)
 				{
-					pallet_registry::Pallet::<T>::mark_verified(c.machine, c.version);
+					let (blocks, cpu_mhz) = Self::measured_speed(&c);
+					pallet_registry::Pallet::<T>::mark_verified_measured(
+						c.machine, c.version, cpu_mhz,
+					);
+					Self::deposit_event(Event::SpeedMeasured {
+						id,
+						machine: c.machine,
+						lanes: c.lanes,
+						blocks,
+						cpu_mhz,
+					});
 				}
 			},
 			Outcome::Failed(_) => {
@@ -88,6 +102,20 @@ impl<T: Config> Pallet<T> {
 		Lanes::<T>::remove(id);
 		Challenges::<T>::remove(id);
 		Self::deposit_event(Event::ChallengeEnded { id, machine: c.machine, outcome });
+	}
+
+	/// The blocks the lanes took side by side (seed to commitment) and the per-core speed
+	/// that gives, as logical MHz: [`Config::ReferenceCpuMhz`] for a lane in the reference
+	/// time with its margin ([`Self::durations`]), proportionally more for a faster one.
+	/// The lanes' time, not the probe's, so that no report changes it: a machine claiming
+	/// twice its cores runs them in twice the time and counts as cores of half the speed.
+	pub fn measured_speed(c: &ChallengeOf<T>) -> (BlockNumberFor<T>, u32) {
+		let start = c.seeded_at.unwrap_or(c.started);
+		let blocks = c.committed_at.unwrap_or(c.commit_by).saturating_sub(start);
+		let taken: u64 = blocks.saturated_into::<u64>().max(1);
+		let reference: u64 = Self::durations(&c.params()).0.saturated_into();
+		let mhz = u64::from(T::ReferenceCpuMhz::get()).saturating_mul(reference) / taken;
+		(blocks, mhz.min(u64::from(u32::MAX)) as u32)
 	}
 
 	/// Slashes [`Config::ProviderSlash`] of a failed provider's deposit: in equal parts to

@@ -177,6 +177,13 @@ pub mod pallet {
 		#[pallet::constant]
 		type SideBySideSlack: Get<Perbill>;
 
+		/// The logical MHz a core counts as whose lanes side by side take the reference
+		/// lane's time with its margin ([`Self::durations`]); a machine verified by a
+		/// challenge is scored at this times the reference time over its lanes' time
+		/// (`registry.VerifiedCpuMhz`), not at the frequency it claims.
+		#[pallet::constant]
+		type ReferenceCpuMhz: Get<u32>;
+
 		/// Shortest time for the workload and for verifying it, blocks.
 		#[pallet::constant]
 		type MinRunBlocks: Get<BlockNumberFor<Self>>;
@@ -270,6 +277,15 @@ pub mod pallet {
 		VerdictSealed { id: ChallengeId, machine: MachineId },
 		/// Verifier `machine` revealed `verdict`.
 		VerdictRevealed { id: ChallengeId, machine: MachineId, verdict: Verdict },
+		/// Passed: `machine`'s `lanes` took `blocks` side by side, so PoC scores its cores
+		/// at `cpu_mhz` each.
+		SpeedMeasured {
+			id: ChallengeId,
+			machine: MachineId,
+			lanes: u32,
+			blocks: BlockNumberFor<T>,
+			cpu_mhz: u32,
+		},
 		/// The challenge of `machine` ended with `outcome`.
 		ChallengeEnded { id: ChallengeId, machine: MachineId, outcome: Outcome },
 		/// Verifier `machine` (owner `who`) was paid `amount` from the PoC pool.
@@ -341,6 +357,7 @@ pub mod pallet {
 			assert!(T::MaxProbes::get() >= 1, "walks must read machines");
 			assert!(T::LaneBytesPerBlock::get() > 0, "the deadline divides by it");
 			assert!(T::ComputeRoundsPerBlock::get() > 0, "the deadline divides by it");
+			assert!(T::ReferenceCpuMhz::get() > 0, "verified cores need a speed");
 			assert!(
 				T::SideBySideSlack::get() < Perbill::from_percent(100),
 				"twice the cores must not fit in the lanes' deadline"

@@ -130,6 +130,7 @@ impl pallet_attest::Config for Test {
 	type ComputeRounds = ConstU32<COMPUTE_ROUNDS>;
 	type ComputeRoundsPerBlock = ConstU32<COMPUTE_ROUNDS_PER_BLOCK>;
 	type SideBySideSlack = SideBySideSlack;
+	type ReferenceCpuMhz = ConstU32<1_500>;
 	type MinRunBlocks = ConstU64<3>;
 	type RevealWindow = ConstU64<4>;
 	type ProviderSlash = ProviderSlash;

@@ -92,9 +92,7 @@ impl<T: Config> Pallet<T> {
 				Self::end(id, c, Outcome::Failed(Failure::Late));
 				return w;
 			},
-			(Some(commitment), Some(at))
-				if c.picks.is_empty() && now >= at.saturating_add(two) =>
-			{
+			(Some(commitment), Some(at)) if c.picks.is_empty() && now >= at.saturating_add(two) => {
 				Self::pick(id, &mut c, &commitment);
 			},
 			_ => {},

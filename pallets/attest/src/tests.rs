@@ -127,10 +127,7 @@ fn new_machines_are_challenged_first_by_machines_of_other_providers() {
 		// deadline) what the slowest probe allows, 52 + 26 + 1; verifying one pick 26.
 		assert_eq!(c.probe_by, 10 + 52);
 		assert_eq!((c.probed_at, c.seeded_at), (None, None));
-		assert_eq!(
-			(c.commit_by, c.reveal_by, c.seal_by, c.judge_by),
-			(62 + 2 + 79, 147, 173, 177)
-		);
+		assert_eq!((c.commit_by, c.reveal_by, c.seal_by, c.judge_by), (62 + 2 + 79, 147, 173, 177));
 		for m in core::iter::once(c.machine).chain(c.verifiers.iter().map(|v| v.machine)) {
 			assert_eq!(Engaged::<Test>::get(m), Some(0));
 		}
@@ -236,10 +233,7 @@ fn a_machine_that_misses_the_deadline_fails_and_is_slashed_into_the_pool() {
 		assert_eq!(pallet_registry::VerifiedMachines::<Test>::get(c.machine), Some(1));
 		run_to(c.probe_by + 1);
 		// No probe by its deadline: the hook failed it first, the probe has nowhere to go.
-		assert_noop!(
-			Attest::probe(RuntimeOrigin::signed(c.provider), 0),
-			Err::UnknownChallenge
-		);
+		assert_noop!(Attest::probe(RuntimeOrigin::signed(c.provider), 0), Err::UnknownChallenge);
 		assert_eq!(ended(), vec![(c.machine, Outcome::Failed(Failure::Late))]);
 		assert_eq!(pallet_registry::VerifiedMachines::<Test>::get(c.machine), None);
 		assert_eq!(held(c.provider), 700, "30 % of the 1,000 deposit");
@@ -637,4 +631,65 @@ fn the_probe_is_refused_late_and_the_slowest_probe_bounds_the_lanes() {
 		System::set_block_number(c.probe_by + 1);
 		assert_noop!(Attest::probe(RuntimeOrigin::signed(1), 0), Err::AlreadyProbed);
 	});
+}
+
+/// Runs a challenge of a machine claiming `cores` (4 GiB, provider 1) whose probe is reported
+/// `probe` blocks after the start and whose lanes are committed `lanes_blocks` after their
+/// seed; three verifiers find it valid. Returns the speed measured, its claimed cores and the
+/// capacity PoC scores its container at after its next heartbeat.
+fn measured_after(cores: u32, probe: u64, lanes_blocks: u64) -> (u32, u32, u64) {
+	new_test_ext().execute_with(|| {
+		ChallengesPerPeriod::set(1);
+		let m = provider_with_machine(1, cores, 4);
+		for who in 2..=4 {
+			let id = provider_with_machine(who, 2, 4);
+			assert_ok!(Registry::set_hardware_verified(RuntimeOrigin::root(), id, true));
+		}
+		Queue::<Test>::mutate(|q| q.retain(|x| *x == m));
+		run_to(10);
+		assert_eq!(challenge(0).machine, m);
+		run_to(10 + probe);
+		probe_and_seed(0);
+		let seeded = challenge(0).seeded_at.unwrap();
+		run_to(seeded + lanes_blocks);
+		commit_and_reveal(0, &lanes(cores, 1));
+		let vs = challenge(0).verifiers.to_vec();
+		for v in &vs {
+			seal(0, v, Verdict::Valid);
+		}
+		for v in &vs {
+			open(0, v, Verdict::Valid);
+		}
+		assert_eq!(ended(), vec![(m, Outcome::Passed)]);
+		let mhz = pallet_registry::VerifiedCpuMhz::<Test>::get(m).expect("measured");
+		assert!(attest_events().contains(&Event::SpeedMeasured {
+			id: 0,
+			machine: m,
+			lanes: cores,
+			blocks: lanes_blocks,
+			cpu_mhz: mhz
+		}));
+		// PoC scores the verified machine's cores at the measured speed, not the claimed one.
+		run_to(System::block_number() + 10);
+		assert_ok!(Registry::heartbeat(RuntimeOrigin::signed(1), m));
+		let cid = pallet_registry::Machines::<Test>::get(m).unwrap().containers[0];
+		let scored = pallet_poc::Containers::<Test>::get(cid).unwrap().capacity;
+		assert_eq!(scored.cpu_mhz, mhz);
+		(mhz, cores, scored.measure(uranus_primitives::compute::Resource::Cpu))
+	})
+}
+
+#[test]
+fn a_verified_machine_is_scored_at_the_speed_its_lanes_showed_and_more_cores_gain_nothing() {
+	// The honest machine: 2 cores, its probe in 10 blocks, its lanes side by side in 12. A
+	// reference lane of its claim takes 2 + 24 blocks with the margin: 1 500 MHz × 26 / 12.
+	let (honest, _, honest_cpu) = measured_after(2, 10, 12);
+	assert_eq!(honest, 1_500 * 26 / 12);
+	// The same hardware claiming 4 cores passes only by reporting its probe late (20) so
+	// that its lanes in two rounds (24) fit: its cores count as a quarter of the speed
+	// (reference lane 2 + 12 blocks for the smaller lanes, taken in 24), and 4 of them
+	// score less than the 2 real ones.
+	let (cheat, cores, cheat_cpu) = measured_after(4, 20, 24);
+	assert_eq!((cheat, cores), (1_500 * 14 / 24, 4));
+	assert!(cheat_cpu < honest_cpu, "{cheat_cpu} ≥ {honest_cpu}");
 }

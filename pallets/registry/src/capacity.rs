@@ -3,7 +3,7 @@
 
 use crate::{pallet::*, ContainerState, MachineId};
 use frame_support::traits::Contains;
-use uranus_primitives::compute::{ContainerId, ResourceSpec};
+use uranus_primitives::compute::{ContainerCapacity, ContainerId, ResourceSpec};
 
 impl<T: Config> Pallet<T> {
 	/// The machines `owner` registered (at most `MaxMachinesPerProvider`).
@@ -26,16 +26,40 @@ impl<T: Config> Pallet<T> {
 		VerifiedMachines::<T>::get(id) == Some(m.version)
 	}
 
-	/// Records profile `version` of machine `id` as verified (by governance or a passed
-	/// hardware challenge) and emits [`Event::HardwareVerified`].
+	/// Records profile `version` of machine `id` as verified without a measured speed (by
+	/// governance: its claimed frequency counts) and emits [`Event::HardwareVerified`].
 	pub fn mark_verified(id: MachineId, version: u32) {
 		VerifiedMachines::<T>::insert(id, version);
+		VerifiedCpuMhz::<T>::remove(id);
 		Self::deposit_event(Event::HardwareVerified { id, version });
+	}
+
+	/// Records profile `version` of machine `id` as verified by a hardware challenge that
+	/// measured its cores as `cpu_mhz` each, and emits [`Event::HardwareVerified`].
+	pub fn mark_verified_measured(id: MachineId, version: u32, cpu_mhz: u32) {
+		Self::mark_verified(id, version);
+		VerifiedCpuMhz::<T>::insert(id, cpu_mhz);
+	}
+
+	/// The per-core speed PoC scores for machine `id` instead of its claimed frequency: the
+	/// one a hardware challenge measured, while that verification holds (so that claiming
+	/// more, slower cores than the machine has scores no more than the truth).
+	pub fn measured_mhz(id: MachineId, verified: bool) -> Option<u32> {
+		verified.then(|| VerifiedCpuMhz::<T>::get(id)).flatten()
+	}
+
+	/// `capacity` as PoC scores it, with the measured per-core speed when there is one.
+	pub fn scored(capacity: ContainerCapacity, measured_mhz: Option<u32>) -> ContainerCapacity {
+		match measured_mhz {
+			Some(cpu_mhz) => ContainerCapacity { cpu_mhz, ..capacity },
+			None => capacity,
+		}
 	}
 
 	/// Machine `id`'s hardware no longer counts as verified; emits
 	/// [`Event::HardwareUnverified`] when it did.
 	pub fn mark_unverified(id: MachineId) {
+		VerifiedCpuMhz::<T>::remove(id);
 		if VerifiedMachines::<T>::take(id).is_some() {
 			Self::deposit_event(Event::HardwareUnverified { id });
 		}

@@ -35,6 +35,12 @@ impl<T: Config> Pallet<T> {
 			let m = Machines::<T>::get(id).ok_or("a missing machine is marked verified")?;
 			ensure!(version <= m.version, "verified at a profile version the machine never had");
 		}
+		for id in VerifiedCpuMhz::<T>::iter_keys() {
+			ensure!(
+				VerifiedMachines::<T>::contains_key(id),
+				"a measured speed of an unverified machine"
+			);
+		}
 		let next_machine = NextMachineId::<T>::get();
 		let next_container = NextContainerId::<T>::get();
 		for (id, m) in Machines::<T>::iter() {

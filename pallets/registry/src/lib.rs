@@ -260,6 +260,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type VerifiedMachines<T: Config> = StorageMap<_, Twox64Concat, MachineId, u32>;
 
+	/// The per-core speed a hardware challenge measured for a verified machine, as the logical
+	/// MHz its cores count as (what PoC scores instead of the claimed `cpu_mhz`). None for a
+	/// machine verified by governance: its claimed frequency counts.
+	#[pallet::storage]
+	pub type VerifiedCpuMhz<T: Config> = StorageMap<_, Twox64Concat, MachineId, u32>;
+
 	/// Each provider's lease gateway (set with [`Pallet::set_gateway`]). Covered by the
 	/// provider's deposit: one bounded record per provider, removed with the provider.
 	#[pallet::storage]
@@ -553,6 +559,7 @@ pub mod pallet {
 			Self::release(HoldReason::Machine, &who, machine.deposit);
 			Machines::<T>::remove(id);
 			VerifiedMachines::<T>::remove(id);
+			VerifiedCpuMhz::<T>::remove(id);
 			MachinesOf::<T>::remove(&who, id);
 			Providers::<T>::mutate(&who, |p| {
 				if let Some(p) = p {
@@ -590,7 +597,8 @@ pub mod pallet {
 			);
 			if m.online {
 				let verified = Self::hardware_verified(machine, &m);
-				T::Contribution::container_online(id, &who, capacity, verified)?;
+				let scored = Self::scored(capacity, Self::measured_mhz(machine, verified));
+				T::Contribution::container_online(id, &who, scored, verified)?;
 			}
 			Machines::<T>::insert(machine, m);
 			Self::deposit_event(Event::ContainerAdded { id, machine, capacity });
@@ -632,9 +640,11 @@ pub mod pallet {
 			m.last_heartbeat = now;
 			m.online = true;
 			let verified = Self::hardware_verified(id, &m);
+			let measured = Self::measured_mhz(id, verified);
 			for cid in m.containers.iter() {
 				if let Some(c) = Containers::<T>::get(cid) {
-					T::Contribution::container_online(*cid, &who, c.capacity, verified)?;
+					let scored = Self::scored(c.capacity, measured);
+					T::Contribution::container_online(*cid, &who, scored, verified)?;
 				}
 			}
 			Machines::<T>::insert(id, m);

@@ -171,6 +171,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(247), added: 2722, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::VerifiedMachines` (r:1 w:0)
 	/// Proof: `Registry::VerifiedMachines` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::VerifiedCpuMhz` (r:1 w:0)
+	/// Proof: `Registry::VerifiedCpuMhz` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	/// Storage: `Poc::TierParams` (r:1 w:0)
 	/// Proof: `Poc::TierParams` (`max_values`: Some(1), `max_size`: Some(81), added: 576, mode: `MaxEncodedLen`)
 	/// Storage: `Poc::Containers` (r:1 w:1)
@@ -197,7 +199,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof size: measured 3280 bytes, estimated 39330 bytes.
 		// Minimum execution time: 221_603 ns.
 		Weight::from_parts(247_673_000, 39330)
-			.saturating_add(T::DbWeight::get().reads(36_u64))
+			.saturating_add(T::DbWeight::get().reads(37_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
 	/// Storage: `Registry::Containers` (r:1 w:1)
@@ -229,6 +231,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Registry::Machines` (`max_values`: None, `max_size`: Some(366), added: 2841, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::VerifiedMachines` (r:1 w:0)
 	/// Proof: `Registry::VerifiedMachines` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
+	/// Storage: `Registry::VerifiedCpuMhz` (r:1 w:0)
+	/// Proof: `Registry::VerifiedCpuMhz` (`max_values`: None, `max_size`: Some(20), added: 2495, mode: `MaxEncodedLen`)
 	/// Storage: `Registry::Containers` (r:16 w:0)
 	/// Proof: `Registry::Containers` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
 	/// Storage: `Poc::TierParams` (r:1 w:0)
@@ -258,7 +262,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(77_585_307, 11698)
 			// Standard error: 313_234
 			.saturating_add(Weight::from_parts(64_823_444, 0).saturating_mul(c.into()))
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(c.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(c.into())))
@@ -346,7 +350,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Minimum execution time: 16_488 ns.
 		Weight::from_parts(19_699_000, 3831)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Registry::Providers` (r:1 w:0)
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)
@@ -404,7 +408,7 @@ impl WeightInfo for () {
 	}
 	fn add_container() -> Weight {
 		Weight::from_parts(247_673_000, 39330)
-			.saturating_add(ParityDbWeight::get().reads(36_u64))
+			.saturating_add(ParityDbWeight::get().reads(37_u64))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))
 	}
 	fn remove_container() -> Weight {
@@ -415,7 +419,7 @@ impl WeightInfo for () {
 	fn heartbeat(c: u32) -> Weight {
 		Weight::from_parts(77_585_307, 11698)
 			.saturating_add(Weight::from_parts(64_823_444, 0).saturating_mul(c.into()))
-			.saturating_add(ParityDbWeight::get().reads(8_u64))
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(c.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(c.into())))
@@ -453,7 +457,7 @@ impl WeightInfo for () {
 	fn set_hardware_verified() -> Weight {
 		Weight::from_parts(19_699_000, 3831)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	/// Storage: `Registry::Providers` (r:1 w:0)
 	/// Proof: `Registry::Providers` (`max_values`: None, `max_size`: Some(734), added: 3209, mode: `MaxEncodedLen`)

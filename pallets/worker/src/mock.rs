@@ -209,6 +209,7 @@ impl pallet_attest::Config for Test {
 	type ComputeRounds = ConstU32<100>;
 	type ComputeRoundsPerBlock = ConstU32<50>;
 	type SideBySideSlack = SideBySideSlack;
+	type ReferenceCpuMhz = ConstU32<1_500>;
 	type MinRunBlocks = ConstU64<3>;
 	type RevealWindow = ConstU64<4>;
 	type ProviderSlash = ProviderSlash;

@@ -1,6 +1,6 @@
 //! Hardware attestation in the runtime, block by block: four providers register machines, the
-//! hook selects the first for a challenge with verifiers of the others, the machine commits
-//! and reveals with signed extrinsics, the verifiers seal and reveal verdicts, and the machine
+//! hook selects the first for a challenge with verifiers of the others, the machine reports
+//! its probe, commits and reveals with signed extrinsics, the verifiers seal and reveal verdicts, and the machine
 //! is verified; a machine that never answers fails at its deadline and its provider is slashed
 //! into the PoC pool.
 
@@ -92,10 +92,20 @@ fn a_machine_proves_its_claim_to_other_providers_machines_and_is_verified() {
 	assert_eq!(machine, 0, "the first machine registered is first in line");
 	assert_eq!(lanes, 2);
 	assert_eq!(verifiers.len(), 3, "one machine of each other provider");
-	let c = chain.execute_with(|| Challenges::<Runtime>::get(id).unwrap());
+	let probe_seed = chain.execute_with(|| Challenges::<Runtime>::get(id).unwrap().seed);
 	let ferdie = pair("//Ferdie");
-	// The block after the selection opens a session whose hooks fill it: commit in the next.
+	// The block after the selection opens a session whose hooks fill it: probe in the next.
 	block(&mut chain, vec![]);
+
+	// The machine reports its probe (one lane alone); two blocks later the chain draws the
+	// lanes' seed and their deadline from the probe's time.
+	let xt = chain.signed(&ferdie, call(pallet_attest::Call::probe { id }));
+	let probed = block(&mut chain, vec![xt]);
+	assert!(probed.iter().any(|e| matches!(e, AttestEvent::Probed { id: i, .. } if *i == id)));
+	let seeded = until(&mut chain, 3, |e| matches!(e, AttestEvent::LanesSeeded { .. }));
+	let c = chain.execute_with(|| Challenges::<Runtime>::get(id).unwrap());
+	assert_eq!(seeded, AttestEvent::LanesSeeded { id, seed: c.seed, commit_by: c.commit_by });
+	assert_ne!(c.seed, probe_seed, "the lanes' seed did not exist before the probe");
 
 	// The machine commits to its lanes, then reveals them after the picks.
 	let revealed: pallet_attest::LanesOf = BoundedVec::truncate_from(vec![[1u8; 32], [2u8; 32]]);
@@ -146,8 +156,11 @@ fn a_machine_that_never_answers_fails_at_its_deadline_and_is_slashed() {
 		let deposit = pallet_registry::Providers::<Runtime>::get(&provider).unwrap().deposit;
 		(provider, deposit)
 	});
+	// No probe by `probe_by` (twice a reference lane after the start): late.
+	let probe_by = chain.execute_with(|| Challenges::<Runtime>::get(id).unwrap().probe_by);
 	let (ended, events) =
-		until_with(&mut chain, 20, |e| matches!(e, AttestEvent::ChallengeEnded { .. }));
+		until_with(&mut chain, 60, |e| matches!(e, AttestEvent::ChallengeEnded { .. }));
+	assert_eq!(chain.execute_with(System::block_number), probe_by + 1);
 	assert_eq!(
 		ended,
 		AttestEvent::ChallengeEnded { id, machine, outcome: Outcome::Failed(Failure::Late) }

@@ -79,10 +79,19 @@ fn an_open_challenge_stored_by_attest_v0_keeps_its_workload_through_the_upgrade(
 		);
 		StorageVersion::new(0).put::<Attest>();
 		Executive::try_runtime_upgrade(UpgradeCheckSelect::All)
-			.expect("v0 → v1 migrates, its checks and every try_state pass");
-		assert_eq!(Attest::on_chain_storage_version(), StorageVersion::new(1));
+			.expect("v0 → v1 → v2 migrates, its checks and every try_state pass");
+		assert_eq!(Attest::on_chain_storage_version(), StorageVersion::new(2));
 		let migrated = Challenges::<Runtime>::get(id).expect("still open");
 		assert_eq!(migrated.rounds, 0, "it keeps the workload it was started with");
-		assert_eq!(pallet_attest::ChallengeOf::<Runtime> { rounds: c.rounds, ..migrated }, c);
+		// Its lanes were seeded at its start with its deadlines: no probe for it.
+		assert_eq!(migrated.seeded_at, Some(c.started));
+		let as_started = pallet_attest::ChallengeOf::<Runtime> {
+			rounds: c.rounds,
+			probe_by: c.probe_by,
+			probed_at: None,
+			seeded_at: None,
+			..migrated
+		};
+		assert_eq!(as_started, c);
 	});
 }
