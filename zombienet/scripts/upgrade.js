@@ -1,14 +1,15 @@
 // A forkless runtime upgrade on a live network (upgrade.toml: 4 validators, providers eve and
-// ferdie). Genesis runs runtime 107; runtime 109 (this release: chain-specs/local.json's code)
-// brings pallet-attest's storage from v0 to v1 (`Challenge.rounds`).
+// ferdie). Genesis runs runtime 107; runtime 110 (this release: chain-specs/local.json's code)
+// brings pallet-attest's storage from v0 through v1 (`Challenge.rounds`) to v2 (the probe).
 //  1. Every node runs spec 107 and pallet-attest is at storage version 0.
 //  2. The providers register; once a challenge is open (stored in the v0 layout), sudo
 //     authorizes the new code's hash and Bob applies the code (`system.applyAuthorizedUpgrade`).
 //     No node restarts.
-//  3. Every node reports spec 109; this script's polkadot.js connection has reloaded the
-//     metadata (the new constant `attest.computeRounds`); pallet-attest is at version 1; the
-//     open challenge reads in the v1 layout with `rounds` 0 (the workload it started with) and
-//     its other fields unchanged; it goes on to pass.
+//  3. Every node reports spec 110; this script's polkadot.js connection has reloaded the
+//     metadata (the new constant `attest.computeRounds`); pallet-attest is at version 2; the
+//     open challenge reads in the v2 layout with `rounds` 0 (the workload it started with),
+//     probed and seeded at its start (its lanes already run) and its other fields unchanged;
+//     it goes on to pass.
 //  4. Blocks authored by each of the 4 validators after the upgrade; finality passes the
 //     upgrade block; the largest best−finalized lag seen throughout is reported.
 // Args "T,LAG": returns 1 when all of that held within T seconds with a lag never above LAG.
@@ -21,7 +22,7 @@ const { connect, heights, sleep, insertProviderKeys, watchFinalizedEvents, check
 const VALIDATORS = ['alice', 'bob', 'charlie', 'dave'];
 const NODES = [...VALIDATORS, 'eve', 'ferdie'];
 const FROM = 107;
-const TO = 109;
+const TO = 110;
 
 // Signs and sends `tx`; resolves with the block it was included in, rejects on a dispatch error.
 function send(api, tx, signer) {
@@ -122,17 +123,19 @@ async function run(nodeName, networkInfo, args) {
     console.log(`upgrade: code applied in block #${upgradeBlock}`);
     await until('polkadot.js to reload the metadata', deadline, async () => api.runtimeVersion.specVersion.toNumber() === TO && api.consts.attest.computeRounds !== undefined);
     const rounds = api.consts.attest.computeRounds.toNumber();
-    // A call runtime 109 added (the lease gateway) is in the reloaded metadata.
-    if (api.tx.registry.setGateway === undefined) {
-      console.log('upgrade: registry.setGateway missing from the new metadata');
+    // A call runtime 109 added (the lease gateway) and one 110 added (the probe) are in the
+    // reloaded metadata.
+    if (api.tx.registry.setGateway === undefined || api.tx.attest.probe === undefined) {
+      console.log('upgrade: registry.setGateway or attest.probe missing from the new metadata');
       return 0;
     }
     const versionAfter = (await api.query.attest.palletVersion()).toNumber();
     console.log(`upgrade: polkadot.js metadata spec ${api.runtimeVersion.specVersion.toNumber()}, attest.computeRounds ${rounds}, attest storage version ${versionAfter}`);
-    if (versionAfter !== 1) return 0;
+    if (versionAfter !== 2) return 0;
     const challengeAfter = (await api.query.attest.challenges(id)).toJSON();
     console.log(`upgrade: challenge ${id} under ${TO}: ${JSON.stringify(challengeAfter)}`);
-    let same = challengeAfter !== null && challengeAfter.rounds === 0;
+    let same = challengeAfter !== null && challengeAfter.rounds === 0
+      && challengeAfter.seededAt === challengeBefore.started && challengeAfter.probedAt === challengeBefore.started;
     for (const f of ['machine', 'provider', 'version', 'seed', 'lanes', 'logN', 'r', 'started', 'commitBy', 'revealBy', 'sealBy', 'judgeBy']) {
       if (challengeAfter === null || JSON.stringify(challengeAfter[f]) !== JSON.stringify(challengeBefore[f])) {
         console.log(`upgrade: challenge field ${f} changed`);
