@@ -152,6 +152,15 @@ pub fn step<T: Config>(
 	}
 }
 
+/// Starts `spec` on the agent: started, or waiting while another challenge runs there.
+fn start<C>(
+	id: ChallengeId,
+	spec: &ChallengeSpec,
+	agent: &AgentClient,
+) -> Result<AttestStep<C>, AgentError> {
+	Ok(if agent.start_challenge(spec)? { AttestStep::Started(id) } else { AttestStep::Waiting(id) })
+}
+
 /// The challenged machine's probe: one lane alone on the agent, reported once done.
 fn probing<T: Config>(
 	n: BlockNumberFor<T>,
@@ -164,11 +173,7 @@ fn probing<T: Config>(
 	}
 	let spec = spec_of_params(&c.probe_params());
 	let Some(status) = agent.challenge_status()?.filter(|s| s.spec == spec) else {
-		return Ok(if agent.start_challenge(&spec)? {
-			AttestStep::Started(id)
-		} else {
-			AttestStep::Waiting(id)
-		});
+		return start(id, &spec, agent);
 	};
 	match status.state {
 		ChallengeState::Done => {
@@ -216,11 +221,7 @@ fn challenged<T: Config>(
 			log::warn!(target: crate::LOG_TARGET, "challenge {id}: the agent lost its lanes");
 			return Ok(AttestStep::Waiting(id));
 		}
-		return Ok(if agent.start_challenge(&spec)? {
-			AttestStep::Started(id)
-		} else {
-			AttestStep::Waiting(id)
-		});
+		return start(id, &spec, agent);
 	};
 	match status.state {
 		ChallengeState::Running => return Ok(AttestStep::Waiting(id)),

@@ -853,6 +853,13 @@ mod attestation {
 		.unwrap()
 	}
 
+	/// Expects the agent's current run to be `current` (done), then `spec` started on it.
+	fn expect_started(env: &Env, current: ChallengeSpec, spec: ChallengeSpec) {
+		expect(env, "GET", "/v1/challenges/current", vec![], status(current, ChallengeState::Done));
+		let body = serde_json::to_vec(&spec).unwrap();
+		expect(env, "POST", "/v1/challenges", body, status(spec, ChallengeState::Running));
+	}
+
 	/// Expects `GET /v1/challenges/current` answered with this test's challenge in `state`.
 	fn expect_current(env: &Env, state: ChallengeState) {
 		expect(env, "GET", "/v1/challenges/current", vec![], status(spec(), state));
@@ -868,20 +875,7 @@ mod attestation {
 			place(0, provider(), vec![(7, other())]);
 			// Run 1: the agent's last challenge is another: this one is started.
 			let old = ChallengeSpec { seed: hex::encode([1u8; 32]), ..spec() };
-			expect(
-				&env,
-				"GET",
-				"/v1/challenges/current",
-				vec![],
-				status(old, ChallengeState::Done),
-			);
-			expect(
-				&env,
-				"POST",
-				"/v1/challenges",
-				serde_json::to_vec(&spec()).unwrap(),
-				status(spec(), ChallengeState::Running),
-			);
+			expect_started(&env, old, spec());
 			assert_eq!(ocw(2), Ok(Outcome::Idle));
 			// Run 2: still running.
 			expect_current(&env, ChallengeState::Running);
@@ -935,20 +929,7 @@ mod attestation {
 			// Run 1: the probe, one lane of the claim's size from the first seed, is started.
 			let probe = ChallengeSpec { lanes: 1, ..spec() };
 			let old = ChallengeSpec { seed: hex::encode([1u8; 32]), ..spec() };
-			expect(
-				&env,
-				"GET",
-				"/v1/challenges/current",
-				vec![],
-				status(old, ChallengeState::Done),
-			);
-			expect(
-				&env,
-				"POST",
-				"/v1/challenges",
-				serde_json::to_vec(&probe).unwrap(),
-				status(probe.clone(), ChallengeState::Running),
-			);
+			expect_started(&env, old, probe.clone());
 			assert_eq!(ocw(2), Ok(Outcome::Idle));
 			// Run 2: done: reported.
 			expect(
@@ -969,20 +950,7 @@ mod attestation {
 			assert_eq!(ocw(4), Ok(Outcome::Idle));
 			// Seeded: the lanes start (the agent's current run is the probe).
 			Challenges::<Test>::mutate(0, |c| c.as_mut().unwrap().seeded_at = Some(5));
-			expect(
-				&env,
-				"GET",
-				"/v1/challenges/current",
-				vec![],
-				status(probe, ChallengeState::Done),
-			);
-			expect(
-				&env,
-				"POST",
-				"/v1/challenges",
-				serde_json::to_vec(&spec()).unwrap(),
-				status(spec(), ChallengeState::Running),
-			);
+			expect_started(&env, probe, spec());
 			assert_eq!(ocw(5), Ok(Outcome::Idle));
 			assert!(env.submitted().is_empty());
 		});

@@ -11,8 +11,20 @@ use uranus_runtime::{Runtime, RuntimeCall, RuntimeEvent, System, UncheckedExtrin
 
 const MIB: u64 = 1 << 20;
 
-/// Produces a block of `xts`, asserting each dispatched, and returns its events.
+/// Produces a block of `xts`, asserting each dispatched, and returns its events. A block that
+/// opens a session is left empty first (its hooks fill it), as a node's pool would carry the
+/// transactions to the next.
 fn block_events(chain: &mut TestChain, xts: Vec<UncheckedExtrinsic>) -> Vec<RuntimeEvent> {
+	// BABE ends an epoch (and the session with it) once a block's slot is an epoch past its
+	// start; the harness gives each block the next slot.
+	let opens_session = chain.execute_with(|| {
+		let next_slot = u64::from(pallet_babe::CurrentSlot::<Runtime>::get()) + 1;
+		let start = u64::from(pallet_babe::Pallet::<Runtime>::current_epoch_start());
+		next_slot.saturating_sub(start) >= <Runtime as pallet_babe::Config>::EpochDuration::get()
+	});
+	if opens_session && !xts.is_empty() {
+		chain.produce_block(vec![]);
+	}
 	for r in chain.produce_block(xts) {
 		r.expect("valid").expect("dispatched");
 	}
