@@ -4,7 +4,7 @@
 //!
 //! `cargo bench -p uranus-agent --bench challenge` (about twelve minutes on 2 cores / 24 GiB).
 //! `CHALLENGE_MEMORY_MIB` overrides the honest memory claim (default: the host's total),
-//! `CHALLENGE_ROUNDS` the compute rounds per lane (default: the fast runtime's 60 000).
+//! `CHALLENGE_ROUNDS` the compute rounds per lane (default: the runtimes' 120 000).
 
 use std::time::Instant;
 use uranus_agent::challenge::{available_memory, parallelism, run, run_lane, ChallengeRunError};
@@ -24,7 +24,7 @@ fn main() {
 	let rounds = std::env::var("CHALLENGE_ROUNDS")
 		.ok()
 		.and_then(|r| r.parse::<u32>().ok())
-		.unwrap_or(60_000);
+		.unwrap_or(120_000);
 	// One core's compute rate, alone and with every core busy.
 	for threads in [1, cores] {
 		let p = ChallengeParams::for_claim([4; 32], threads, u64::from(threads) << 30, 2_000)
