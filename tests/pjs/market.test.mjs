@@ -295,6 +295,7 @@ test('the agent is killed mid-lease and restarted: the job survives and nothing 
     await waitEvent(api, (e) => api.events.market.Charged.is(e) && e.data.lease.toNumber() === lease,
       180_000, 'a first charge');
 
+    const beforeKill = (await agent.call('GET', `/v1/jobs/${lease}/metering`)).body;
     await agent.kill();
     const killedAt = (await api.rpc.chain.getHeader()).number.toNumber();
     assert.equal(agent.runcStatus(lease), 'running', 'the container runs on under its shim');
@@ -320,8 +321,11 @@ test('the agent is killed mid-lease and restarted: the job survives and nothing 
       'Σ charges = the price of the final cumulative usage: nothing twice, nothing lost');
     const meter = (await agent.call('GET', `/v1/jobs/${lease}/metering`)).body;
     assert.equal(view.usage.seq, meter.seq);
-    // The job's 0.5 core over ~40 s was metered across the restart.
-    assert.ok(meter.cpu_micros > 15_000_000, `cpu ${meter.cpu_micros} µs`);
+    // The job's CPU was metered across the restart: the cumulative counter went on from where
+    // it stood at the kill (how much CPU a 0.5-core job gets on a loaded host varies; whether
+    // the count survived the restart does not).
+    assert.ok(meter.seq > beforeKill.seq && meter.cpu_micros > beforeKill.cpu_micros,
+      `cpu ${beforeKill.cpu_micros} µs (seq ${beforeKill.seq}) at the kill, ${meter.cpu_micros} µs (seq ${meter.seq}) at the end`);
     console.log(`kill/restart: ${charges.length} charges (seq ${charges.map((c) => c.seq).join(',')}), `
       + `${charged} planck for ${meter.cpu_micros} µs CPU over ${meter.wall_millis} ms`);
   }
