@@ -42,6 +42,14 @@ pub struct AgentConfig {
 	pub apparmor_profile: Option<String>,
 	/// How long a job's packed outputs stay downloadable after it ended.
 	pub output_retention: Duration,
+	/// The wait before the first retry of a failed release; it doubles with each failure up
+	/// to [`AgentConfig::release_retry_max`].
+	pub release_retry_min: Duration,
+	/// The longest wait between retries of a failed release.
+	pub release_retry_max: Duration,
+	/// How long shutdown keeps retrying failed releases before it leaves them to the next
+	/// start.
+	pub release_shutdown_wait: Duration,
 }
 
 impl AgentConfig {
@@ -65,6 +73,9 @@ impl AgentConfig {
 			warm_pool: 2,
 			apparmor_profile: None,
 			output_retention: Duration::from_secs(24 * 3600),
+			release_retry_min: Duration::from_secs(1),
+			release_retry_max: Duration::from_secs(300),
+			release_shutdown_wait: Duration::from_secs(10),
 		}
 	}
 

@@ -193,11 +193,32 @@ fn main() -> anyhow::Result<()> {
 				let body = resp.text().await?;
 				anyhow::ensure!(status.is_success(), "agent answered {status}: {body}");
 				let jobs: Vec<uranus_primitives::agent::JobStatus> = serde_json::from_str(&body)?;
-				println!("{:>10}  {:<8}  {:>5}  IMAGE", "LEASE", "STATE", "EXIT");
+				println!(
+					"{:>10}  {:<8}  {:>5}  {:<24}  IMAGE",
+					"LEASE", "STATE", "EXIT", "AWAITING RELEASE"
+				);
 				for j in jobs {
 					let state = serde_json::to_value(j.state)?.as_str().unwrap_or("?").to_string();
 					let exit = j.exit_code.map(|c| c.to_string()).unwrap_or_else(|| "-".into());
-					println!("{:>10}  {:<8}  {:>5}  {}", j.lease_id, state, exit, j.image);
+					// What the agent failed to release and retries, e.g. `scratch (3 tries)`.
+					let release = match &j.release {
+						Some(p) => {
+							let left: Vec<String> = p
+								.left
+								.iter()
+								.map(|r| {
+									serde_json::to_value(r)
+										.map(|v| v.as_str().unwrap_or("?").to_string())
+								})
+								.collect::<Result<_, _>>()?;
+							format!("{} ({} tries)", left.join(","), p.attempts)
+						},
+						None => "-".into(),
+					};
+					println!(
+						"{:>10}  {:<8}  {:>5}  {:<24}  {}",
+						j.lease_id, state, exit, release, j.image
+					);
 				}
 				Ok(())
 			})

@@ -23,9 +23,14 @@ fn mounted(path: &Path) -> bool {
 }
 
 fn open(root: &Path, warm: usize) -> HostProvisioner {
+	open_tagged(root, warm, "t")
+}
+
+/// [`open`] with its names tagged `<prefix><pid>` (tests side by side use their own).
+fn open_tagged(root: &Path, warm: usize, prefix: &str) -> HostProvisioner {
 	HostProvisioner::open(ProvisionConfig {
 		root: root.to_path_buf(),
-		tag: format!("t{}", std::process::id()),
+		tag: format!("{prefix}{}", std::process::id()),
 		warm,
 		egress: Egress::Off,
 		sys_class_net: "/sys/class/net".into(),
@@ -80,8 +85,8 @@ async fn the_pool_warms_hands_out_and_a_restart_reaps_only_what_no_job_holds() {
 	assert_eq!(p.ready(), (0, 0), "and the pool with them");
 	assert!(netns_exists(&held_net.netns) && mounted(&held_vol.mount), "a job's stay");
 
-	p.release_network(&held_net, true).await;
-	p.release_scratch(&held_vol).await;
+	p.release_network(&held_net, true).await.unwrap();
+	p.release_scratch(&held_vol).await.unwrap();
 	assert!(!netns_exists(&held_net.netns) && !mounted(&held_vol.mount));
 	assert!(!held_vol.mount.parent().unwrap().exists(), "the pooled volume's directory goes");
 	assert!(
@@ -117,4 +122,36 @@ async fn the_pool_warms_hands_out_and_a_restart_reaps_only_what_no_job_holds() {
 		.filter(|n| n.starts_with(&format!("urn-t{}-", std::process::id())))
 		.collect();
 	assert!(netns.is_empty(), "no network made after the drain: {netns:?}");
+}
+
+/// A pooled network whose interface vanished (removed by hand, or by an agent before the
+/// fix of #44) may find its name taken by another agent's job by the time the pool drains:
+/// the drain removes its own namespace but leaves that interface (aliased to another owner).
+#[tokio::test]
+async fn a_drain_leaves_an_interface_of_its_name_that_another_owner_made() {
+	common::require_environment();
+	uranus_agent::runtime::firewall::setup(Egress::Off).await.unwrap();
+	let dir = common::test_dir();
+	let p = open_tagged(&dir.path().join("provision"), 1, "d");
+	p.reconcile(&HashSet::new(), &HashSet::new()).await;
+	p.refill().await;
+	let net = p.network().await.unwrap();
+	p.handed_over(Some(&net), None);
+	p.refill().await;
+	assert_eq!(p.ready().0, 1);
+	let ledger: serde_json::Value =
+		serde_json::from_slice(&std::fs::read(dir.path().join("provision/ledger.json")).unwrap())
+			.unwrap();
+	let pooled = ledger["networks"][0]["item"]["host_if"].as_str().unwrap().to_string();
+	let run = |args: &[&str]| std::process::Command::new("ip").args(args).status().unwrap();
+	// The pooled pair goes; another owner makes one of the same name.
+	assert!(run(&["link", "del", &pooled]).success());
+	let peer = format!("urt{}", std::process::id() % 100_000);
+	assert!(run(&["link", "add", &pooled, "type", "veth", "peer", "name", &peer]).success());
+	assert!(run(&["link", "set", &pooled, "alias", "uranus-test-other-owner"]).success());
+	p.drain().await;
+	let kept = Path::new("/sys/class/net").join(&pooled).exists();
+	run(&["link", "del", &pooled]);
+	p.release_network(&net, true).await.unwrap();
+	assert!(kept, "{pooled}, another owner's, was removed by the drain");
 }

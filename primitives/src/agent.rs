@@ -139,6 +139,63 @@ pub struct JobStatus {
 	/// nothing, and from agents older than the field).
 	#[serde(default)]
 	pub output: Option<JobOutput>,
+	/// Host resources of the job whose release failed and that the agent retries; absent
+	/// when there are none (and from agents older than the field).
+	#[serde(default)]
+	pub release: Option<PendingRelease>,
+}
+
+/// A host resource of a job, released when the job ends (its container and network), is
+/// deleted (its scratch volume) and is forgotten (its directory).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobResource {
+	/// The container and its cgroup.
+	Container,
+	/// The network namespace, veth pair and firewall rules.
+	Network,
+	/// The scratch volume: its mount, loop device and image file.
+	Scratch,
+	/// The job's directory: its bundle, log and exit record.
+	Directory,
+}
+
+/// `JobStatus::release`: what of a job is still to be released after a failure. The agent
+/// retries with back-off (and at its next start); a `DELETE` that leaves this answers
+/// `202 Accepted` instead of `200`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingRelease {
+	/// What is left, in release order.
+	pub left: Vec<JobResource>,
+	/// Whether the job is forgotten once all of it is released (it was deleted twice).
+	pub forget: bool,
+	/// Unix time (ms) of the first failure.
+	pub since_ms: u64,
+	/// Failed attempts so far.
+	pub attempts: u32,
+	/// Unix time (ms) of the next attempt.
+	pub next_attempt_ms: u64,
+	/// The last failure: the resource and its cause (e.g. `umount` of a busy volume).
+	pub last_error: String,
+}
+
+/// `GET /v1/health`: liveness, and what the agent has yet to release.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentHealth {
+	/// `ok` while the agent serves.
+	pub status: String,
+	/// Jobs with resources awaiting release ([`PendingRelease`]).
+	#[serde(default)]
+	pub awaiting_release: AwaitingRelease,
+}
+
+/// Jobs whose release failed and is being retried.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AwaitingRelease {
+	/// How many.
+	pub jobs: u32,
+	/// Unix time (ms) the oldest of them first failed (absent when none).
+	pub oldest_since_ms: Option<u64>,
 }
 
 /// A job's packed outputs: `/out` as a zstd-compressed tar archive.

@@ -2,12 +2,12 @@
 //!
 //! | route | what |
 //! |---|---|
-//! | `GET /v1/health` | liveness (no token) |
+//! | `GET /v1/health` | liveness and jobs awaiting release (no token) |
 //! | `GET /v1/hardware` | [`HardwareInfo`](uranus_primitives::agent::HardwareInfo) |
 //! | `POST /v1/jobs` | run a job (idempotent by lease id): 201 new, 200 existing |
 //! | `GET /v1/jobs` | all jobs |
 //! | `GET /v1/jobs/{id}` | one job |
-//! | `DELETE /v1/jobs/{id}` | stop and release a job |
+//! | `DELETE /v1/jobs/{id}` | stop and release a job (a second: forget it); 202 if some of it could not be released yet |
 //! | `GET /v1/jobs/{id}/metering` | cumulative metering |
 //! | `GET /v1/jobs/{id}/logs` | the tail of the job's output |
 //! | `POST /v1/sink` | discards the body (uplink self-test target; no token) |

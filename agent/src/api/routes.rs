@@ -13,8 +13,8 @@ use serde::Deserialize;
 use std::time::Duration;
 use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer, trace::TraceLayer};
 use uranus_primitives::agent::{
-	ChallengeSpec, ChallengeStatus, HardwareInfo, JobRequest, JobStatus, LeaseId, MeteringReport,
-	VerifyRequest, VerifyResponse,
+	AgentHealth, ChallengeSpec, ChallengeStatus, HardwareInfo, JobRequest, JobStatus, LeaseId,
+	MeteringReport, VerifyRequest, VerifyResponse,
 };
 
 /// A JSON body whose rejections become [`ApiError`]s with the common error body.
@@ -44,7 +44,7 @@ pub fn router(state: AppState) -> Router {
 		.layer(axum::extract::DefaultBodyLimit::disable())
 		.layer(RequestBodyLimitLayer::new(MAX_SINK_BYTES));
 	Router::new()
-		.route("/v1/health", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
+		.route("/v1/health", get(health))
 		.merge(sink_route)
 		.merge(protected)
 		.fallback(|| async { ApiError::NotFound("no such route".into()) })
@@ -93,11 +93,20 @@ async fn get_job(
 	Ok(Json(s.jobs.get(parse_id(&id)?).await?))
 }
 
+/// Liveness, and the jobs whose release failed and is being retried.
+async fn health(State(s): State<AppState>) -> Json<AgentHealth> {
+	Json(AgentHealth { status: "ok".into(), awaiting_release: s.jobs.awaiting_release().await })
+}
+
+/// `200` once the job is stopped and released (or forgotten); `202 Accepted` when some of its
+/// resources could not be released yet (the body's `release` says which; the agent retries).
 async fn delete_job(
 	State(s): State<AppState>,
 	Path(id): Path<String>,
-) -> Result<Json<JobStatus>, ApiError> {
-	Ok(Json(s.jobs.stop(parse_id(&id)?).await?))
+) -> Result<(StatusCode, Json<JobStatus>), ApiError> {
+	let status = s.jobs.stop(parse_id(&id)?).await?;
+	let code = if status.release.is_some() { StatusCode::ACCEPTED } else { StatusCode::OK };
+	Ok((code, Json(status)))
 }
 
 async fn pause_job(

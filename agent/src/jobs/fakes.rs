@@ -164,6 +164,19 @@ struct ProvisionState {
 	calls: Vec<String>,
 	/// What the last `reconcile` was told jobs hold.
 	reconciled: Option<(HashSet<u32>, HashSet<PathBuf>)>,
+	/// How many of the next releases of each kind fail.
+	failing: BTreeMap<Release, u32>,
+}
+
+/// A kind of release the fake provisioner can be made to fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Release {
+	/// `release_network`.
+	Network,
+	/// `release_scratch` (as an unmount of a busy volume fails).
+	Scratch,
+	/// `release_dir`.
+	Dir,
 }
 
 impl FakeProvisioner {
@@ -191,6 +204,26 @@ impl FakeProvisioner {
 	/// Every call so far.
 	pub fn calls(&self) -> Vec<String> {
 		self.state.lock().unwrap().calls.clone()
+	}
+
+	/// The next `times` releases of kind `what` fail (and change nothing).
+	pub fn fail(&self, what: Release, times: u32) {
+		self.state.lock().unwrap().failing.insert(what, times);
+	}
+
+	/// Whether a release of kind `what` fails now (counting it down).
+	fn fails(&self, what: Release) -> Result<(), RuntimeError> {
+		let mut s = self.state.lock().unwrap();
+		let left = s.failing.entry(what).or_default();
+		if *left == 0 {
+			return Ok(());
+		}
+		*left -= 1;
+		s.calls.push(format!("{what:?} failed"));
+		Err(RuntimeError::Io {
+			context: format!("fake {what:?} release"),
+			err: std::io::Error::from_raw_os_error(libc::EBUSY),
+		})
 	}
 }
 
@@ -224,17 +257,32 @@ impl Provisioner for FakeProvisioner {
 		s.unclaimed -= usize::from(net.is_some()) + usize::from(scratch.is_some());
 	}
 
-	async fn release_network(&self, net: &NetAlloc, whole: bool) {
+	async fn release_network(&self, net: &NetAlloc, whole: bool) -> Result<(), RuntimeError> {
+		self.fails(Release::Network)?;
 		let mut s = self.state.lock().unwrap();
 		s.networks.remove(&net.index);
 		s.calls.push(format!("release_network {} {whole}", net.index));
+		Ok(())
 	}
 
-	async fn release_scratch(&self, scratch: &Scratch) {
+	async fn release_scratch(&self, scratch: &Scratch) -> Result<(), RuntimeError> {
+		self.fails(Release::Scratch)?;
 		let mut s = self.state.lock().unwrap();
 		s.volumes.remove(&scratch.mount);
 		let _ = std::fs::remove_dir_all(scratch.mount.parent().unwrap());
 		s.calls.push("release_scratch".into());
+		Ok(())
+	}
+
+	async fn release_dir(&self, dir: &Path) -> Result<(), RuntimeError> {
+		self.fails(Release::Dir)?;
+		self.state.lock().unwrap().calls.push("release_dir".into());
+		match std::fs::remove_dir_all(dir) {
+			Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+				Err(RuntimeError::Io { context: format!("remove {}", dir.display()), err: e })
+			},
+			_ => Ok(()),
+		}
 	}
 
 	async fn drain(&self) {

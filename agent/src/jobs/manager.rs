@@ -5,6 +5,7 @@
 use super::{
 	journal::{Journal, JournalError},
 	record::JobRecord,
+	release::{Outcome, AT_DELETE, AT_END},
 	sampler,
 };
 use crate::{
@@ -24,7 +25,7 @@ use std::{
 };
 use tokio::sync::Mutex;
 use uranus_primitives::{
-	agent::{JobRequest, JobState, JobStatus, LeaseId, MeteringReport},
+	agent::{JobRequest, JobResource, JobState, JobStatus, LeaseId, MeteringReport},
 	compute::EndCause,
 };
 
@@ -90,10 +91,10 @@ pub enum JobError {
 
 /// The job manager.
 pub struct JobManager {
-	cfg: Arc<AgentConfig>,
-	journal: Journal,
-	runtime: Arc<dyn ContainerRuntime>,
-	provisioner: Arc<dyn Provisioner>,
+	pub(super) cfg: Arc<AgentConfig>,
+	pub(super) journal: Journal,
+	pub(super) runtime: Arc<dyn ContainerRuntime>,
+	pub(super) provisioner: Arc<dyn Provisioner>,
 	images: ImageStore,
 	cgroup_mode: CgroupMode,
 	/// The agent binary (the runtime runs it as each job's network hook).
@@ -101,9 +102,10 @@ pub struct JobManager {
 	/// When outputs were last swept (unix ms): once a minute is enough for a retention of
 	/// hours, and a tick should not list a directory each second.
 	outputs_swept_ms: std::sync::atomic::AtomicU64,
-	jobs: Mutex<BTreeMap<LeaseId, JobRecord>>,
-	/// Serializes operations that change a job's lifecycle (start, stop, exit handling).
-	lifecycle: Mutex<()>,
+	pub(super) jobs: Mutex<BTreeMap<LeaseId, JobRecord>>,
+	/// Serializes operations that change a job's lifecycle (start, stop, exit handling,
+	/// release).
+	pub(super) lifecycle: Mutex<()>,
 }
 
 /// The typed cause of a job whose creation failed with `e`: an image its registry does not
@@ -217,11 +219,13 @@ impl JobManager {
 	}
 
 	/// At agent shutdown: the resources made ahead for jobs not yet submitted are destroyed
-	/// (running jobs keep theirs and are re-attached at the next start).
+	/// (running jobs keep theirs and are re-attached at the next start); failed releases are
+	/// retried for a bounded time, and what is left is logged for the next start.
 	/// This agent's cgroup parent is removed where no job is left in it (a running job keeps
 	/// it: the kernel refuses to remove a cgroup that still has children).
 	pub async fn shutdown(&self) {
 		self.provisioner.drain().await;
+		self.settle_releases().await;
 		remove_empty_cgroup(&self.cfg.cgroup_root, &self.cfg.cgroup_parent);
 	}
 
@@ -245,6 +249,12 @@ impl JobManager {
 		let mut remake = Vec::new();
 		for mut rec in records {
 			if rec.state.is_final() {
+				// What a failed release left is tried again now.
+				if rec.release.is_some() {
+					self.attempt_release(&mut rec).await;
+					self.journal.put(&rec)?;
+					self.jobs.lock().await.insert(rec.request.lease_id, rec);
+				}
 				continue;
 			}
 			let id = rec.container_id();
@@ -263,20 +273,29 @@ impl JobManager {
 					);
 				},
 				(JobState::Pulling, None, false) if !rec.stop_requested => {
-					// Its container was never started: start over.
-					self.release(&mut rec, true).await;
-					if let Some(dir) = rec.dir.take() {
-						let _ = std::fs::remove_dir_all(dir);
+					// Its container was never started: start over, from nothing.
+					let all = [AT_DELETE, &[JobResource::Directory]].concat();
+					self.release(&mut rec, &all, false).await;
+					if rec.release.is_none() {
+						rec.dir = None;
+						rec.network = None;
+						rec.network_made = false;
+						rec.network_released = false;
+						rec.scratch = None;
+						rec.released = false;
+						tracing::info!(
+							lease = rec.request.lease_id,
+							"making again a job interrupted while its image was pulled"
+						);
+						remake.push(rec.request.lease_id);
+					} else {
+						rec.end(
+							JobState::Failed,
+							Some(EndCause::Lost),
+							Some("lost: what it had could not be released to start over".into()),
+						);
+						rec.finished_at_ms = Some(now_ms());
 					}
-					rec.network = None;
-					rec.network_made = false;
-					rec.scratch = None;
-					rec.released = false;
-					tracing::info!(
-						lease = rec.request.lease_id,
-						"making again a job interrupted while its image was pulled"
-					);
-					remake.push(rec.request.lease_id);
 				},
 				_ => {
 					let (state, cause, reason) = if rec.stop_requested && !rec.started() {
@@ -297,7 +316,7 @@ impl JobManager {
 						?cause,
 						"job ended across restart"
 					);
-					self.release(&mut rec, true).await;
+					self.release(&mut rec, AT_DELETE, false).await;
 				},
 			}
 			self.journal.put(&rec)?;
@@ -305,15 +324,22 @@ impl JobManager {
 		}
 		let (networks, volumes) = {
 			let jobs = self.jobs.lock().await;
-			let live = || jobs.values().filter(|r| !r.released);
+			let pending =
+				|r: &JobRecord, x| r.release.as_ref().is_some_and(|p| p.left.contains(&x));
 			(
 				// A job's network goes at its end (its record keeps the allocation, whose
-				// index the pool may have reused since); its scratch volume stays until DELETE.
-				live()
-					.filter(|r| !r.state.is_final())
+				// index the pool may have reused since, unless its release failed); its
+				// scratch volume stays until DELETE (or until its release succeeded).
+				jobs.values()
+					.filter(|r| {
+						(!r.released && !r.state.is_final()) || pending(r, JobResource::Network)
+					})
 					.filter_map(|r| r.network.as_ref().map(|n| n.index))
 					.collect(),
-				live().filter_map(|r| r.scratch.as_ref().map(|s| s.mount.clone())).collect(),
+				jobs.values()
+					.filter(|r| !r.released || pending(r, JobResource::Scratch))
+					.filter_map(|r| r.scratch.as_ref().map(|s| s.mount.clone()))
+					.collect(),
 			)
 		};
 		self.provisioner.reconcile(&networks, &volumes).await;
@@ -408,7 +434,7 @@ impl JobManager {
 	async fn creation_failed(&self, lease: LeaseId, e: JobError) {
 		let _lc = self.lifecycle.lock().await;
 		let Some(mut rec) = self.jobs.lock().await.get(&lease).cloned() else { return };
-		self.release(&mut rec, true).await;
+		self.release(&mut rec, AT_DELETE, false).await;
 		let (state, cause) = if rec.stop_requested {
 			(JobState::Killed, EndCause::Killed)
 		} else {
@@ -671,9 +697,10 @@ impl JobManager {
 
 	/// Stops a job (if running), waits for its final sample and releases its resources; its
 	/// record stays (the final metering remains readable). Stopping a job that was released
-	/// already forgets it: its record, log and directory go, and it is listed no more.
+	/// already forgets it: its record, log and directory go, and it is listed no more. What
+	/// could not be released is in the answer's `release` and retried by the agent.
 	pub async fn stop(&self, lease: LeaseId) -> Result<JobStatus, JobError> {
-		let running = {
+		let (running, forget) = {
 			let mut jobs = self.jobs.lock().await;
 			let rec = jobs.get_mut(&lease).ok_or(JobError::NotFound(lease))?;
 			if rec.state == JobState::Pulling {
@@ -682,21 +709,11 @@ impl JobManager {
 				self.journal.put(rec)?;
 				return Ok(rec.status());
 			}
-			if rec.state.is_final() && rec.released {
-				let status = rec.status();
-				self.journal.remove(lease)?;
-				if let Some(dir) = &rec.dir {
-					let _ = std::fs::remove_dir_all(dir);
-				}
-				jobs.remove(&lease);
-				tracing::info!(lease, "job forgotten");
-				return Ok(status);
-			}
 			if !rec.state.is_final() {
 				rec.stop_requested = true;
 				self.journal.put(rec)?;
 			}
-			!rec.state.is_final()
+			(!rec.state.is_final(), rec.state.is_final() && rec.released)
 		};
 		if running {
 			// Frozen processes do not die until thawed.
@@ -715,25 +732,17 @@ impl JobManager {
 		let _lc = self.lifecycle.lock().await;
 		let mut rec =
 			self.jobs.lock().await.get(&lease).cloned().ok_or(JobError::NotFound(lease))?;
-		self.release(&mut rec, true).await;
-		self.journal.put(&rec)?;
+		let outcome = if forget {
+			self.release(&mut rec, &[JobResource::Directory], true).await
+		} else {
+			self.release(&mut rec, AT_DELETE, false).await
+		};
 		let status = rec.status();
-		self.jobs.lock().await.insert(lease, rec);
+		if outcome == Outcome::Kept {
+			self.journal.put(&rec)?;
+			self.jobs.lock().await.insert(lease, rec);
+		}
 		Ok(status)
-	}
-
-	/// Releases a job's container, network and (with `scratch`) its scratch volume.
-	async fn release(&self, rec: &mut JobRecord, scratch: bool) {
-		let _ = self.runtime.delete(&rec.container_id()).await;
-		if let Some(net) = &rec.network {
-			self.provisioner.release_network(net, rec.network_made).await;
-		}
-		if scratch {
-			if let Some(s) = &rec.scratch {
-				self.provisioner.release_scratch(s).await;
-			}
-			rec.released = true;
-		}
 	}
 
 	/// Packs an exited job's `/out` (the container is gone, its scratch volume still
@@ -766,10 +775,11 @@ impl JobManager {
 		}
 	}
 
-	/// Samples every running job once; finalizes jobs whose container ended; deletes
-	/// outputs whose retention ended.
+	/// Samples every running job once; finalizes jobs whose container ended; retries failed
+	/// releases that are due; deletes outputs whose retention ended.
 	pub async fn tick(&self) {
 		let _lc = self.lifecycle.lock().await;
+		self.retry_releases(false).await;
 		let now = now_ms();
 		let swept = &self.outputs_swept_ms;
 		if now.saturating_sub(swept.load(std::sync::atomic::Ordering::Relaxed)) >= OUTPUTS_SWEEP_MS
@@ -814,7 +824,7 @@ impl JobManager {
 					}
 					tracing::info!(lease = rec.request.lease_id, code = exit.code, state = ?rec.state, "job ended");
 					// The container and its network go now; the scratch volume stays until DELETE.
-					self.release(&mut rec, false).await;
+					self.release(&mut rec, AT_END, false).await;
 				},
 				None => {
 					// Asking the runtime costs a process per job and tick: only when the
@@ -831,6 +841,7 @@ impl JobManager {
 							Some("lost: the container disappeared".into()),
 						);
 						rec.finished_at_ms = Some(now);
+						self.release(&mut rec, AT_END, false).await;
 					} else {
 						rec.meter.record(sample, now, false);
 					}

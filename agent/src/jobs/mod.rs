@@ -9,6 +9,7 @@ pub mod journal;
 pub mod manager;
 pub mod outputs;
 pub mod record;
+pub mod release;
 pub mod sampler;
 
 pub use manager::{JobError, JobManager};

@@ -242,7 +242,12 @@ pub fn sweep(data_dir: &Path, now_ms: u64) {
 			.then_some(false)
 			.unwrap_or_else(|| stored(data_dir, lease, now_ms).is_some());
 		if !keep {
-			let _ = std::fs::remove_file(entry.path());
+			// One that cannot be deleted is tried again at the next sweep.
+			if let Err(e) = std::fs::remove_file(entry.path()) {
+				if e.kind() != std::io::ErrorKind::NotFound {
+					tracing::warn!(lease, path = %entry.path().display(), "deleting expired outputs: {e}");
+				}
+			}
 		}
 	}
 }

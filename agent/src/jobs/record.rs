@@ -7,7 +7,7 @@ use crate::{
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use uranus_primitives::{
-	agent::{JobNetwork, JobOutput, JobRequest, JobState, JobStatus},
+	agent::{JobNetwork, JobOutput, JobRequest, JobState, JobStatus, PendingRelease},
 	compute::EndCause,
 };
 
@@ -46,6 +46,10 @@ pub struct JobRecord {
 	/// agent may have made it).
 	#[serde(default = "made")]
 	pub network_made: bool,
+	/// Whether `network` was released (at the job's end): its index may be another job's
+	/// since, so it is never released again.
+	#[serde(default)]
+	pub network_released: bool,
 	/// Scratch volume.
 	pub scratch: Option<Scratch>,
 	/// Where its counters live, once the container runs.
@@ -54,8 +58,13 @@ pub struct JobRecord {
 	pub meter: Accumulator,
 	/// Whether a stop was requested.
 	pub stop_requested: bool,
-	/// Whether the container and its resources were released.
+	/// Whether the job was deleted: its container, network and scratch volume are to be
+	/// released (see `release` for what failed).
 	pub released: bool,
+	/// What of the job's resources failed to be released and is retried
+	/// ([`super::release`]).
+	#[serde(default)]
+	pub release: Option<PendingRelease>,
 	/// Its packed `/out`, once it exited (see [`super::outputs`]).
 	#[serde(default)]
 	pub output: Option<JobOutput>,
@@ -84,11 +93,13 @@ impl JobRecord {
 			dir: None,
 			network: None,
 			network_made: false,
+			network_released: false,
 			scratch: None,
 			cgroup: None,
 			meter: Accumulator::new(lease, now_ms),
 			stop_requested: false,
 			released: false,
+			release: None,
 			output: None,
 		}
 	}
@@ -121,6 +132,7 @@ impl JobRecord {
 				.map(|n| JobNetwork { host_ip: n.host_ip.clone(), job_ip: n.job_ip.clone() }),
 			limits: self.request.limits.clone(),
 			output: self.output.clone(),
+			release: self.release.clone(),
 		}
 	}
 }

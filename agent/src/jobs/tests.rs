@@ -2,7 +2,7 @@
 //! submit, start, exit, stop, pause, start failures and restarts, without root.
 
 use super::{
-	fakes::{FakeProvisioner, FakeRuntime, StartBehaviour},
+	fakes::{FakeProvisioner, FakeRuntime, Release, StartBehaviour},
 	journal::Journal,
 	record::{container_id, JobRecord},
 	JobManager,
@@ -13,7 +13,7 @@ use crate::{
 };
 use std::{sync::Arc, time::Duration};
 use uranus_primitives::{
-	agent::{JobRequest, JobState, JobStatus, ResourceLimits},
+	agent::{JobRequest, JobResource, JobState, JobStatus, ResourceLimits},
 	compute::EndCause,
 };
 
@@ -32,7 +32,11 @@ struct Harness {
 }
 
 fn config(dir: &std::path::Path) -> Arc<AgentConfig> {
-	Arc::new(AgentConfig::new(dir.join("agent"), "127.0.0.1:1".parse().unwrap()))
+	let mut cfg = AgentConfig::new(dir.join("agent"), "127.0.0.1:1".parse().unwrap());
+	// Failed releases are retried after 20 ms, 40 ms, ... (1 s, 2 s, ... in production).
+	cfg.release_retry_min = Duration::from_millis(20);
+	cfg.release_shutdown_wait = Duration::from_millis(300);
+	Arc::new(cfg)
 }
 
 /// A store under the agent's data dir with [`cached_image`] unpacked in it (the registry at
@@ -312,4 +316,126 @@ async fn a_job_interrupted_while_pulling_is_made_again_after_a_restart() {
 	assert_eq!(st.state, JobState::Running, "made again from the start: {st:?}");
 	let st = h.mgr.get(11).await.unwrap();
 	assert_eq!((st.state, st.cause), (JobState::Killed, Some(EndCause::Killed)));
+}
+
+impl Harness {
+	/// Ticks (as the agent's sampler does) until `done`, for at most 5 s.
+	async fn tick_until(&self, what: &str, done: impl Fn(&Harness) -> bool) {
+		for _ in 0..500 {
+			if done(self) {
+				return;
+			}
+			self.mgr.tick().await;
+			tokio::time::sleep(Duration::from_millis(10)).await;
+		}
+		panic!("{what}: never happened; calls {:?}", self.provisioner.calls());
+	}
+
+	/// The job directory of lease `lease`.
+	fn job_dir(&self, lease: u64) -> std::path::PathBuf {
+		self.dir.path().join("agent/jobs").join(lease.to_string())
+	}
+}
+
+/// Issue #44: a release step that fails once (a busy volume's unmount, the job directory's
+/// removal) is not forgotten: the job shows what is left, the agent retries, and in the end
+/// nothing is left. Before the fix the failures were ignored and both stayed for good.
+#[tokio::test]
+async fn a_release_that_fails_once_is_retried_until_nothing_is_left() {
+	let h = Harness::new().await;
+	h.running(1).await;
+	h.runtime.exit(&container_id(1), 0);
+	h.mgr.tick().await;
+	assert!(h.job_dir(1).exists());
+
+	// DELETE while the volume cannot be unmounted.
+	h.provisioner.fail(Release::Scratch, 1);
+	let st = h.mgr.stop(1).await.unwrap();
+	let pending = st.release.expect("the DELETE says what it could not release");
+	assert_eq!(pending.left, [JobResource::Scratch]);
+	assert_eq!(pending.attempts, 1);
+	assert!(pending.last_error.contains("Scratch") && pending.last_error.contains("busy"));
+	assert_eq!(h.provisioner.live(), (0, 1), "the volume is still there");
+	assert_eq!(h.mgr.awaiting_release().await.jobs, 1, "health shows it");
+	// The agent retries by itself.
+	h.tick_until("the volume released on retry", |h| h.provisioner.live() == (0, 0)).await;
+	let st = h.mgr.get(1).await.unwrap();
+	assert_eq!(st.release, None, "{st:?}");
+	assert_eq!(h.mgr.awaiting_release().await.jobs, 0);
+
+	// The second DELETE forgets the job, but its directory cannot be removed yet.
+	h.provisioner.fail(Release::Dir, 1);
+	let st = h.mgr.stop(1).await.unwrap();
+	let pending = st.release.expect("not forgotten while its directory is there");
+	assert!(pending.forget && pending.left == [JobResource::Directory], "{pending:?}");
+	assert!(h.job_dir(1).exists() && h.mgr.get(1).await.is_ok(), "still listed");
+	h.tick_until("the job forgotten on retry", |h| !h.job_dir(1).exists()).await;
+	assert!(h.mgr.get(1).await.is_err(), "forgotten once its directory went");
+	let h = h.restart().await;
+	assert!(h.mgr.list().await.is_empty(), "and out of the journal");
+}
+
+/// A release left pending when the agent stops is journaled: shutdown retries for a bounded
+/// time, and the next start releases it.
+#[tokio::test]
+async fn a_release_still_failing_at_shutdown_is_done_at_the_next_start() {
+	let h = Harness::new().await;
+	h.running(2).await;
+	h.runtime.exit(&container_id(2), 0);
+	h.mgr.tick().await;
+	h.provisioner.fail(Release::Scratch, 1_000);
+	let st = h.mgr.stop(2).await.unwrap();
+	assert_eq!(st.release.unwrap().left, [JobResource::Scratch]);
+	let before = h.provisioner.calls().len();
+	h.mgr.shutdown().await;
+	assert!(
+		h.provisioner.calls().len() > before + 1,
+		"shutdown retried: {:?}",
+		h.provisioner.calls()
+	);
+	assert_eq!(h.provisioner.live(), (0, 1), "still busy: left for the next start");
+
+	h.provisioner.fail(Release::Scratch, 0);
+	let h = h.restart().await;
+	assert_eq!(h.provisioner.live(), (0, 0), "released at the start");
+	let st = h.mgr.get(2).await.unwrap();
+	assert_eq!(st.release, None);
+	let (_, volumes) = h.provisioner.reconciled().unwrap();
+	assert!(volumes.is_empty(), "no longer held: {volumes:?}");
+}
+
+/// A network whose release failed keeps its index out of the pool's hands: it is still held
+/// at a restart.
+#[tokio::test]
+async fn a_network_whose_release_failed_is_still_held_after_a_restart() {
+	let h = Harness::new().await;
+	h.running(3).await;
+	h.provisioner.fail(Release::Network, 1_000);
+	h.runtime.exit(&container_id(3), 0);
+	h.mgr.tick().await;
+	let st = h.mgr.get(3).await.unwrap();
+	assert_eq!(st.state, JobState::Exited);
+	assert_eq!(st.release.unwrap().left, [JobResource::Network]);
+	let h = h.restart().await;
+	let (networks, _) = h.provisioner.reconciled().unwrap();
+	assert_eq!(networks.len(), 1, "its index is not handed out again");
+	h.provisioner.fail(Release::Network, 0);
+	h.tick_until("the network released", |h| h.provisioner.live().0 == 0).await;
+}
+
+/// A job's network goes at its end; its pool index may then go to another job. Deleting the
+/// ended job must not release that network again (the second `ip link del urh<N>` took the
+/// interface of whichever job had index N by then: its network vanished).
+#[tokio::test]
+async fn an_ended_jobs_network_is_released_once_and_not_again_at_delete() {
+	let h = Harness::new().await;
+	h.running(1).await;
+	let net = h.mgr.get(1).await.unwrap().network.unwrap();
+	h.runtime.exit(&container_id(1), 0);
+	h.mgr.tick().await;
+	h.mgr.stop(1).await.unwrap();
+	h.mgr.stop(1).await.unwrap();
+	let released: Vec<String> =
+		h.provisioner.calls().into_iter().filter(|c| c.starts_with("release_network")).collect();
+	assert_eq!(released.len(), 1, "released once, at the job's end ({net:?}): {released:?}");
 }

@@ -71,6 +71,14 @@ impl CgroupLocation {
 			CgroupLocation::V2 { dir } => dir.exists(),
 		}
 	}
+
+	/// Its directories.
+	pub fn dirs(&self) -> Vec<&std::path::Path> {
+		match self {
+			CgroupLocation::V1 { cpuacct, memory } => vec![cpuacct, memory],
+			CgroupLocation::V2 { dir } => vec![dir],
+		}
+	}
 }
 
 /// One reading of a job's cgroup.

@@ -182,7 +182,10 @@ fn tag(alloc: &NetAlloc) -> String {
 
 /// The rules in place for `alloc`'s job (or, with `any_job`, for any job of its interface),
 /// as `-D` lines.
-async fn existing(alloc: &NetAlloc, any_job: bool) -> Vec<(&'static str, String)> {
+async fn existing(
+	alloc: &NetAlloc,
+	any_job: bool,
+) -> Result<Vec<(&'static str, String)>, RuntimeError> {
 	let mine = tag(alloc);
 	let interface = format!("uranus:{}:", alloc.host_if);
 	let matches = |w: &str| {
@@ -191,7 +194,7 @@ async fn existing(alloc: &NetAlloc, any_job: bool) -> Vec<(&'static str, String)
 	};
 	let mut found = Vec::new();
 	for (table, chain) in [("filter", INPUT), ("filter", FORWARD), ("nat", POSTROUTING)] {
-		let Ok(listing) = iptables(&["-t", table, "-S", chain]).await else { continue };
+		let listing = iptables(&["-t", table, "-S", chain]).await?;
 		for line in listing.lines() {
 			let tagged = line.split_whitespace().any(matches);
 			if let (true, Some(rest)) = (tagged, line.strip_prefix("-A ")) {
@@ -199,23 +202,20 @@ async fn existing(alloc: &NetAlloc, any_job: bool) -> Vec<(&'static str, String)
 			}
 		}
 	}
-	found
+	Ok(found)
 }
 
 /// Puts `alloc`'s job behind its rules (replacing any an earlier job of the same interface
 /// left), in one transaction.
 pub async fn add_job(alloc: &NetAlloc, egress: Egress) -> Result<(), RuntimeError> {
-	let mut lines = existing(alloc, true).await;
+	let mut lines = existing(alloc, true).await?;
 	lines.extend(job_rules(alloc, egress));
 	restore(&lines).await
 }
 
 /// Removes every rule of `alloc`'s job; missing ones are fine.
-pub async fn remove_job(alloc: &NetAlloc) {
-	let lines = existing(alloc, false).await;
-	if let Err(e) = restore(&lines).await {
-		tracing::warn!(interface = %alloc.host_if, "removing the job's firewall rules: {e}");
-	}
+pub async fn remove_job(alloc: &NetAlloc) -> Result<(), RuntimeError> {
+	restore(&existing(alloc, false).await?).await
 }
 
 #[cfg(test)]

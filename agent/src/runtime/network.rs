@@ -81,10 +81,17 @@ pub async fn create(alloc: &NetAlloc) -> Result<(), RuntimeError> {
 		let _ = run_command("ip", &["netns", "del", ns]).await;
 		return Err(e);
 	}
-	let result = configure(alloc, &peer).await;
+	// The host end names its owner (the allocation's namespace, unique on the host): a
+	// release removes an interface of this name only while it is still this allocation's.
+	let result = match run_command("ip", &["link", "set", &alloc.host_if, "alias", ns]).await {
+		Ok(_) => configure(alloc, &peer).await,
+		Err(e) => Err(e),
+	};
 	if result.is_err() {
 		// This call made the pair: it may remove it.
-		destroy(alloc).await;
+		if let Err(e) = destroy(alloc).await {
+			tracing::warn!(netns = %alloc.netns, "removing a half-made job network: {e}");
+		}
 	}
 	result
 }
@@ -167,18 +174,40 @@ pub fn enter_hook(agent_exe: &std::path::Path, alloc: &NetAlloc) -> serde_json::
 	})
 }
 
-/// Removes the namespace and the veth pair (which must be this job's: see
-/// [`destroy_namespace`]); missing pieces are fine.
-pub async fn destroy(alloc: &NetAlloc) {
-	let _ = run_command("ip", &["netns", "del", &alloc.netns]).await;
-	let _ = run_command("ip", &["link", "del", &alloc.host_if]).await;
+/// Where `ip netns` binds the named network namespaces.
+const NETNS_DIR: &str = "/var/run/netns";
+
+/// Removes the namespace and the veth pair. Pieces already gone are fine, and so is a host
+/// interface of the allocation's name that names another owner in its alias (made for
+/// another allocation since; one without an alias, from an agent before aliases, is taken as
+/// this one's); a failure is returned (a later call takes up from there).
+pub async fn destroy(alloc: &NetAlloc) -> Result<(), RuntimeError> {
+	destroy_namespace(alloc).await?;
+	let sys = std::path::Path::new("/sys/class/net");
+	if host_side_exists(sys, alloc) {
+		// An interface of this name made for another allocation since (its index was free
+		// again) is not this one's to remove.
+		let alias =
+			std::fs::read_to_string(sys.join(&alloc.host_if).join("ifalias")).unwrap_or_default();
+		let alias = alias.trim_end();
+		if !alias.is_empty() && alias != alloc.netns {
+			tracing::debug!(interface = %alloc.host_if, owner = alias, "left alone: another job's");
+			return Ok(());
+		}
+		run_command("ip", &["link", "del", &alloc.host_if]).await?;
+	}
+	Ok(())
 }
 
 /// Removes only the job's namespace (parking or bound: nobody else's). A veth pair whose job
-/// end is in it goes with it (once the container, if any, has exited); an interface of the allocation's name in
-/// the host namespace is left alone, as it may be another agent's.
-pub async fn destroy_namespace(alloc: &NetAlloc) {
-	let _ = run_command("ip", &["netns", "del", &alloc.netns]).await;
+/// end is in it goes with it (once the container, if any, has exited); an interface of the
+/// allocation's name in the host namespace is left alone, as it may be another agent's.
+/// A namespace already gone is fine.
+pub async fn destroy_namespace(alloc: &NetAlloc) -> Result<(), RuntimeError> {
+	if std::path::Path::new(NETNS_DIR).join(&alloc.netns).exists() {
+		run_command("ip", &["netns", "del", &alloc.netns]).await?;
+	}
+	Ok(())
 }
 
 #[cfg(test)]

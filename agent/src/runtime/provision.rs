@@ -32,10 +32,14 @@ pub trait Provisioner: Send + Sync {
 	/// provisioner no longer reaps them.
 	fn handed_over(&self, net: Option<&NetAlloc>, scratch: Option<&Scratch>);
 	/// Destroys a job's network: all of it if it was made `whole`, otherwise only its
-	/// namespace (an interface of its name may be another agent's).
-	async fn release_network(&self, net: &NetAlloc, whole: bool);
-	/// Unmounts and deletes a job's scratch volume.
-	async fn release_scratch(&self, scratch: &Scratch);
+	/// namespace (an interface of its name may be another agent's). Its index is not handed
+	/// out again before this succeeds; a failed call may be repeated.
+	async fn release_network(&self, net: &NetAlloc, whole: bool) -> Result<(), RuntimeError>;
+	/// Unmounts and deletes a job's scratch volume; a failed call may be repeated.
+	async fn release_scratch(&self, scratch: &Scratch) -> Result<(), RuntimeError>;
+	/// Deletes a job's directory (its bundle, log and exit record) and all in it; one already
+	/// gone is fine.
+	async fn release_dir(&self, dir: &Path) -> Result<(), RuntimeError>;
 	/// At shutdown: destroys what waits in the pool (jobs keep what they hold); a refill
 	/// after it makes nothing.
 	async fn drain(&self);
@@ -53,6 +57,8 @@ enum Stage {
 	Ready,
 	/// Given to a job that has not journaled it yet.
 	Claimed,
+	/// Its destruction failed: never handed out, destroyed again at the next refill or start.
+	Releasing,
 }
 
 /// A network or volume the provisioner made and no job journaled yet.
@@ -160,6 +166,7 @@ impl HostProvisioner {
 			return;
 		}
 		let warm = self.0.cfg.warm;
+		self.retry_releasing().await;
 		loop {
 			let (networks, stale, volumes, bytes) = {
 				let l = self.0.lock();
@@ -179,8 +186,7 @@ impl HostProvisioner {
 				(networks, stale, volumes, wanted)
 			};
 			for s in stale {
-				self.0.forget_volume(&s.mount);
-				self.release_scratch(&s).await;
+				self.destroy_volume(&s).await;
 			}
 			let mut progress = false;
 			if networks < warm {
@@ -202,12 +208,79 @@ impl HostProvisioner {
 	}
 }
 
-/// Removes the ready entries of `entries` and returns their items.
-fn take_ready<T>(entries: &mut Vec<Entry<T>>) -> Vec<T> {
-	let (ready, rest): (Vec<_>, Vec<_>) =
-		std::mem::take(entries).into_iter().partition(|e| e.stage == Stage::Ready);
-	*entries = rest;
-	ready.into_iter().map(|e| e.item).collect()
+impl HostProvisioner {
+	/// Destroys a volume of the ledger and forgets it; if that fails it stays, as
+	/// [`Stage::Releasing`].
+	async fn destroy_volume(&self, s: &Scratch) {
+		let done = self.release_scratch(s).await;
+		let mut l = self.0.lock();
+		match done {
+			Ok(()) => l.volumes.retain(|e| e.item.mount != s.mount),
+			Err(e) => {
+				tracing::warn!(volume = %s.image.display(), "destroying a scratch volume: {e}");
+				if let Some(e) = l.volumes.iter_mut().find(|e| e.item.mount == s.mount) {
+					e.stage = Stage::Releasing;
+				}
+			},
+		}
+		self.0.save_logged(&l);
+	}
+
+	/// Destroys a network of the ledger and forgets it; if that fails it stays, as
+	/// [`Stage::Releasing`].
+	async fn destroy_network(&self, n: &NetAlloc, whole: bool) {
+		let done = self.release_network(n, whole).await;
+		let mut l = self.0.lock();
+		match done {
+			Ok(()) => l.networks.retain(|e| e.item.index != n.index),
+			Err(e) => {
+				tracing::warn!(netns = %n.netns, "destroying a job network: {e}");
+				// One made in part stays `Making`: only its namespace is ever removed.
+				if let Some(e) = l.networks.iter_mut().find(|e| e.item.index == n.index) {
+					e.stage = if whole { Stage::Releasing } else { Stage::Making };
+				}
+			},
+		}
+		self.0.save_logged(&l);
+	}
+
+	/// Destroys again what an earlier destruction left ([`Stage::Releasing`]).
+	async fn retry_releasing(&self) {
+		let (networks, volumes) = {
+			let l = self.0.lock();
+			let releasing = |s: &Stage| *s == Stage::Releasing;
+			(
+				l.networks
+					.iter()
+					.filter(|e| releasing(&e.stage))
+					.map(|e| e.item.clone())
+					.collect::<Vec<_>>(),
+				l.volumes
+					.iter()
+					.filter(|e| releasing(&e.stage))
+					.map(|e| e.item.clone())
+					.collect::<Vec<_>>(),
+			)
+		};
+		for n in &networks {
+			self.destroy_network(n, true).await;
+		}
+		for v in &volumes {
+			self.destroy_volume(v).await;
+		}
+	}
+}
+
+/// Marks the ready entries of `entries` [`Stage::Releasing`] and returns their items.
+fn take_ready<T: Clone>(entries: &mut [Entry<T>]) -> Vec<T> {
+	entries
+		.iter_mut()
+		.filter(|e| e.stage == Stage::Ready)
+		.map(|e| {
+			e.stage = Stage::Releasing;
+			e.item.clone()
+		})
+		.collect()
 }
 
 fn ledger_path(root: &Path) -> PathBuf {
@@ -257,15 +330,20 @@ impl Inner {
 				}
 				alloc
 			};
-			let made = match network::create(&alloc).await {
+			// Whether what failed left a network of ours behind (then it stays in the
+			// ledger, `Releasing`); `create` removes what it made itself.
+			let (made, left) = match network::create(&alloc).await {
 				Ok(()) => match firewall::add_job(&alloc, self.cfg.egress).await {
-					Ok(()) => Ok(()),
+					Ok(()) => (Ok(()), false),
 					Err(e) => {
-						network::destroy(&alloc).await;
-						Err(e)
+						let destroyed = network::destroy(&alloc).await;
+						if let Err(d) = &destroyed {
+							tracing::warn!(netns = %alloc.netns, "removing a half-made job network: {d}");
+						}
+						(Err(e), destroyed.is_err())
 					},
 				},
-				Err(e) => Err(e),
+				Err(e) => (Err(e), false),
 			};
 			let mut l = self.lock();
 			match made {
@@ -277,7 +355,13 @@ impl Inner {
 					return Ok(alloc);
 				},
 				Err(e) => {
-					l.networks.retain(|e| e.item.index != index);
+					if left {
+						if let Some(e) = l.networks.iter_mut().find(|e| e.item.index == index) {
+							e.stage = Stage::Releasing;
+						}
+					} else {
+						l.networks.retain(|e| e.item.index != index);
+					}
 					self.save_logged(&l);
 					// Another agent took the index a moment earlier: try the next one.
 					let taken = e.to_string().contains("exists");
@@ -316,20 +400,25 @@ impl Inner {
 			},
 			Err(e) => {
 				drop(l);
-				volume::destroy(&planned).await;
-				let _ = std::fs::remove_dir(&dir);
+				let destroyed = volume::destroy(&planned)
+					.await
+					.and_then(|()| volume::removed(std::fs::remove_dir(&dir), "remove", &dir));
 				let mut l = self.lock();
-				l.volumes.retain(|e| e.item.mount != planned.mount);
+				match destroyed {
+					Ok(()) => l.volumes.retain(|e| e.item.mount != planned.mount),
+					Err(d) => {
+						tracing::warn!(volume = %dir.display(), "removing a half-made scratch volume: {d}");
+						if let Some(e) =
+							l.volumes.iter_mut().find(|e| e.item.mount == planned.mount)
+						{
+							e.stage = Stage::Releasing;
+						}
+					},
+				}
 				self.save_logged(&l);
 				Err(e)
 			},
 		}
-	}
-
-	fn forget_volume(&self, mount: &Path) {
-		let mut l = self.lock();
-		l.volumes.retain(|e| e.item.mount != mount);
-		self.save_logged(&l);
 	}
 }
 
@@ -393,24 +482,34 @@ impl Provisioner for HostProvisioner {
 		self.0.save_logged(&l);
 	}
 
-	async fn release_network(&self, net: &NetAlloc, whole: bool) {
+	async fn release_network(&self, net: &NetAlloc, whole: bool) -> Result<(), RuntimeError> {
 		if whole {
-			firewall::remove_job(net).await;
-			network::destroy(net).await;
+			firewall::remove_job(net).await?;
+			network::destroy(net).await?;
 		} else {
-			network::destroy_namespace(net).await;
+			network::destroy_namespace(net).await?;
 		}
 		self.0.held.lock().unwrap_or_else(|p| p.into_inner()).remove(&net.index);
+		Ok(())
 	}
 
-	async fn release_scratch(&self, scratch: &Scratch) {
-		volume::destroy(scratch).await;
+	async fn release_scratch(&self, scratch: &Scratch) -> Result<(), RuntimeError> {
+		volume::destroy(scratch).await?;
 		// A pooled volume's directory is the provisioner's; a job directory is the job's.
-		if let Some(parent) = scratch.mount.parent() {
-			if parent.starts_with(&self.0.cfg.root) && parent != self.0.cfg.root {
-				let _ = std::fs::remove_dir(parent);
-			}
+		match scratch.mount.parent() {
+			Some(parent) if parent.starts_with(&self.0.cfg.root) && parent != self.0.cfg.root => {
+				volume::removed(std::fs::remove_dir(parent), "remove", parent)
+			},
+			_ => Ok(()),
 		}
+	}
+
+	async fn release_dir(&self, dir: &Path) -> Result<(), RuntimeError> {
+		let owned = dir.to_path_buf();
+		let removed = tokio::task::spawn_blocking(move || std::fs::remove_dir_all(owned))
+			.await
+			.unwrap_or_else(|e| Err(std::io::Error::other(e)));
+		volume::removed(removed, "remove", dir)
 	}
 
 	async fn drain(&self) {
@@ -423,39 +522,34 @@ impl Provisioner for HostProvisioner {
 			self.0.save_logged(&l);
 			(networks, volumes)
 		};
+		// What cannot be destroyed now stays in the ledger, for the next start.
 		for n in &networks {
-			self.release_network(n, true).await;
+			self.destroy_network(n, true).await;
 		}
 		for v in &volumes {
-			self.release_scratch(v).await;
+			self.destroy_volume(v).await;
 		}
 	}
 
 	async fn reconcile(&self, held_networks: &HashSet<u32>, held_volumes: &HashSet<PathBuf>) {
 		let (networks, volumes) = {
 			let mut l = self.0.lock();
-			let networks = std::mem::take(&mut l.networks);
-			let volumes = std::mem::take(&mut l.volumes);
-			(networks, volumes)
+			// A job journaled it: the job releases it.
+			l.networks.retain(|e| !held_networks.contains(&e.item.index));
+			l.volumes.retain(|e| !held_volumes.contains(&e.item.mount));
+			self.0.save_logged(&l);
+			(l.networks.clone(), l.volumes.clone())
 		};
+		*self.0.held.lock().unwrap_or_else(|p| p.into_inner()) = held_networks.clone();
+		// Each is forgotten once destroyed; what cannot be stays, as `Releasing`.
 		for e in networks {
-			if held_networks.contains(&e.item.index) {
-				continue;
-			}
 			tracing::info!(netns = %e.item.netns, "reaping a job network no job holds");
-			self.release_network(&e.item, e.stage != Stage::Making).await;
+			self.destroy_network(&e.item, e.stage != Stage::Making).await;
 		}
 		for e in volumes {
-			if held_volumes.contains(&e.item.mount) {
-				continue;
-			}
 			tracing::info!(volume = %e.item.image.display(), "reaping a scratch volume no job holds");
-			self.release_scratch(&e.item).await;
+			self.destroy_volume(&e.item).await;
 		}
-		*self.0.held.lock().unwrap_or_else(|p| p.into_inner()) = held_networks.clone();
-		let l = self.0.lock();
-		self.0.save_logged(&l);
-		drop(l);
 		self.refill_later();
 	}
 }

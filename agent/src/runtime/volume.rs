@@ -82,11 +82,45 @@ pub fn job_used_bytes(s: &Scratch) -> u64 {
 	used_bytes(&s.mount).map(|u| u.saturating_sub(s.baseline_used)).unwrap_or(0)
 }
 
-/// Unmounts and deletes a scratch volume.
-pub async fn destroy(s: &Scratch) {
-	if is_mounted(&s.mount) {
-		let _ = run_command("umount", &[&s.mount.display().to_string()]).await;
+/// A filesystem step of a release: `Ok` if `result` succeeded or found nothing to remove.
+pub(crate) fn removed(
+	result: std::io::Result<()>,
+	what: &str,
+	path: &Path,
+) -> Result<(), RuntimeError> {
+	match result {
+		Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+			Err(RuntimeError::Io { context: format!("{what} {}", path.display()), err })
+		},
+		_ => Ok(()),
 	}
-	let _ = std::fs::remove_file(&s.image);
-	let _ = std::fs::remove_dir(&s.mount);
+}
+
+/// The loop devices backed by `image` (`/sys/block/loop*/loop/backing_file` names it).
+fn loop_devices(image: &Path) -> Vec<String> {
+	let Ok(blocks) = std::fs::read_dir("/sys/block") else { return Vec::new() };
+	blocks
+		.flatten()
+		.filter(|b| b.file_name().to_string_lossy().starts_with("loop"))
+		.filter(|b| {
+			std::fs::read_to_string(b.path().join("loop/backing_file"))
+				.is_ok_and(|f| Path::new(f.trim_end()) == image)
+		})
+		.map(|b| format!("/dev/{}", b.file_name().to_string_lossy()))
+		.collect()
+}
+
+/// Unmounts and deletes a scratch volume: unmount, detach its loop device (the kernel does so
+/// at the unmount; one left over is detached), delete the image and the mount point. What was
+/// gone already is fine; the first step that fails is returned, and a later call takes up
+/// from there (a busy volume stays mounted until the file holding it is closed).
+pub async fn destroy(s: &Scratch) -> Result<(), RuntimeError> {
+	if is_mounted(&s.mount) {
+		run_command("umount", &[&s.mount.display().to_string()]).await?;
+	}
+	for device in loop_devices(&s.image) {
+		run_command("losetup", &["-d", &device]).await?;
+	}
+	removed(std::fs::remove_file(&s.image), "delete", &s.image)?;
+	removed(std::fs::remove_dir(&s.mount), "remove", &s.mount)
 }

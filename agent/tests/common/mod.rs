@@ -340,6 +340,20 @@ impl AgentProcess {
 		self.child.wait().unwrap();
 	}
 
+	/// Stops the agent with SIGTERM (a clean shutdown) and waits up to 30 s for it to exit.
+	pub fn terminate(&mut self) -> std::process::ExitStatus {
+		// SAFETY: kill has no memory-safety preconditions.
+		unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+		let start = Instant::now();
+		loop {
+			if let Some(status) = self.child.try_wait().unwrap() {
+				return status;
+			}
+			assert!(start.elapsed() < Duration::from_secs(30), "the agent did not stop on SIGTERM");
+			std::thread::sleep(Duration::from_millis(20));
+		}
+	}
+
 	/// The port it listens on.
 	pub fn port(&self) -> u16 {
 		self.port

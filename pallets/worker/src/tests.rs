@@ -326,6 +326,7 @@ mod leases {
 				disk_bytes: GIB,
 			},
 			output: None,
+			release: None,
 		}
 	}
 
