@@ -41,7 +41,11 @@ impl Agent {
 			.spawn()
 			.expect("uranus-agent starts");
 		let start = Instant::now();
-		while TcpStream::connect(("127.0.0.1", port)).is_err() {
+		// The agent binds its port before it writes its token (a first start makes it).
+		let token = data_dir.join("agent.token");
+		while TcpStream::connect(("127.0.0.1", port)).is_err()
+			|| std::fs::read_to_string(&token).map_or(true, |t| t.trim().len() < 32)
+		{
 			assert!(start.elapsed() < Duration::from_secs(30), "the agent did not come up");
 			std::thread::sleep(Duration::from_millis(100));
 		}
