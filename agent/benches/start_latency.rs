@@ -74,7 +74,7 @@ fn main() {
 			env: &[],
 			limits: &lim,
 			scratch: &scratch,
-			netns: None,
+			network: None,
 			cgroups_path: "uranus-bench/raw",
 			ids: uranus_agent::userns::IdMap::default(),
 			apparmor_profile: None,

@@ -76,6 +76,12 @@ enum Command {
 		/// Open gateway connections one lease may have at once.
 		#[arg(long, default_value_t = 4)]
 		gateway_max_connections: usize,
+		/// Open gateway connections in all (kept within a quarter of the open-file limit).
+		#[arg(long, default_value_t = 1024)]
+		gateway_max_total_connections: usize,
+		/// Open gateway connections from one source address.
+		#[arg(long, default_value_t = 32)]
+		gateway_max_connections_per_ip: usize,
 		/// Bytes per second one gateway stream (logs, outputs, shell) may send.
 		#[arg(long, default_value_t = 8 << 20)]
 		gateway_bytes_per_sec: u64,
@@ -240,6 +246,8 @@ fn main() -> anyhow::Result<()> {
 			node_rpc,
 			gateway_hosts,
 			gateway_max_connections,
+			gateway_max_total_connections,
+			gateway_max_connections_per_ip,
 			gateway_bytes_per_sec,
 			output_retention_secs,
 		} => {
@@ -278,6 +286,8 @@ fn main() -> anyhow::Result<()> {
 						g.hosts = gateway_hosts;
 					}
 					g.max_connections_per_lease = gateway_max_connections;
+					g.max_connections = gateway_max_total_connections;
+					g.max_connections_per_ip = gateway_max_connections_per_ip;
 					g.bytes_per_second = gateway_bytes_per_sec;
 					g
 				});

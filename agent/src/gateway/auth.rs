@@ -10,17 +10,46 @@ use sp_core::{
 use std::{collections::HashMap, sync::Mutex};
 use uranus_primitives::gateway::{self as gw, Scheme};
 
-/// Most nonces remembered at once; beyond, new requests wait for old ones to expire.
+/// Most nonces remembered at once, in all; beyond, new requests wait for old ones to expire.
 pub const MAX_NONCES: usize = 200_000;
+/// Most nonces one account may have remembered at once (its requests within a signature
+/// window): one account filling its quota slows down itself, never another user.
+pub const MAX_NONCES_PER_ACCOUNT: usize = 2_000;
 
-/// Nonces seen within the signature window, each with the time it may be forgotten.
+/// Nonces seen within the signature window, per account, each with the time it may be
+/// forgotten. Only requests signed by a lease's user for a job this agent runs get here
+/// ([`LeaseUser`]), so the table's accounts are this agent's users.
 #[derive(Default)]
 pub struct ReplayGuard {
-	seen: Mutex<HashMap<(AccountId32, String), u64>>,
+	seen: Mutex<Nonces>,
+}
+
+#[derive(Default)]
+struct Nonces {
+	by_account: HashMap<AccountId32, HashMap<String, u64>>,
+	total: usize,
+}
+
+impl Nonces {
+	/// Forgets the nonces of `who` (all accounts with `None`) whose window ended.
+	fn expire(&mut self, who: Option<&AccountId32>, now_ms: u64) {
+		let mut forgotten = 0;
+		for (account, nonces) in self.by_account.iter_mut() {
+			if who.is_none_or(|w| w == account) {
+				let before = nonces.len();
+				nonces.retain(|_, until| *until > now_ms);
+				forgotten += before - nonces.len();
+			}
+		}
+		self.by_account.retain(|_, n| !n.is_empty());
+		self.total = self.total.saturating_sub(forgotten);
+	}
 }
 
 impl ReplayGuard {
-	/// Records `nonce` of `who`, valid until `until_ms`; false when it was seen before.
+	/// Records `nonce` of `who`, valid until `until_ms`: refused when it was seen before
+	/// (401), or when `who` has [`MAX_NONCES_PER_ACCOUNT`] or everyone [`MAX_NONCES`] recent
+	/// ones (429).
 	pub fn admit(
 		&self,
 		who: &AccountId32,
@@ -29,21 +58,38 @@ impl ReplayGuard {
 		until_ms: u64,
 	) -> Result<(), GatewayError> {
 		let mut seen = self.seen.lock().expect("not poisoned");
-		if seen.len() >= MAX_NONCES {
-			seen.retain(|_, until| *until > now_ms);
+		let mine = seen.by_account.get(who).map_or(0, |n| n.len());
+		if mine >= MAX_NONCES_PER_ACCOUNT {
+			seen.expire(Some(who), now_ms);
 		}
-		if seen.len() >= MAX_NONCES {
+		if seen.total >= MAX_NONCES {
+			seen.expire(None, now_ms);
+		}
+		let replayed = seen
+			.by_account
+			.get(who)
+			.and_then(|n| n.get(nonce))
+			.is_some_and(|until| *until > now_ms);
+		if replayed {
+			return Err(GatewayError::Unauthorized(
+				"replayed signature (nonce already used)".into(),
+			));
+		}
+		let mine = seen.by_account.get(who).map_or(0, |n| n.len());
+		if mine >= MAX_NONCES_PER_ACCOUNT {
+			return Err(GatewayError::TooManyConnections(format!(
+				"more than {MAX_NONCES_PER_ACCOUNT} requests of this account within a signature window"
+			)));
+		}
+		if seen.total >= MAX_NONCES {
 			return Err(GatewayError::TooManyConnections("too many recent requests".into()));
 		}
-		match seen.entry((who.clone(), nonce.to_string())) {
-			std::collections::hash_map::Entry::Occupied(e) if *e.get() > now_ms => {
-				Err(GatewayError::Unauthorized("replayed signature (nonce already used)".into()))
-			},
-			e => {
-				*e.or_insert(0) = until_ms;
-				Ok(())
-			},
+		let fresh =
+			seen.by_account.entry(who.clone()).or_default().insert(nonce.to_string(), until_ms);
+		if fresh.is_none() {
+			seen.total += 1;
 		}
+		Ok(())
 	}
 }
 
@@ -144,20 +190,28 @@ impl FromRequestParts<GatewayState> for LeaseUser {
 		if !verifies(signed.scheme, &signed.account, &payload, &signed.signature) {
 			return Err(GatewayError::Unauthorized("bad signature".into()));
 		}
+		// Only a lease's user, for a job this agent runs, may enter the replay table (with its
+		// own quota): anyone else's signatures never fill it.
+		if state.jobs.get(lease).await.is_err() {
+			return Err(GatewayError::NotFound(format!("lease {lease} has no job here")));
+		}
+		match state.chain.lease_user(lease).await? {
+			None => return Err(GatewayError::NotFound(format!("no lease {lease} on chain"))),
+			Some(user) if user != signed.account => {
+				return Err(GatewayError::Forbidden(format!(
+					"{} is not lease {lease}'s user",
+					signed.account.to_ss58check()
+				)))
+			},
+			Some(_) => {},
+		}
 		state.replay.admit(
 			&signed.account,
 			&signed.nonce,
 			now,
 			signed.timestamp_ms.saturating_add(gw::MAX_SKEW_MS).saturating_add(1),
 		)?;
-		match state.chain.lease_user(lease).await? {
-			None => Err(GatewayError::NotFound(format!("no lease {lease} on chain"))),
-			Some(user) if user != signed.account => Err(GatewayError::Forbidden(format!(
-				"{} is not lease {lease}'s user",
-				signed.account.to_ss58check()
-			))),
-			Some(_) => Ok(LeaseUser(lease)),
-		}
+		Ok(LeaseUser(lease))
 	}
 }
 
@@ -191,5 +245,21 @@ mod tests {
 		assert!(g.admit(&AccountId32::new([2; 32]), "n1", 50, 150).is_ok());
 		// After its window the timestamp check refuses it anyway; the entry may be reused.
 		assert!(g.admit(&who, "n1", 100, 200).is_ok());
+	}
+
+	/// #37 defect 2: one signer filling the table (any key will do, before the fix) locked
+	/// every real user out with 429 until the window passed.
+	#[test]
+	fn one_account_filling_its_quota_never_locks_out_another() {
+		let g = ReplayGuard::default();
+		let flooder = AccountId32::new([7; 32]);
+		let refused = (0..MAX_NONCES + 10)
+			.filter(|i| g.admit(&flooder, &format!("n{i}"), 0, 1_000).is_err())
+			.count();
+		assert!(refused > 0, "the flooder meets its bound");
+		let user = AccountId32::new([8; 32]);
+		assert!(g.admit(&user, "mine", 1, 1_000).is_ok(), "another user is not locked out");
+		// The flooder's own window passes: it may go on.
+		assert!(g.admit(&flooder, "later", 1_001, 2_000).is_ok());
 	}
 }

@@ -15,10 +15,16 @@
 //!   ed25519, [`uranus_primitives::gateway`]); the signer must be the lease's `user` as the
 //!   provider's node says ([`chain`], `market_lease`). A bad, stale or replayed signature is
 //!   401, another account 403.
-//! - **Bounds** ([`limits`]): connections per lease, bytes per second per stream, a request
-//!   timeout on plain routes. Nothing of another lease or of the host is reachable: every
-//!   route is one lease's, checked against the chain.
+//! - **Bounds** ([`accept`], [`limits`]): connections in all and per source address (over
+//!   either, a connection is closed at once), a TLS handshake and a request's headers within
+//!   [`HANDSHAKE_TIMEOUT`] and [`HEADER_TIMEOUT`] (a keep-alive connection idle as long is
+//!   closed too), HTTP/1.1 only, connections per lease, bytes per second per stream, a
+//!   request timeout on plain routes, 4 KiB request bodies. The bound in all is kept within a
+//!   quarter of the process's open-file limit, so a flood leaves the control API, the journal
+//!   and `runc` their descriptors. Nothing of another lease or of the host is reachable:
+//!   every route is one lease's, checked against the chain.
 
+pub mod accept;
 pub mod auth;
 pub mod chain;
 pub mod error;
@@ -28,6 +34,7 @@ pub mod shell;
 pub mod tls;
 
 use crate::{jobs::JobManager, AgentConfig};
+use anyhow::Context as _;
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 /// What the provider configures for its gateway.
@@ -41,6 +48,10 @@ pub struct GatewayConfig {
 	pub hosts: Vec<String>,
 	/// Open connections one lease may have at once.
 	pub max_connections_per_lease: usize,
+	/// Open connections in all (at most a quarter of the open-file limit is used).
+	pub max_connections: usize,
+	/// Open connections from one source address.
+	pub max_connections_per_ip: usize,
 	/// Bytes per second one stream (logs, output, shell) may send.
 	pub bytes_per_second: u64,
 }
@@ -53,6 +64,8 @@ impl GatewayConfig {
 			node_rpc,
 			hosts: vec!["localhost".into(), "127.0.0.1".into()],
 			max_connections_per_lease: 4,
+			max_connections: 1024,
+			max_connections_per_ip: 32,
 			bytes_per_second: 8 << 20,
 		}
 	}
@@ -77,6 +90,17 @@ pub struct GatewayState {
 
 /// Timeout of a plain (non-streaming) request.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a connection may take to complete its TLS handshake.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a request's headers may take to arrive, and a keep-alive connection may stay
+/// idle between requests.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The connections the gateway admits in all: the configured bound, within a quarter of the
+/// open-file limit `nofile` (each connection is a descriptor, a log stream or shell more).
+pub fn total_connections(configured: usize, nofile: u64) -> usize {
+	configured.min(usize::try_from(nofile / 4).unwrap_or(usize::MAX)).max(1)
+}
 
 /// Serves the gateway until `shutdown` resolves. Returns once it stopped.
 pub async fn serve(
@@ -91,7 +115,14 @@ pub async fn serve(
 		config.listen,
 		uranus_primitives::gateway::to_hex(&cert.sha256)
 	);
-	let tls = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(cert.server_config()?));
+	let tls = Arc::new(cert.server_config()?);
+	let admission =
+		accept::ConnectionLimits::new(config.max_connections, config.max_connections_per_ip);
+	tracing::info!(
+		total = total_connections(config.max_connections, accept::open_file_limit()),
+		per_address = config.max_connections_per_ip,
+		"lease gateway connection bounds"
+	);
 	let state = GatewayState {
 		chain: Arc::new(chain::NodeClient::new(config.node_rpc.clone())),
 		replay: Arc::new(auth::ReplayGuard::default()),
@@ -100,15 +131,17 @@ pub async fn serve(
 		jobs,
 		agent,
 	};
-	let handle = axum_server::Handle::new();
-	let stopper = handle.clone();
-	tokio::spawn(async move {
-		shutdown.await;
-		stopper.graceful_shutdown(Some(Duration::from_secs(5)));
-	});
-	axum_server::bind_rustls(config.listen, tls)
-		.handle(handle)
-		.serve(routes::router(state).into_make_service())
-		.await?;
+	let listener = tokio::net::TcpListener::bind(config.listen)
+		.await
+		.with_context(|| format!("bind the gateway on {}", config.listen))?;
+	accept::serve_tls(
+		listener,
+		tls,
+		admission,
+		routes::router(state),
+		shutdown,
+		Duration::from_secs(5),
+	)
+	.await;
 	Ok(())
 }

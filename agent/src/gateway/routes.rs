@@ -51,7 +51,13 @@ fn cors() -> tower_http::cors::CorsLayer {
 /// The gateway's router.
 pub fn router(state: GatewayState) -> Router {
 	Router::new()
-		.route("/v1/leases/{id}", get(status))
+		.route(
+			"/v1/leases/{id}",
+			get(status).route_layer(tower_http::timeout::TimeoutLayer::with_status_code(
+				StatusCode::REQUEST_TIMEOUT,
+				super::REQUEST_TIMEOUT,
+			)),
+		)
 		.route("/v1/leases/{id}/logs", get(logs))
 		.route("/v1/leases/{id}/output", get(output))
 		.route("/v1/leases/{id}/shell", get(super::shell::shell))
