@@ -143,11 +143,16 @@ async fn a_drain_leaves_an_interface_of_its_name_that_another_owner_made() {
 		serde_json::from_slice(&std::fs::read(dir.path().join("provision/ledger.json")).unwrap())
 			.unwrap();
 	let pooled = ledger["networks"][0]["item"]["host_if"].as_str().unwrap().to_string();
+	let netns = ledger["networks"][0]["item"]["netns"].as_str().unwrap().to_string();
 	let run = |args: &[&str]| std::process::Command::new("ip").args(args).status().unwrap();
-	// The pooled pair goes; another owner makes one of the same name.
-	assert!(run(&["link", "del", &pooled]).success());
+	// The interface of the pooled network's name is another owner's now, as if the pooled
+	// pair had gone and another agent's job had made one of the name since (deleting and
+	// re-making it here would race the agents side by side for the free index): it names
+	// another owner, and its peer is not in the pooled namespace.
 	let peer = format!("urt{}", std::process::id() % 100_000);
-	assert!(run(&["link", "add", &pooled, "type", "veth", "peer", "name", &peer]).success());
+	let here = std::process::id().to_string();
+	assert!(run(&["-n", &netns, "link", "set", "eth0", "name", &peer]).success());
+	assert!(run(&["-n", &netns, "link", "set", &peer, "netns", &here]).success());
 	assert!(run(&["link", "set", &pooled, "alias", "uranus-test-other-owner"]).success());
 	p.drain().await;
 	let kept = Path::new("/sys/class/net").join(&pooled).exists();

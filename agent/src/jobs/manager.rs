@@ -248,6 +248,8 @@ impl JobManager {
 		let records: Vec<JobRecord> = self.jobs.lock().await.values().cloned().collect();
 		let mut remake = Vec::new();
 		for mut rec in records {
+			// Packing interrupted by the restart: the exit is seen and packed again.
+			rec.packing = false;
 			if rec.state.is_final() {
 				// What a failed release left is tried again now.
 				if rec.release.is_some() {
@@ -699,7 +701,7 @@ impl JobManager {
 	/// record stays (the final metering remains readable). Stopping a job that was released
 	/// already forgets it: its record, log and directory go, and it is listed no more. What
 	/// could not be released is in the answer's `release` and retried by the agent.
-	pub async fn stop(&self, lease: LeaseId) -> Result<JobStatus, JobError> {
+	pub async fn stop(self: &Arc<Self>, lease: LeaseId) -> Result<JobStatus, JobError> {
 		let (running, forget) = {
 			let mut jobs = self.jobs.lock().await;
 			let rec = jobs.get_mut(&lease).ok_or(JobError::NotFound(lease))?;
@@ -732,6 +734,12 @@ impl JobManager {
 		let _lc = self.lifecycle.lock().await;
 		let mut rec =
 			self.jobs.lock().await.get(&lease).cloned().ok_or(JobError::NotFound(lease))?;
+		if rec.packing {
+			// Its volume is being read: it is released once packed.
+			return Err(JobError::Conflict(format!(
+				"job {lease} exited and its outputs are being packed; ask again"
+			)));
+		}
 		let outcome = if forget {
 			self.release(&mut rec, &[JobResource::Directory], true).await
 		} else {
@@ -745,39 +753,10 @@ impl JobManager {
 		Ok(status)
 	}
 
-	/// Packs an exited job's `/out` (the container is gone, its scratch volume still
-	/// mounted). Outputs that cannot be packed are logged and left out: the job still ends.
-	async fn pack_outputs(&self, rec: &JobRecord) -> Option<uranus_primitives::agent::JobOutput> {
-		let scratch = rec.scratch.as_ref()?.mount.clone();
-		let data_dir = self.cfg.data_dir.clone();
-		let lease = rec.request.lease_id;
-		let max = rec.request.limits.disk_bytes;
-		let expires = now_ms().saturating_add(self.cfg.output_retention.as_millis() as u64);
-		let packed = tokio::task::spawn_blocking(move || {
-			super::outputs::pack(&scratch, &data_dir, lease, max, expires)
-		})
-		.await;
-		match packed {
-			Ok(Ok(output)) => {
-				if let Some(o) = &output {
-					tracing::info!(lease, sha256 = %o.sha256, bytes = o.size_bytes, "outputs packed");
-				}
-				output
-			},
-			Ok(Err(e)) => {
-				tracing::warn!(lease, "outputs not packed: {e}");
-				None
-			},
-			Err(e) => {
-				tracing::error!(lease, "packing task: {e}");
-				None
-			},
-		}
-	}
-
-	/// Samples every running job once; finalizes jobs whose container ended; retries failed
-	/// releases that are due; deletes outputs whose retention ended.
-	pub async fn tick(&self) {
+	/// Samples every running job once; finalizes jobs whose container ended (one that exited
+	/// by itself once its outputs are packed, in the background: see [`super::packing`]);
+	/// retries failed releases that are due; deletes outputs whose retention ended.
+	pub async fn tick(self: &Arc<Self>) {
 		let _lc = self.lifecycle.lock().await;
 		self.retry_releases(false).await;
 		let now = now_ms();
@@ -792,9 +771,10 @@ impl JobManager {
 			.lock()
 			.await
 			.values()
-			.filter(|r| matches!(r.state, JobState::Running | JobState::Paused))
+			.filter(|r| matches!(r.state, JobState::Running | JobState::Paused) && !r.packing)
 			.cloned()
 			.collect();
+		let mut to_pack = Vec::new();
 		for mut rec in running {
 			let Some(dir) = rec.dir.clone() else { continue };
 			let exit = shim::read_exit(&exit_file(&dir));
@@ -803,28 +783,14 @@ impl JobManager {
 			match exit {
 				Some(exit) => {
 					rec.meter.record(sample, exit.at_ms.max(now), true);
-					rec.exit_code = Some(exit.code);
-					rec.finished_at_ms = Some(exit.at_ms.max(rec.started_at_ms.unwrap_or(0)));
-					if oom > 0 {
-						rec.end(
-							JobState::Failed,
-							Some(EndCause::OutOfMemory),
-							Some("oom: memory limit exceeded".into()),
-						);
-					} else if rec.stop_requested {
-						rec.end(
-							JobState::Killed,
-							Some(EndCause::Killed),
-							Some("killed on request".into()),
-						);
+					let ending = super::packing::Ending::of(&rec, oom);
+					if ending == super::packing::Ending::Exited && rec.scratch.is_some() {
+						// Its outputs are packed off the lifecycle lock; it ends after.
+						rec.packing = true;
+						to_pack.push((rec.request.lease_id, exit));
 					} else {
-						let cause = (exit.code != 0).then_some(EndCause::CommandFailed);
-						rec.output = self.pack_outputs(&rec).await;
-						rec.end(JobState::Exited, cause, None);
+						self.finish(&mut rec, &exit, ending, None).await;
 					}
-					tracing::info!(lease = rec.request.lease_id, code = exit.code, state = ?rec.state, "job ended");
-					// The container and its network go now; the scratch volume stays until DELETE.
-					self.release(&mut rec, AT_END, false).await;
 				},
 				None => {
 					// Asking the runtime costs a process per job and tick: only when the
@@ -852,6 +818,9 @@ impl JobManager {
 				continue;
 			}
 			self.jobs.lock().await.insert(rec.request.lease_id, rec);
+		}
+		for (lease, exit) in to_pack {
+			self.spawn_packing(lease, exit);
 		}
 	}
 }

@@ -8,6 +8,7 @@
 pub mod journal;
 pub mod manager;
 pub mod outputs;
+pub mod packing;
 pub mod record;
 pub mod release;
 pub mod sampler;

@@ -58,6 +58,10 @@ pub struct JobRecord {
 	pub meter: Accumulator,
 	/// Whether a stop was requested.
 	pub stop_requested: bool,
+	/// Whether its container exited and its outputs are being packed (it ends once they
+	/// are; see [`super::packing`]).
+	#[serde(default)]
+	pub packing: bool,
 	/// Whether the job was deleted: its container, network and scratch volume are to be
 	/// released (see `release` for what failed).
 	pub released: bool,
@@ -98,6 +102,7 @@ impl JobRecord {
 			cgroup: None,
 			meter: Accumulator::new(lease, now_ms),
 			stop_requested: false,
+			packing: false,
 			released: false,
 			release: None,
 			output: None,

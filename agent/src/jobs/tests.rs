@@ -103,6 +103,14 @@ impl Harness {
 		panic!("job {lease} never got there: {:?}", self.mgr.get(lease).await);
 	}
 
+	/// Job `lease`'s container exits with `code`; the next tick sees it, and the job ends
+	/// (once its outputs are packed, in the background).
+	async fn exit(&self, lease: u64, code: i32) -> JobStatus {
+		self.runtime.exit(&container_id(lease), code);
+		self.mgr.tick().await;
+		self.wait(lease, |s| s.state.is_final()).await
+	}
+
 	async fn running(&self, lease: u64) -> JobStatus {
 		self.submit(lease).await;
 		let st = self.wait(lease, |s| s.state != JobState::Pulling).await;
@@ -141,8 +149,7 @@ async fn a_job_runs_exits_and_is_released_then_forgotten() {
 		h.provisioner.calls()
 	);
 
-	h.runtime.exit(&container_id(1), 0);
-	h.mgr.tick().await;
+	h.exit(1, 0).await;
 	let st = h.mgr.get(1).await.unwrap();
 	assert_eq!((st.state, st.exit_code, st.cause), (JobState::Exited, Some(0), None));
 	assert_eq!(h.provisioner.live(), (0, 1), "the network goes at exit, the volume stays");
@@ -163,8 +170,7 @@ async fn a_failing_command_is_the_users_and_a_second_submit_starts_nothing() {
 	let (again, created) = h.mgr.submit(request(2, &cached_image())).await.unwrap();
 	assert!(!created && again.state == JobState::Running);
 	assert_eq!(h.runtime.count("start"), 1);
-	h.runtime.exit(&container_id(2), 3);
-	h.mgr.tick().await;
+	h.exit(2, 3).await;
 	let st = h.mgr.get(2).await.unwrap();
 	assert_eq!(
 		(st.state, st.exit_code, st.cause),
@@ -250,8 +256,7 @@ async fn a_restart_reattaches_running_jobs_and_tells_the_provisioner_what_they_h
 	let (networks, volumes) = h.provisioner.reconciled().unwrap();
 	assert_eq!((networks.len(), volumes.len()), (1, 1), "the job's network and volume are held");
 	// It keeps being supervised: its exit is seen after the restart.
-	h.runtime.exit(&container_id(8), 0);
-	h.mgr.tick().await;
+	h.exit(8, 0).await;
 	assert_eq!(h.mgr.get(8).await.unwrap().state, JobState::Exited);
 }
 
@@ -262,8 +267,7 @@ async fn a_restart_reattaches_running_jobs_and_tells_the_provisioner_what_they_h
 async fn a_restart_does_not_count_an_ended_jobs_released_network_as_held() {
 	let h = Harness::new().await;
 	h.running(10).await;
-	h.runtime.exit(&container_id(10), 0);
-	h.mgr.tick().await;
+	h.exit(10, 0).await;
 	assert_eq!(h.mgr.get(10).await.unwrap().state, JobState::Exited);
 	let h = h.restart().await;
 	let (networks, volumes) = h.provisioner.reconciled().unwrap();
@@ -344,8 +348,7 @@ impl Harness {
 async fn a_release_that_fails_once_is_retried_until_nothing_is_left() {
 	let h = Harness::new().await;
 	h.running(1).await;
-	h.runtime.exit(&container_id(1), 0);
-	h.mgr.tick().await;
+	h.exit(1, 0).await;
 	assert!(h.job_dir(1).exists());
 
 	// DELETE while the volume cannot be unmounted.
@@ -381,8 +384,7 @@ async fn a_release_that_fails_once_is_retried_until_nothing_is_left() {
 async fn a_release_still_failing_at_shutdown_is_done_at_the_next_start() {
 	let h = Harness::new().await;
 	h.running(2).await;
-	h.runtime.exit(&container_id(2), 0);
-	h.mgr.tick().await;
+	h.exit(2, 0).await;
 	h.provisioner.fail(Release::Scratch, 1_000);
 	let st = h.mgr.stop(2).await.unwrap();
 	assert_eq!(st.release.unwrap().left, [JobResource::Scratch]);
@@ -411,8 +413,7 @@ async fn a_network_whose_release_failed_is_still_held_after_a_restart() {
 	let h = Harness::new().await;
 	h.running(3).await;
 	h.provisioner.fail(Release::Network, 1_000);
-	h.runtime.exit(&container_id(3), 0);
-	h.mgr.tick().await;
+	h.exit(3, 0).await;
 	let st = h.mgr.get(3).await.unwrap();
 	assert_eq!(st.state, JobState::Exited);
 	assert_eq!(st.release.unwrap().left, [JobResource::Network]);
@@ -431,11 +432,49 @@ async fn an_ended_jobs_network_is_released_once_and_not_again_at_delete() {
 	let h = Harness::new().await;
 	h.running(1).await;
 	let net = h.mgr.get(1).await.unwrap().network.unwrap();
-	h.runtime.exit(&container_id(1), 0);
-	h.mgr.tick().await;
+	h.exit(1, 0).await;
 	h.mgr.stop(1).await.unwrap();
 	h.mgr.stop(1).await.unwrap();
 	let released: Vec<String> =
 		h.provisioner.calls().into_iter().filter(|c| c.starts_with("release_network")).collect();
 	assert_eq!(released.len(), 1, "released once, at the job's end ({net:?}): {released:?}");
+}
+
+/// #37 defect 4: a job's outputs were packed inside `tick` under the lifecycle lock, so a
+/// large `/out` held up every other job (none could start, none was sampled) until it was
+/// packed. Packing now runs off the lock: another job starts while the first one's outputs
+/// are packed, and the first ends once they are.
+#[tokio::test(flavor = "multi_thread")]
+async fn packing_a_large_out_holds_up_no_other_job() {
+	let h = Harness::new().await;
+	h.running(1).await;
+	let out = std::fs::read_dir(h.dir.path().join("volumes"))
+		.unwrap()
+		.flatten()
+		.map(|v| v.path().join("scratch/out"))
+		.find(|o| o.is_dir())
+		.expect("job 1's /out");
+	// 1 GiB of zeros (a sparse file: no disk spent) takes seconds to read, compress and hash
+	// (~6 s on the EPYC).
+	std::fs::File::create(out.join("zeros")).unwrap().set_len(1 << 30).unwrap();
+	h.runtime.exit(&container_id(1), 0);
+	let mgr = h.mgr.clone();
+	let first_tick = tokio::spawn(async move { mgr.tick().await });
+	tokio::time::sleep(Duration::from_millis(50)).await;
+
+	h.running(2).await;
+	let first = h.mgr.get(1).await.unwrap();
+	assert!(!first.state.is_final(), "job 2 started while job 1's outputs were packed: {first:?}");
+	first_tick.await.unwrap();
+	let start = std::time::Instant::now();
+	let first = loop {
+		let st = h.mgr.get(1).await.unwrap();
+		if st.state.is_final() {
+			break st;
+		}
+		assert!(start.elapsed() < Duration::from_secs(120), "never packed");
+		tokio::time::sleep(Duration::from_millis(50)).await;
+	};
+	assert_eq!((first.state, first.exit_code), (JobState::Exited, Some(0)));
+	assert!(first.output.is_some_and(|o| o.size_bytes > 0), "its outputs were packed");
 }
