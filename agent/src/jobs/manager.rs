@@ -711,6 +711,13 @@ impl JobManager {
 				self.journal.put(rec)?;
 				return Ok(rec.status());
 			}
+			if rec.packing {
+				// Its container ended already and its volume is being read: it ends (and may
+				// be released) once its outputs are packed.
+				return Err(JobError::Conflict(format!(
+					"job {lease} exited and its outputs are being packed; ask again"
+				)));
+			}
 			if !rec.state.is_final() {
 				rec.stop_requested = true;
 				self.journal.put(rec)?;
@@ -735,7 +742,7 @@ impl JobManager {
 		let mut rec =
 			self.jobs.lock().await.get(&lease).cloned().ok_or(JobError::NotFound(lease))?;
 		if rec.packing {
-			// Its volume is being read: it is released once packed.
+			// It exited while this waited for its end: as above.
 			return Err(JobError::Conflict(format!(
 				"job {lease} exited and its outputs are being packed; ask again"
 			)));

@@ -465,6 +465,8 @@ async fn packing_a_large_out_holds_up_no_other_job() {
 	h.running(2).await;
 	let first = h.mgr.get(1).await.unwrap();
 	assert!(!first.state.is_final(), "job 2 started while job 1's outputs were packed: {first:?}");
+	// A DELETE meanwhile is a conflict: the volume it would release is being read.
+	assert!(matches!(h.mgr.stop(1).await, Err(super::JobError::Conflict(_))));
 	first_tick.await.unwrap();
 	let start = std::time::Instant::now();
 	let first = loop {
