@@ -157,6 +157,20 @@ test('a user reaches its lease through the gateway with the uranus CLI: logs, sh
     assert.match(whoami.stdout, /^0\r?\n/);
     assert.match(whoami.stdout, /^\s*eth0:/m);
     console.log(`shell: cat /proc/1/cmdline -> ${JSON.stringify(shell.stdout)}; id -u; /proc/net/dev -> ${JSON.stringify(whoami.stdout)}`);
+    // A client that leaves ends its session's command: the agent kills it through a pidfd
+    // taken while it was the job's (never by a pid that may name another process since).
+    const sessions = async () => {
+      const ps = await uranus(node.url, '//Eve', ['lease', 'shell', String(lease), '--', 'sh', '-c',
+        'for p in /proc/[0-9]*; do tr "\\0" " " < $p/cmdline; echo; done']);
+      assert.equal(ps.code, 0, ps.stderr);
+      return ps.stdout.split(/\r?\n/).filter((l) => l.startsWith('sleep 1234'));
+    };
+    const leaver = spawn(binary('uranus'), ['--url', node.url, 'lease', 'shell', String(lease), '--', 'sleep', '1234'],
+      { env: { ...process.env, URANUS_SURI: '//Eve' }, stdio: ['pipe', 'ignore', 'ignore'] });
+    await waitFor(async () => ((await sessions()).length === 1 ? true : null), 15_000, 'the session runs sleep 1234');
+    leaver.kill('SIGKILL');
+    await waitFor(async () => ((await sessions()).length === 0 ? true : null), 15_000, 'the left session\'s command ended');
+    console.log('shell: the command of a session whose client left was killed');
     const noShell = await uranus(node.url, '//Ferdie', ['lease', 'shell', String(lease), '--', 'true']);
     assert.equal(noShell.code, 6, noShell.stderr);
     assert.match(noShell.stderr, /403/);

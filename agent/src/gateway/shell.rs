@@ -6,7 +6,8 @@
 //! as the job), receives the terminal's master end over the socket, and copies between it
 //! and the WebSocket: binary messages both ways; a text message `{"resize":[cols,rows]}`
 //! sets the terminal size. The session ends when the command exits (the terminal closes) or
-//! the client goes; then the command is killed.
+//! the client goes; then the command is killed, through a pidfd taken while it was known to be
+//! the job's (never by a pid the kernel may have handed to another process since).
 
 use super::{auth::LeaseUser, error::GatewayError, limits::Pace, GatewayState};
 use axum::{
@@ -60,15 +61,35 @@ pub async fn shell(
 	let (master, pid) = start(&s, lease, &socket, &pid_file, &argv).await;
 	let _ = std::fs::remove_file(&socket);
 	let _ = std::fs::remove_file(&pid_file);
-	let master = master?;
+	let process = match pid {
+		Some(pid) => s
+			.jobs
+			.exec_process(lease, pid)
+			.await
+			.map_err(|e| tracing::warn!(lease, pid, "the shell's command is not held: {e}"))
+			.ok(),
+		None => {
+			tracing::warn!(lease, "the runtime reported no pid for the shell's command");
+			None
+		},
+	};
+	let master = match master {
+		Ok(m) => m,
+		Err(e) => {
+			// A command that started without a terminal would idle until the job ends.
+			if let Some(p) = &process {
+				p.kill();
+			}
+			return Err(e);
+		},
+	};
 	tracing::info!(lease, ?argv, pid, "gateway shell opened");
 	let rate = s.config.bytes_per_second;
 	Ok(ws.on_upgrade(move |socket| async move {
 		bridge(socket, master, rate).await;
-		if let Some(pid) = pid {
-			// The command outlives a client that left: end it.
-			// SAFETY: kill(2) with a pid the runtime reported for this session's process.
-			unsafe { libc::kill(pid, libc::SIGKILL) };
+		// The command outlives a client that left: end it (a no-op once it has exited).
+		if let Some(process) = process {
+			process.kill();
 		}
 		drop(permit);
 		tracing::info!(lease, "gateway shell closed");

@@ -624,24 +624,6 @@ impl JobManager {
 		self.jobs.lock().await.get(&lease).map(|r| r.status()).ok_or(JobError::NotFound(lease))
 	}
 
-	/// The command running `argv` on a terminal inside job `lease`'s container, which must be
-	/// running (not frozen). See [`ContainerRuntime::exec_tty`].
-	pub async fn exec_tty(
-		&self,
-		lease: LeaseId,
-		console_socket: &Path,
-		pid_file: &Path,
-		argv: &[String],
-	) -> Result<tokio::process::Command, JobError> {
-		let state = self.jobs.lock().await.get(&lease).ok_or(JobError::NotFound(lease))?.state;
-		if state != JobState::Running {
-			return Err(JobError::Conflict(format!("the job is {state:?}, not running")));
-		}
-		self.runtime
-			.exec_tty(&container_id(lease), console_socket, pid_file, argv)
-			.ok_or_else(|| JobError::Conflict("this runtime cannot open a shell".into()))
-	}
-
 	/// One job's cumulative metering.
 	pub async fn metering(&self, lease: LeaseId) -> Result<MeteringReport, JobError> {
 		self.jobs
@@ -832,7 +814,7 @@ impl JobManager {
 	}
 }
 
-fn container_id(lease: LeaseId) -> String {
+pub(super) fn container_id(lease: LeaseId) -> String {
 	super::record::container_id(lease)
 }
 

@@ -5,6 +5,7 @@
 //!                                          └──DELETE──▶ killed
 //! ```
 
+pub mod exec;
 pub mod journal;
 pub mod manager;
 pub mod outputs;

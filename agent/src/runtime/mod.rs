@@ -15,6 +15,7 @@ pub mod firewall;
 pub mod joblog;
 pub mod network;
 pub mod oci_cli;
+pub mod pidfd;
 pub mod provision;
 pub mod seccomp;
 pub mod shim;
