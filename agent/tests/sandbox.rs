@@ -111,6 +111,22 @@ async fn the_images_user_runs_the_job() {
 	assert!(meta.uid() >= 1 << 31 && meta.uid() % 65_536 == 1234, "host uid {}", meta.uid());
 }
 
+/// #37 defect 6: an image whose `WorkingDir` runc refuses (a leaked descriptor's path) made
+/// the container fail at start, and the job ended `lost`, the provider's fault (penalised,
+/// re-scheduled) for what the image's publisher wrote.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_image_whose_working_directory_the_runtime_refuses_is_the_images_fault() {
+	use uranus_primitives::compute::EndCause;
+	let fx = fixtures();
+	let dir = test_dir();
+	let agent = AgentProcess::start(&dir.path().join("agent"));
+	let (status, logs) = run_to_end(&agent, &fx.busybox_leaky_cwd, "pwd").await;
+	assert_eq!(status.state, JobState::Failed, "{status:?}\n{logs}");
+	assert_eq!(status.cause, Some(EndCause::ImageUnusable), "{status:?}");
+	assert_eq!(status.started_at_ms, None, "it never started");
+	assert!(status.reason.as_deref().unwrap_or("").contains("/proc/self/fd/7"), "{status:?}");
+}
+
 /// The job's network namespace belongs to its user namespace (so that `runc exec` can join
 /// it), but the job has no `CAP_NET_ADMIN` there: it cannot take another address (another
 /// job's, to spoof it), drop its route or its interface, nor make interfaces of its own.

@@ -13,6 +13,7 @@ pub mod pull;
 pub mod store;
 pub mod unpack;
 pub mod user;
+pub mod workdir;
 
 pub use pull::{ImageRef, Puller};
 pub use store::{ImageStore, PreparedImage};

@@ -480,7 +480,14 @@ impl JobManager {
 			.filter_map(|r| ImageRef::parse(&r.request.image).ok())
 			.map(|i| i.hex().to_string())
 			.collect();
-		let prepared = self.images.prepare(image, &in_use).await?;
+		let mut prepared = self.images.prepare(image, &in_use).await?;
+		// A working directory the runtime cannot use is the image's fault: refused here, before
+		// anything is made for the job (resolved: the runtime follows no symlink of it).
+		let cwd = crate::image::workdir::resolve(
+			&prepared.rootfs,
+			prepared.config.working_dir.as_deref(),
+		)?;
+		prepared.config.working_dir = Some(cwd);
 		stage("image ready");
 		let _lc = self.lifecycle.lock().await;
 		let mut rec =

@@ -62,6 +62,9 @@ pub struct Fixtures {
 	pub traversal: String,
 	/// The busybox image with `User` = `1234:1234` in its config.
 	pub busybox_user: String,
+	/// The busybox image whose `WorkingDir` is a leaked descriptor's path
+	/// (`/proc/self/fd/7`), which runc refuses.
+	pub busybox_leaky_cwd: String,
 }
 
 static FIXTURES: OnceLock<Fixtures> = OnceLock::new();
@@ -71,9 +74,9 @@ pub fn fixtures() -> &'static Fixtures {
 	FIXTURES.get_or_init(|| {
 		require_environment();
 		let registry = start_registry();
-		let (busybox, busybox_user) = push_busybox(&registry.addr);
+		let (busybox, busybox_user, busybox_leaky_cwd) = push_busybox(&registry.addr);
 		let traversal = push_traversal_image(&registry.addr);
-		Fixtures { registry, busybox, traversal, busybox_user }
+		Fixtures { registry, busybox, traversal, busybox_user, busybox_leaky_cwd }
 	})
 }
 
@@ -142,8 +145,9 @@ fn skopeo_push_and_digest(layout: &Path, tag: &str, registry: &str, repo: &str) 
 }
 
 /// Pushes busybox with the sandbox probe (`/bin/probe`, `tests/probe/probe.c` built static):
-/// `(image, image whose config sets User 1234:1234)`.
-fn push_busybox(registry: &str) -> (String, String) {
+/// `(image, image whose config sets User 1234:1234, image whose WorkingDir is
+/// /proc/self/fd/7)`.
+fn push_busybox(registry: &str) -> (String, String, String) {
 	let dir = tempfile::tempdir().unwrap();
 	let layout = dir.path().join("oci");
 	let image = format!("{}:bb", layout.display());
@@ -187,9 +191,17 @@ fn push_busybox(registry: &str) -> (String, String) {
 		"--config.user=1234:1234",
 		"--tag=user",
 	]));
+	run(Command::new("umoci").args([
+		"config",
+		"--image",
+		&format!("{}:1.0", layout.display()),
+		"--config.workingdir=/proc/self/fd/7",
+		"--tag=leaky-cwd",
+	]));
 	(
 		skopeo_push_and_digest(&layout, "1.0", registry, "test/busybox"),
 		skopeo_push_and_digest(&layout, "user", registry, "test/busybox"),
+		skopeo_push_and_digest(&layout, "leaky-cwd", registry, "test/busybox"),
 	)
 }
 
