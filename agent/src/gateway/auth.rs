@@ -1,7 +1,8 @@
 //! Request signatures ([`uranus_primitives::gateway`]): the [`LeaseUser`] extractor admits
-//! a request only when it is signed, fresh, not replayed, and by the lease's user.
+//! a request only when it is signed, fresh, not replayed, and by the lease's user at the
+//! finalised head; [`LiveLeaseUser`] also needs the lease to still hold its container.
 
-use super::{error::GatewayError, GatewayState};
+use super::{chain::LeaseStanding, error::GatewayError, GatewayState};
 use axum::{extract::FromRequestParts, http::request::Parts};
 use sp_core::{
 	crypto::{AccountId32, Ss58Codec},
@@ -153,8 +154,13 @@ pub fn verifies(scheme: Scheme, who: &AccountId32, payload: &[u8], sig: &[u8; 64
 	check(payload) || check(&gw::wrapped(payload))
 }
 
-/// A request about lease `.0` signed by its user.
+/// A request about lease `.0` signed by its user, as the finalised chain knows the lease
+/// (ended or not: its logs and outputs stay readable).
 pub struct LeaseUser(pub u64);
+
+/// A request about lease `.0` signed by its user, the lease still holding its container at
+/// the finalised head (assigned, running or paused): for acting on the job (a shell).
+pub struct LiveLeaseUser(pub u64);
 
 impl FromRequestParts<GatewayState> for LeaseUser {
 	type Rejection = GatewayError;
@@ -163,56 +169,82 @@ impl FromRequestParts<GatewayState> for LeaseUser {
 		parts: &mut Parts,
 		state: &GatewayState,
 	) -> Result<Self, Self::Rejection> {
-		// `/v1/leases/{id}[/…]`
-		let lease: u64 = parts
-			.uri
-			.path()
-			.strip_prefix("/v1/leases/")
-			.and_then(|rest| rest.split('/').next())
-			.and_then(|id| id.parse().ok())
-			.ok_or_else(|| GatewayError::NotFound("not a lease route".into()))?;
-		let signed = read_signed(parts)?;
-		let now = crate::now_ms();
-		if signed.timestamp_ms.abs_diff(now) > gw::MAX_SKEW_MS {
-			return Err(GatewayError::Unauthorized(format!(
-				"stale signature: signed at {} ms, the gateway's clock is {now} ms",
-				signed.timestamp_ms
+		authorise(parts, state).await.map(|(lease, _)| LeaseUser(lease))
+	}
+}
+
+impl FromRequestParts<GatewayState> for LiveLeaseUser {
+	type Rejection = GatewayError;
+
+	async fn from_request_parts(
+		parts: &mut Parts,
+		state: &GatewayState,
+	) -> Result<Self, Self::Rejection> {
+		let (lease, standing) = authorise(parts, state).await?;
+		if !standing.is_active() {
+			return Err(GatewayError::Conflict(format!(
+				"lease {lease} is {} on the finalised chain: it no longer holds its container",
+				standing.state
 			)));
 		}
-		let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-		let payload = gw::signing_payload(
-			lease,
-			parts.method.as_str(),
-			path,
-			signed.timestamp_ms,
-			&signed.nonce,
-		);
-		if !verifies(signed.scheme, &signed.account, &payload, &signed.signature) {
-			return Err(GatewayError::Unauthorized("bad signature".into()));
-		}
-		// Only a lease's user, for a job this agent runs, may enter the replay table (with its
-		// own quota): anyone else's signatures never fill it.
-		if state.jobs.get(lease).await.is_err() {
-			return Err(GatewayError::NotFound(format!("lease {lease} has no job here")));
-		}
-		match state.chain.lease_user(lease).await? {
-			None => return Err(GatewayError::NotFound(format!("no lease {lease} on chain"))),
-			Some(user) if user != signed.account => {
-				return Err(GatewayError::Forbidden(format!(
-					"{} is not lease {lease}'s user",
-					signed.account.to_ss58check()
-				)))
-			},
-			Some(_) => {},
-		}
-		state.replay.admit(
-			&signed.account,
-			&signed.nonce,
-			now,
-			signed.timestamp_ms.saturating_add(gw::MAX_SKEW_MS).saturating_add(1),
-		)?;
-		Ok(LeaseUser(lease))
+		Ok(LiveLeaseUser(lease))
 	}
+}
+
+/// Checks a request's signature, that its lease has a job here, and that the signer is the
+/// lease's user at the finalised head; then admits its nonce.
+async fn authorise(
+	parts: &Parts,
+	state: &GatewayState,
+) -> Result<(u64, LeaseStanding), GatewayError> {
+	// `/v1/leases/{id}[/…]`
+	let lease: u64 = parts
+		.uri
+		.path()
+		.strip_prefix("/v1/leases/")
+		.and_then(|rest| rest.split('/').next())
+		.and_then(|id| id.parse().ok())
+		.ok_or_else(|| GatewayError::NotFound("not a lease route".into()))?;
+	let signed = read_signed(parts)?;
+	let now = crate::now_ms();
+	if signed.timestamp_ms.abs_diff(now) > gw::MAX_SKEW_MS {
+		return Err(GatewayError::Unauthorized(format!(
+			"stale signature: signed at {} ms, the gateway's clock is {now} ms",
+			signed.timestamp_ms
+		)));
+	}
+	let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+	let payload =
+		gw::signing_payload(lease, parts.method.as_str(), path, signed.timestamp_ms, &signed.nonce);
+	if !verifies(signed.scheme, &signed.account, &payload, &signed.signature) {
+		return Err(GatewayError::Unauthorized("bad signature".into()));
+	}
+	// Only a lease's user, for a job this agent runs, may enter the replay table (with its
+	// own quota): anyone else's signatures never fill it.
+	if state.jobs.get(lease).await.is_err() {
+		return Err(GatewayError::NotFound(format!("lease {lease} has no job here")));
+	}
+	let standing = match state.chain.lease(lease).await? {
+		None => {
+			return Err(GatewayError::NotFound(format!(
+				"no lease {lease} on the finalised chain (yet)"
+			)))
+		},
+		Some(s) if s.user != signed.account => {
+			return Err(GatewayError::Forbidden(format!(
+				"{} is not lease {lease}'s user",
+				signed.account.to_ss58check()
+			)))
+		},
+		Some(s) => s,
+	};
+	state.replay.admit(
+		&signed.account,
+		&signed.nonce,
+		now,
+		signed.timestamp_ms.saturating_add(gw::MAX_SKEW_MS).saturating_add(1),
+	)?;
+	Ok((lease, standing))
 }
 
 #[cfg(test)]

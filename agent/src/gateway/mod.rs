@@ -13,8 +13,10 @@
 //!   (`registry.set_gateway`) and clients pin it.
 //! - **Who may ask** ([`auth`]): every request is signed by the lease's user (sr25519 or
 //!   ed25519, [`uranus_primitives::gateway`]); the signer must be the lease's `user` as the
-//!   provider's node says ([`chain`], `market_lease`). A bad, stale or replayed signature is
-//!   401, another account 403.
+//!   provider's node says at the finalised head ([`chain`], `market_lease`), read again
+//!   each time finality moves. A bad, stale or replayed signature is 401, another account
+//!   403, a lease not finalised yet 404; a shell needs a lease that still holds its
+//!   container (409 once it ended on chain).
 //! - **Bounds** ([`accept`], [`limits`]): connections in all and per source address (over
 //!   either, a connection is closed at once), a TLS handshake and a request's headers within
 //!   [`HANDSHAKE_TIMEOUT`] and [`HEADER_TIMEOUT`] (a keep-alive connection idle as long is

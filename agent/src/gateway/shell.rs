@@ -9,7 +9,7 @@
 //! the client goes; then the command is killed, through a pidfd taken while it was known to be
 //! the job's (never by a pid the kernel may have handed to another process since).
 
-use super::{auth::LeaseUser, error::GatewayError, limits::Pace, GatewayState};
+use super::{auth::LiveLeaseUser, error::GatewayError, limits::Pace, GatewayState};
 use axum::{
 	extract::{
 		ws::{Message, WebSocket, WebSocketUpgrade},
@@ -46,7 +46,7 @@ pub fn parse_argv(query: Option<&str>) -> Result<Vec<String>, GatewayError> {
 
 /// The handler: starts the command, then upgrades.
 pub async fn shell(
-	LeaseUser(lease): LeaseUser,
+	LiveLeaseUser(lease): LiveLeaseUser,
 	State(s): State<GatewayState>,
 	RawQuery(query): RawQuery,
 	ws: WebSocketUpgrade,
