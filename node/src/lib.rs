@@ -15,4 +15,4 @@ mod registry_rpc;
 mod rpc;
 pub mod rpc_common;
 mod service;
-mod worker_config;
+pub mod worker_config;

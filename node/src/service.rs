@@ -12,15 +12,20 @@ use std::{sync::Arc, time::Duration};
 use uranus_runtime::{apis::RuntimeApi, opaque::Block};
 
 /// The full client.
-/// Host functions of the executor: Substrate's, plus the benchmarking ones in a
+/// Host functions of the executor: Substrate's, Uranus's (the agent token for off-chain worker
+/// runs, [`uranus_primitives::agent_token`]), plus the benchmarking ones in a
 /// `runtime-benchmarks` build (whose runtime imports them, so `benchmark overhead|storage` can
 /// construct a client).
 #[cfg(not(feature = "runtime-benchmarks"))]
-pub type HostFunctions = sp_io::SubstrateHostFunctions;
+pub type HostFunctions =
+	(sp_io::SubstrateHostFunctions, uranus_primitives::agent_token::uranus_agent::HostFunctions);
 /// Host functions of the executor (see above).
 #[cfg(feature = "runtime-benchmarks")]
-pub type HostFunctions =
-	(sp_io::SubstrateHostFunctions, frame_benchmarking::benchmarking::HostFunctions);
+pub type HostFunctions = (
+	sp_io::SubstrateHostFunctions,
+	uranus_primitives::agent_token::uranus_agent::HostFunctions,
+	frame_benchmarking::benchmarking::HostFunctions,
+);
 
 pub type FullClient =
 	sc_service::TFullClient<Block, RuntimeApi, sc_executor::WasmExecutor<HostFunctions>>;
@@ -235,11 +240,13 @@ pub fn new_full<
 		})?;
 
 	if config.offchain_worker.enabled {
+		// The agent's token lives here, in memory, and reaches worker runs only.
+		let agent_token = uranus_primitives::agent_token::SharedToken::default();
 		if let Some(db) = backend.offchain_storage() {
 			task_manager.spawn_handle().spawn(
 				"worker-config",
 				Some("offchain-worker"),
-				worker.keep_written(db),
+				worker.keep_written(db, agent_token.clone()),
 			);
 		}
 		let offchain_workers =
@@ -253,7 +260,11 @@ pub fn new_full<
 				)),
 				network_provider: Arc::new(network.clone()),
 				enable_http_requests: true,
-				custom_extensions: |_| vec![],
+				custom_extensions: move |_| {
+					vec![Box::new(uranus_primitives::agent_token::AgentTokenExt::new(
+						agent_token.clone(),
+					)) as Box<dyn sp_externalities::Extension>]
+				},
 			})?;
 		task_manager.spawn_handle().spawn(
 			"offchain-workers-runner",

@@ -1,13 +1,21 @@
 //! Node configuration of the provider's off-chain worker: command-line flags written into the
-//! off-chain database, where `pallet-worker` reads them ([`uranus_primitives::worker`]).
+//! off-chain database, where `pallet-worker` reads them ([`uranus_primitives::worker`]), and
+//! the agent's token, held in memory only and handed to worker runs by a host function
+//! ([`uranus_primitives::agent_token`]): the off-chain database is readable over RPC.
 //!
 //! The agent's token file is re-read every few seconds, so the node may start before the agent
 //! creates it, and a token the agent replaces reaches the worker without a node restart.
 
 use codec::Encode;
 use sp_core::offchain::OffchainStorage;
-use std::{path::PathBuf, time::Duration};
-use uranus_primitives::worker::{WorkerConfig, CONFIG_KEY, DEFAULT_AGENT_URL};
+use std::{
+	path::{Path, PathBuf},
+	time::Duration,
+};
+use uranus_primitives::{
+	agent_token::SharedToken,
+	worker::{WorkerConfig, CONFIG_KEY, DEFAULT_AGENT_URL},
+};
 
 /// Flags of the provider's off-chain worker (it runs only when the keystore holds a `cmpt`
 /// provider key).
@@ -39,17 +47,10 @@ pub struct WorkerCmd {
 }
 
 impl WorkerCmd {
-	/// The configuration with the token as the file holds it now (empty when unreadable).
+	/// The configuration the worker reads from the off-chain database (no secret in it).
 	pub fn config(&self) -> WorkerConfig {
-		let agent_token = self
-			.agent_token_file
-			.as_ref()
-			.and_then(|p| std::fs::read_to_string(p).ok())
-			.map(|t| t.trim().as_bytes().to_vec())
-			.unwrap_or_default();
 		WorkerConfig {
 			agent_url: self.agent_url.trim_end_matches('/').as_bytes().to_vec(),
-			agent_token,
 			provider_name: self.provider_name.as_bytes().to_vec(),
 			region: self.provider_region.as_bytes().to_vec(),
 			labels: self.provider_labels.iter().map(|l| l.as_bytes().to_vec()).collect(),
@@ -57,30 +58,94 @@ impl WorkerCmd {
 		}
 	}
 
-	/// Writes the configuration into `db` now and whenever the token file changes.
-	pub async fn keep_written<S: OffchainStorage>(self, mut db: S) {
-		let mut written: Option<WorkerConfig> = None;
+	/// Writes the configuration into `db`, and keeps `token` (which off-chain worker runs read
+	/// through [`uranus_primitives::agent_token`]) equal to what the token file holds: read
+	/// now and every few seconds, so the node may start before the agent makes the file and a
+	/// replaced token arrives without a restart. A file that others may read is refused.
+	pub async fn keep_written<S: OffchainStorage>(self, mut db: S, token: SharedToken) {
+		let config = self.config();
+		// Overwrites what an older node stored under this key, its token included.
+		db.set(sp_offchain::STORAGE_PREFIX, CONFIG_KEY, &config.encode());
+		log::info!(
+			target: "uranus::worker",
+			"off-chain worker: agent {}, {} slice(s)",
+			self.agent_url,
+			config.slices
+		);
+		let Some(path) = self.agent_token_file else { return };
+		let mut last: Option<Result<(), String>> = None;
 		loop {
-			let config = self.config();
-			if written.as_ref() != Some(&config) {
-				if config.agent_token.is_empty() && self.agent_token_file.is_some() {
-					log::warn!(
-						target: "uranus::worker",
-						"agent token file {:?} is not readable yet; retrying",
-						self.agent_token_file
-					);
+			let read = read_token_file(&path);
+			let now = read.as_ref().map(|_| ()).map_err(|e| e.to_string());
+			if let Ok(t) = read {
+				if let Ok(mut held) = token.write() {
+					if *held != t {
+						*held = t;
+					}
 				}
-				db.set(sp_offchain::STORAGE_PREFIX, CONFIG_KEY, &config.encode());
-				log::info!(
-					target: "uranus::worker",
-					"off-chain worker: agent {}, {} slice(s), token {}",
-					self.agent_url,
-					config.slices,
-					if config.agent_token.is_empty() { "none" } else { "set" }
-				);
-				written = Some(config);
+			} else if let Ok(mut held) = token.write() {
+				held.clear();
 			}
-			tokio::time::sleep(Duration::from_secs(5)).await;
+			if last.as_ref() != Some(&now) {
+				match &now {
+					Ok(()) => {
+						log::info!(target: "uranus::worker", "agent token read from {path:?}")
+					},
+					Err(e) => log::warn!(
+						target: "uranus::worker",
+						"no agent token (retrying every {TOKEN_REREAD:?}): {e}"
+					),
+				}
+				last = Some(now);
+			}
+			tokio::time::sleep(TOKEN_REREAD).await;
 		}
 	}
+}
+
+/// How often the token file is read again.
+const TOKEN_REREAD: Duration = Duration::from_secs(5);
+
+/// Why a token file is not used.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenFileError {
+	/// It cannot be read (not there yet, or no permission).
+	#[error("cannot read {path:?}: {err}")]
+	Unreadable {
+		/// The file.
+		path: PathBuf,
+		/// The error.
+		err: std::io::Error,
+	},
+	/// Its group or others may read or write it.
+	#[error("{path:?} has mode {mode:04o}: others may read the secret; `chmod 600` it")]
+	TooOpen {
+		/// The file.
+		path: PathBuf,
+		/// Its permission bits.
+		mode: u32,
+	},
+	/// It holds no token.
+	#[error("{0:?} is empty")]
+	Empty(PathBuf),
+}
+
+/// The token in file `path`, which must be mode 0600 or narrower.
+pub fn read_token_file(path: &Path) -> Result<Vec<u8>, TokenFileError> {
+	use std::{io::Read, os::unix::fs::PermissionsExt};
+	let unreadable = |err| TokenFileError::Unreadable { path: path.to_owned(), err };
+	// The mode is checked on the file that is read (no swap between the check and the read).
+	let mut file = std::fs::File::open(path).map_err(unreadable)?;
+	let mode = file.metadata().map_err(unreadable)?.permissions().mode() & 0o7777;
+	if mode & 0o077 != 0 {
+		return Err(TokenFileError::TooOpen { path: path.to_owned(), mode });
+	}
+	let mut text = String::new();
+	// A token is 64 hex digits; more than a page is not a token file.
+	file.by_ref().take(4096).read_to_string(&mut text).map_err(unreadable)?;
+	let token = text.trim().as_bytes().to_vec();
+	if token.is_empty() {
+		return Err(TokenFileError::Empty(path.to_owned()));
+	}
+	Ok(token)
 }

@@ -207,6 +207,20 @@ fn the_worker_registers_the_agents_machine_and_heartbeats_until_the_agent_stops(
 		last = next;
 	}
 
+	// The worker authenticated with the token (the agent answers nothing without it), which
+	// the node holds in memory: the off-chain database, which the unsafe RPC
+	// `offchain_localStorageGet` reads, holds the worker's configuration and not the secret.
+	let key = format!("0x{}", hex::encode(b"uranus::worker::config"));
+	let stored = node
+		.rpc("offchain_localStorageGet", json!(["PERSISTENT", key]))
+		.expect("offchain_localStorageGet answers");
+	let stored = stored.as_str().expect("the worker's configuration is stored");
+	assert!(stored.contains(&hex::encode(agent_url.as_bytes())), "not the configuration: {stored}");
+	assert!(
+		!stored.contains(&hex::encode(token.as_bytes())),
+		"the agent token is readable over RPC in the off-chain database: {stored}"
+	);
+
 	// The agent stops: no more heartbeats, the machine goes offline after the timeout.
 	agent.stop();
 	let stopped_at = best_number(&node);

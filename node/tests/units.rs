@@ -133,3 +133,31 @@ mod live_spec {
 			.contains("not 32 bytes"));
 	}
 }
+
+mod agent_token_file {
+	use std::os::unix::fs::PermissionsExt;
+	use uranus_node::worker_config::{read_token_file, TokenFileError};
+
+	#[test]
+	fn the_node_reads_a_token_only_from_a_file_no_one_else_may_read() {
+		let dir = std::env::temp_dir().join(format!("uranus-token-{}", std::process::id()));
+		std::fs::create_dir_all(&dir).unwrap();
+		let file = dir.join("agent.token");
+		assert!(matches!(read_token_file(&file), Err(TokenFileError::Unreadable { .. })));
+		std::fs::write(&file, "ab12\n").unwrap();
+		for mode in [0o644, 0o640, 0o604, 0o666] {
+			std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+			let err = read_token_file(&file).unwrap_err();
+			assert!(matches!(err, TokenFileError::TooOpen { mode: m, .. } if m == mode), "{err}");
+			assert!(err.to_string().contains("chmod 600"), "{err}");
+		}
+		for mode in [0o600, 0o400] {
+			std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+			assert_eq!(read_token_file(&file).unwrap(), b"ab12".to_vec(), "{mode:o}");
+		}
+		std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+		std::fs::write(&file, " \n").unwrap();
+		assert!(matches!(read_token_file(&file), Err(TokenFileError::Empty(_))));
+		let _ = std::fs::remove_dir_all(&dir);
+	}
+}

@@ -8,6 +8,7 @@
 extern crate alloc;
 
 pub mod agent;
+pub mod agent_token;
 pub mod challenge;
 pub mod compute;
 pub mod gateway;

@@ -1,6 +1,8 @@
 //! How the node configures its off-chain worker: the node writes a [`WorkerConfig`] into the
 //! off-chain database (persistent local storage, key [`CONFIG_KEY`]) at start-up from its
-//! command line, and `pallet-worker` reads it on every run. Nothing here goes on chain.
+//! command line, and `pallet-worker` reads it on every run. Nothing here goes on chain, and no
+//! secret goes here: the agent's token reaches the worker through a host function
+//! ([`crate::agent_token`]), since `offchain_localStorageGet` reads this database.
 
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
@@ -21,8 +23,6 @@ pub const PROVIDER_KEY_TYPE: [u8; 4] = *b"cmpt";
 pub struct WorkerConfig {
 	/// Base URL of the agent's API, e.g. `http://127.0.0.1:8700`.
 	pub agent_url: Vec<u8>,
-	/// The agent's bearer token (its `agent.token` file); empty sends none.
-	pub agent_token: Vec<u8>,
 	/// Provider name registered when the provider key is not a provider yet.
 	pub provider_name: Vec<u8>,
 	/// Provider region.
@@ -37,7 +37,6 @@ impl Default for WorkerConfig {
 	fn default() -> Self {
 		WorkerConfig {
 			agent_url: DEFAULT_AGENT_URL.as_bytes().to_vec(),
-			agent_token: Vec::new(),
 			provider_name: b"uranus-provider".to_vec(),
 			region: Vec::new(),
 			labels: Vec::new(),

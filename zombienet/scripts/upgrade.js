@@ -1,11 +1,11 @@
 // A forkless runtime upgrade on a live network (upgrade.toml: 4 validators, providers eve and
-// ferdie). Genesis runs runtime 107; runtime 111 (this release: chain-specs/local.json's code)
+// ferdie). Genesis runs runtime 107; runtime 112 (this release: chain-specs/local.json's code)
 // brings pallet-attest's storage from v0 through v1 (`Challenge.rounds`) to v2 (the probe).
 //  1. Every node runs spec 107 and pallet-attest is at storage version 0.
 //  2. The providers register; once a challenge is open (stored in the v0 layout), sudo
 //     authorizes the new code's hash and Bob applies the code (`system.applyAuthorizedUpgrade`).
 //     No node restarts.
-//  3. Every node reports spec 111; this script's polkadot.js connection has reloaded the
+//  3. Every node reports spec 112; this script's polkadot.js connection has reloaded the
 //     metadata (the new constant `attest.computeRounds`); pallet-attest is at version 2; the
 //     open challenge reads in the v2 layout with `rounds` 0 (the workload it started with),
 //     probed and seeded at its start (its lanes already run) and its other fields unchanged;
@@ -22,7 +22,7 @@ const { connect, heights, sleep, insertProviderKeys, watchFinalizedEvents, check
 const VALIDATORS = ['alice', 'bob', 'charlie', 'dave'];
 const NODES = [...VALIDATORS, 'eve', 'ferdie'];
 const FROM = 107;
-const TO = 111;
+const TO = 112;
 
 // Signs and sends `tx`; resolves with the block it was included in, rejects on a dispatch error.
 function send(api, tx, signer) {

@@ -9,13 +9,33 @@ use axum::{
 };
 use std::{io::Write, os::unix::fs::OpenOptionsExt, path::Path};
 
-/// Reads the token at `path`, creating a random one (mode 0600) if there is none.
+/// Reads the token at `path`, creating a random one (mode 0600) if there is none. A token
+/// file that its group or others may read or write is refused: the token is the key to the
+/// agent's control API.
 pub fn load_or_create_token(path: &Path) -> std::io::Result<String> {
-	if let Ok(t) = std::fs::read_to_string(path) {
-		let t = t.trim().to_string();
-		if t.len() >= 32 {
-			return Ok(t);
-		}
+	use std::{io::Read, os::unix::fs::PermissionsExt};
+	match std::fs::File::open(path) {
+		Ok(mut f) => {
+			let mode = f.metadata()?.permissions().mode() & 0o7777;
+			if mode & 0o077 != 0 {
+				return Err(std::io::Error::new(
+					std::io::ErrorKind::PermissionDenied,
+					format!(
+						"{} has mode {mode:04o}: others may read the token; `chmod 600` it, or \
+						 delete it and a new token is made",
+						path.display()
+					),
+				));
+			}
+			let mut t = String::new();
+			(&mut f).take(4096).read_to_string(&mut t)?;
+			let t = t.trim().to_string();
+			if t.len() >= 32 {
+				return Ok(t);
+			}
+		},
+		Err(e) if e.kind() == std::io::ErrorKind::NotFound => {},
+		Err(e) => return Err(e),
 	}
 	let token = hex::encode(rand::random::<[u8; 32]>());
 	let mut f = std::fs::OpenOptions::new()
@@ -72,5 +92,21 @@ mod tests {
 		assert_eq!(t1.len(), 64);
 		assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
 		assert!(constant_time_eq(b"abc", b"abc") && !constant_time_eq(b"abc", b"abd"));
+	}
+
+	#[test]
+	fn a_token_file_others_may_read_is_refused_and_left_as_it_is() {
+		let dir = tempfile::tempdir().unwrap();
+		let p = dir.path().join("agent.token");
+		let t = load_or_create_token(&p).unwrap();
+		for mode in [0o644, 0o640, 0o604, 0o660, 0o606] {
+			std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+			let err = load_or_create_token(&p).unwrap_err();
+			assert_eq!(err.kind(), std::io::ErrorKind::PermissionDenied, "{mode:o}");
+			assert!(err.to_string().contains(&format!("{mode:04o}")), "{err}");
+			assert_eq!(std::fs::read_to_string(&p).unwrap(), t, "the file is untouched");
+		}
+		std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o400)).unwrap();
+		assert_eq!(load_or_create_token(&p).unwrap(), t, "0400 is narrower than 0600");
 	}
 }

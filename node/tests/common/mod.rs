@@ -12,7 +12,11 @@ use std::{
 
 /// The node binary cargo built for these tests.
 pub fn node_bin() -> PathBuf {
-	PathBuf::from(env!("CARGO_BIN_EXE_uranus-node"))
+	// `URANUS_TEST_NODE_BIN` runs the tests against another build (e.g. the one before a fix,
+	// to see a test fail first).
+	std::env::var_os("URANUS_TEST_NODE_BIN")
+		.map(PathBuf::from)
+		.unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_uranus-node")))
 }
 
 /// This package's directory in the checkout being tested, read at run time (cargo sets

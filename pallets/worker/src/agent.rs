@@ -42,13 +42,17 @@ impl core::fmt::Display for AgentError {
 /// A client of one agent.
 pub struct AgentClient<'a> {
 	config: &'a WorkerConfig,
+	/// The agent's bearer token, from the node (empty: none is sent).
+	token: Vec<u8>,
 	timeout: Duration,
 }
 
 impl<'a> AgentClient<'a> {
-	/// A client for the agent `config` names, waiting at most `timeout` per request.
+	/// A client for the agent `config` names, waiting at most `timeout` per request, with the
+	/// token the node holds (never stored where an RPC could read it).
 	pub fn new(config: &'a WorkerConfig, timeout: Duration) -> Self {
-		AgentClient { config, timeout }
+		let token = uranus_primitives::agent_token::uranus_agent::token();
+		AgentClient { config, token, timeout }
 	}
 
 	/// The URL of `path` (which starts with `/`).
@@ -76,7 +80,7 @@ impl<'a> AgentClient<'a> {
 		ok: &[u16],
 	) -> Result<Vec<u8>, AgentError> {
 		let url = self.url(path);
-		let auth = format!("Bearer {}", String::from_utf8_lossy(&self.config.agent_token));
+		let auth = format!("Bearer {}", String::from_utf8_lossy(&self.token));
 		let deadline = sp_io::offchain::timestamp().add(self.timeout);
 		let body_chunks: Vec<Vec<u8>> = body.into_iter().collect();
 		let has_body = !body_chunks.is_empty();
@@ -87,7 +91,7 @@ impl<'a> AgentClient<'a> {
 		if has_body {
 			request = request.add_header("Content-Type", "application/json");
 		}
-		if !self.config.agent_token.is_empty() {
+		if !self.token.is_empty() {
 			request = request.add_header("Authorization", &auth);
 		}
 		let pending = request.send().map_err(|_| AgentError::Send)?;

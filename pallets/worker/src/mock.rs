@@ -19,6 +19,7 @@ use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
 use sp_runtime::{generic, traits::IdentityLookup, BuildStorage};
 use std::sync::Arc;
 use uranus_primitives::agent::HardwareInfo;
+use uranus_primitives::agent_token::{AgentTokenExt, SharedToken};
 
 pub type AccountId = sr25519::Public;
 pub type Balance = u128;
@@ -275,8 +276,14 @@ pub fn env(with_key: bool) -> (sp_io::TestExternalities, Env) {
 	ext.register_extension(OffchainDbExt::new(offchain));
 	ext.register_extension(TransactionPoolExt::new(pool_ext));
 	ext.register_extension(KeystoreExt::new(keystore));
+	ext.register_extension(AgentTokenExt::new(AGENT_TOKEN.with(|t| t.clone())));
 	ext.execute_with(|| System::set_block_number(1));
 	(ext, Env { http, pool })
+}
+
+thread_local! {
+	/// The token the node holds for the tests' off-chain worker runs (empty: none).
+	pub static AGENT_TOKEN: SharedToken = Default::default();
 }
 
 /// What the agent reports: `cores` cores, `mem` GiB memory.

@@ -11,13 +11,15 @@ fn json(hw: &HardwareInfo) -> Vec<u8> {
 	serde_json::to_vec(hw).unwrap()
 }
 
+/// The node's configuration: `config` in the off-chain database and the agent token
+/// `s3cret`, which the node holds in memory.
 fn configure(config: &WorkerConfig) {
 	sp_runtime::offchain::storage::StorageValueRef::persistent(CONFIG_KEY).set(config);
+	AGENT_TOKEN.with(|t| *t.write().unwrap() = b"s3cret".to_vec());
 }
 
 fn token_config() -> WorkerConfig {
 	WorkerConfig {
-		agent_token: b"s3cret".to_vec(),
 		provider_name: b"lab-7".to_vec(),
 		region: b"eu-west".to_vec(),
 		labels: vec![b"ssd".to_vec()],
