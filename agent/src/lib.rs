@@ -121,7 +121,7 @@ impl Agent {
 		shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 	) -> anyhow::Result<()> {
 		let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-		let sampler = jobs::sampler::spawn(&self.state.jobs, self.config.sample_interval, stop_rx);
+		let sampler = self.state.jobs.spawn_ticks(self.config.sample_interval, stop_rx);
 		// The uplink self-test runs once the API is up (the endpoint may be this very agent).
 		if let Some(url) = self.config.uplink_endpoint.clone() {
 			let hardware = self.state.hardware.clone();

@@ -1,10 +1,10 @@
 //! Commands run inside a job's running container beside its own process (the gateway's
 //! shell sessions), and the handle by which such a command is ended.
 
-use super::{manager::container_id, JobError, JobManager};
+use super::{paths::container_id, states::Transitions, JobError, JobManager};
 use crate::runtime::pidfd::{AdoptError, ContainerProcess};
 use std::path::Path;
-use uranus_primitives::agent::{JobState, LeaseId};
+use uranus_primitives::agent::LeaseId;
 
 impl JobManager {
 	/// The command running `argv` on a terminal inside job `lease`'s container, which must be
@@ -17,7 +17,7 @@ impl JobManager {
 		argv: &[String],
 	) -> Result<tokio::process::Command, JobError> {
 		let state = self.jobs.lock().await.get(&lease).ok_or(JobError::NotFound(lease))?.state;
-		if state != JobState::Running {
+		if !state.can_exec() {
 			return Err(JobError::Conflict(format!("the job is {state:?}, not running")));
 		}
 		self.runtime

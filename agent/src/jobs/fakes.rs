@@ -4,7 +4,7 @@
 
 use crate::runtime::{
 	network::NetAlloc, provision::Provisioner, shim::ExitRecord, volume::Scratch, ContainerRuntime,
-	ContainerState, JobFiles, RuntimeError,
+	ContainerState, ContainerStatus, JobFiles, RuntimeError,
 };
 use std::{
 	collections::{BTreeMap, HashSet},
@@ -15,7 +15,7 @@ use std::{
 /// A container the fake runtime knows.
 #[derive(Clone, Debug)]
 struct Container {
-	status: &'static str,
+	status: ContainerStatus,
 	files: JobFiles,
 }
 
@@ -63,7 +63,7 @@ impl FakeRuntime {
 	pub fn exit(&self, id: &str, code: i32) {
 		let mut cs = self.containers.lock().unwrap();
 		let c = cs.get_mut(id).expect("a started container");
-		c.status = "stopped";
+		c.status = ContainerStatus::Stopped;
 		write_exit(&c.files.exit, code);
 	}
 
@@ -89,10 +89,10 @@ impl ContainerRuntime for FakeRuntime {
 		match behaviour {
 			StartBehaviour::Run => {
 				std::fs::write(&files.pid, "4242").unwrap();
-				self.containers
-					.lock()
-					.unwrap()
-					.insert(id.into(), Container { status: "running", files: files.clone() });
+				self.containers.lock().unwrap().insert(
+					id.into(),
+					Container { status: ContainerStatus::Running, files: files.clone() },
+				);
 			},
 			StartBehaviour::Fail(message) => {
 				std::fs::write(&files.log, message).unwrap();
@@ -108,15 +108,15 @@ impl ContainerRuntime for FakeRuntime {
 			.lock()
 			.unwrap()
 			.get(id)
-			.map(|c| ContainerState { status: c.status.into(), pid: 4242 }))
+			.map(|c| ContainerState { status: c.status, pid: 4242 }))
 	}
 
 	async fn kill(&self, id: &str, signal: &str) -> Result<(), RuntimeError> {
 		self.record(format!("kill {id} {signal}"));
 		let mut cs = self.containers.lock().unwrap();
 		if let Some(c) = cs.get_mut(id) {
-			if c.status != "stopped" {
-				c.status = "stopped";
+			if c.status.has_processes() {
+				c.status = ContainerStatus::Stopped;
 				write_exit(&c.files.exit, 137);
 			}
 		}
@@ -133,8 +133,8 @@ impl ContainerRuntime for FakeRuntime {
 		self.record(format!("{} {id}", if paused { "pause" } else { "resume" }));
 		let mut cs = self.containers.lock().unwrap();
 		match cs.get_mut(id) {
-			Some(c) if c.status != "stopped" => {
-				c.status = if paused { "paused" } else { "running" };
+			Some(c) if c.status.has_processes() => {
+				c.status = if paused { ContainerStatus::Paused } else { ContainerStatus::Running };
 				Ok(())
 			},
 			_ => Err(RuntimeError::Command {

@@ -2,19 +2,27 @@
 //!
 //! ```text
 //! pending ──pull──▶ pulling ──start──▶ running ──exit──▶ exited | failed (oom, lost)
-//!                                          └──DELETE──▶ killed
+//!                                       ⇅ pause/resume └──DELETE──▶ killed
+//!                                     paused ([`states`] says which verb each state allows)
 //! ```
 
+pub mod control;
+pub mod create;
+pub mod errors;
 pub mod exec;
 pub mod journal;
 pub mod manager;
 pub mod outputs;
 pub mod packing;
+pub mod paths;
 pub mod record;
+pub mod recover;
 pub mod release;
 pub mod sampler;
+pub mod states;
 
-pub use manager::{JobError, JobManager};
+pub use errors::{bounds, creation_failure, JobError};
+pub use manager::JobManager;
 pub use record::JobRecord;
 
 #[cfg(test)]

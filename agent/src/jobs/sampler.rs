@@ -1,14 +1,13 @@
 //! Metering samples: what one job used so far, read from its cgroup, the host side of its
-//! veth pair, its scratch volume and its log; and the task that has the manager take them
-//! on a fixed interval ([`spawn`]).
+//! veth pair, its scratch volume and its log. The manager takes them on each tick
+//! ([`super::JobManager::spawn_ticks`]).
 
-use super::{manager::log_file, JobManager, JobRecord};
+use super::{paths::log_file, JobRecord};
 use crate::{
 	config::AgentConfig,
 	meter::{self, cgroup, RawSample},
 	runtime::{joblog, volume},
 };
-use std::{sync::Arc, time::Duration};
 
 /// One sample of `rec`'s job, and how many times its cgroup's OOM killer fired. What cannot
 /// be read counts as zero (a job whose cgroup is gone used nothing more).
@@ -40,24 +39,4 @@ pub fn read(cfg: &AgentConfig, rec: &JobRecord) -> (RawSample, u64) {
 		s.disk_used_bytes = s.disk_used_bytes.saturating_add(joblog::size(&log_file(dir)));
 	}
 	(s, oom)
-}
-
-/// Has `mgr` sample every running job each `interval` ([`JobManager::tick`]) until
-/// `shutdown` changes.
-pub fn spawn(
-	mgr: &Arc<JobManager>,
-	interval: Duration,
-	mut shutdown: tokio::sync::watch::Receiver<bool>,
-) -> tokio::task::JoinHandle<()> {
-	let mgr = mgr.clone();
-	tokio::spawn(async move {
-		let mut ticker = tokio::time::interval(interval);
-		ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-		loop {
-			tokio::select! {
-				_ = ticker.tick() => mgr.tick().await,
-				_ = shutdown.changed() => break,
-			}
-		}
-	})
 }

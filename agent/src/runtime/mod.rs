@@ -72,10 +72,57 @@ pub enum RuntimeError {
 /// What the runtime says about a container.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ContainerState {
-	/// `created`, `running`, `paused` or `stopped`.
-	pub status: String,
+	/// Where the container is in its life.
+	pub status: ContainerStatus,
 	/// The init process id (0 once stopped).
 	pub pid: u32,
+}
+
+/// A container's status as the OCI runtime reports it (`runc state`'s `status`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContainerStatus {
+	/// Being made.
+	Creating,
+	/// Made, its process not started yet.
+	Created,
+	/// Its process runs.
+	Running,
+	/// Frozen (cgroup freezer).
+	Paused,
+	/// Its process exited; only a delete is left.
+	Stopped,
+	/// A status this agent does not know (a newer runtime's).
+	Unknown,
+}
+
+impl ContainerStatus {
+	/// From the runtime's word for it.
+	pub fn parse(status: &str) -> ContainerStatus {
+		match status {
+			"creating" => ContainerStatus::Creating,
+			"created" => ContainerStatus::Created,
+			"running" => ContainerStatus::Running,
+			"paused" => ContainerStatus::Paused,
+			"stopped" => ContainerStatus::Stopped,
+			_ => ContainerStatus::Unknown,
+		}
+	}
+
+	/// Whether its processes may still be there: a signal, a freeze or a thaw can reach them
+	/// (everything but stopped).
+	pub fn has_processes(&self) -> bool {
+		!matches!(self, ContainerStatus::Stopped)
+	}
+
+	/// Whether it can be frozen now.
+	pub fn can_pause(&self) -> bool {
+		matches!(self, ContainerStatus::Running)
+	}
+
+	/// Whether it can be thawed now.
+	pub fn can_resume(&self) -> bool {
+		matches!(self, ContainerStatus::Paused)
+	}
 }
 
 /// Where a started container's shim records what happens to it.

@@ -1,6 +1,8 @@
 //! The runc/crun command-line backend.
 
-use super::{run_command, shim, ContainerRuntime, ContainerState, JobFiles, RuntimeError};
+use super::{
+	run_command, shim, ContainerRuntime, ContainerState, ContainerStatus, JobFiles, RuntimeError,
+};
 use std::path::{Path, PathBuf};
 
 /// An OCI runtime driven through its CLI, with its state under `root`.
@@ -56,7 +58,7 @@ impl ContainerRuntime for OciCliRuntime {
 						output: out.clone(),
 					})?;
 				Ok(Some(ContainerState {
-					status: v["status"].as_str().unwrap_or("unknown").to_string(),
+					status: ContainerStatus::parse(v["status"].as_str().unwrap_or("")),
 					pid: v["pid"].as_u64().unwrap_or(0) as u32,
 				}))
 			},
