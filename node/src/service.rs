@@ -246,7 +246,14 @@ pub fn new_full<
 			task_manager.spawn_handle().spawn(
 				"worker-config",
 				Some("offchain-worker"),
-				worker.keep_written(db, agent_token.clone()),
+				worker.keep_written(db, agent_token.clone(), {
+					let client = client.clone();
+					move || {
+						use sp_blockchain::HeaderBackend;
+						let best = client.info().best_hash;
+						client.runtime_version_at(best).ok().map(|v| v.spec_version)
+					}
+				}),
 			);
 		}
 		let offchain_workers =

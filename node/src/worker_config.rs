@@ -14,7 +14,10 @@ use std::{
 };
 use uranus_primitives::{
 	agent_token::SharedToken,
-	worker::{WorkerConfig, CONFIG_KEY, DEFAULT_AGENT_URL},
+	worker::{
+		LegacyWorkerConfig, WorkerConfig, CONFIG_KEY, DEFAULT_AGENT_URL,
+		TOKEN_HOST_FUNCTION_SINCE_SPEC,
+	},
 };
 
 /// Flags of the provider's off-chain worker (it runs only when the keystore holds a `cmpt`
@@ -62,41 +65,69 @@ impl WorkerCmd {
 	/// through [`uranus_primitives::agent_token`]) equal to what the token file holds: read
 	/// now and every few seconds, so the node may start before the agent makes the file and a
 	/// replaced token arrives without a restart. A file that others may read is refused.
-	pub async fn keep_written<S: OffchainStorage>(self, mut db: S, token: SharedToken) {
+	///
+	/// `spec_version` says which runtime is in force: one older than
+	/// [`TOKEN_HOST_FUNCTION_SINCE_SPEC`] still reads the token from the database (the layout
+	/// it decodes, [`LegacyWorkerConfig`]); once the newer runtime is enacted the record is
+	/// written again without it.
+	pub async fn keep_written<S: OffchainStorage>(
+		self,
+		mut db: S,
+		token: SharedToken,
+		spec_version: impl Fn() -> Option<u32> + Send,
+	) {
 		let config = self.config();
-		// Overwrites what an older node stored under this key, its token included.
-		db.set(sp_offchain::STORAGE_PREFIX, CONFIG_KEY, &config.encode());
-		log::info!(
-			target: "uranus::worker",
-			"off-chain worker: agent {}, {} slice(s)",
-			self.agent_url,
-			config.slices
-		);
-		let Some(path) = self.agent_token_file else { return };
-		let mut last: Option<Result<(), String>> = None;
+		let mut written: Option<Vec<u8>> = None;
+		let mut last_read: Option<Result<(), String>> = None;
 		loop {
-			let read = read_token_file(&path);
-			let now = read.as_ref().map(|_| ()).map_err(|e| e.to_string());
-			if let Ok(t) = read {
+			if let Some(path) = &self.agent_token_file {
+				let read = read_token_file(path);
+				let now = read.as_ref().map(|_| ()).map_err(|e| e.to_string());
 				if let Ok(mut held) = token.write() {
-					if *held != t {
-						*held = t;
+					match read {
+						Ok(t) if *held != t => *held = t,
+						Ok(_) => {},
+						Err(_) => held.clear(),
 					}
 				}
-			} else if let Ok(mut held) = token.write() {
-				held.clear();
-			}
-			if last.as_ref() != Some(&now) {
-				match &now {
-					Ok(()) => {
-						log::info!(target: "uranus::worker", "agent token read from {path:?}")
-					},
-					Err(e) => log::warn!(
-						target: "uranus::worker",
-						"no agent token (retrying every {TOKEN_REREAD:?}): {e}"
-					),
+				if last_read.as_ref() != Some(&now) {
+					match &now {
+						Ok(()) => {
+							log::info!(target: "uranus::worker", "agent token read from {path:?}")
+						},
+						Err(e) => log::warn!(
+							target: "uranus::worker",
+							"no agent token (retrying every {TOKEN_REREAD:?}): {e}"
+						),
+					}
+					last_read = Some(now);
 				}
-				last = Some(now);
+			}
+			let legacy = spec_version().filter(|v| *v < TOKEN_HOST_FUNCTION_SINCE_SPEC);
+			let record = match legacy {
+				Some(_) => {
+					let held = token.read().map(|t| t.clone()).unwrap_or_default();
+					LegacyWorkerConfig::new(config.clone(), held).encode()
+				},
+				None => config.encode(),
+			};
+			if written.as_ref() != Some(&record) {
+				// Overwrites what was there, an older layout's token included.
+				db.set(sp_offchain::STORAGE_PREFIX, CONFIG_KEY, &record);
+				log::info!(
+					target: "uranus::worker",
+					"off-chain worker: agent {}, {} slice(s){}",
+					self.agent_url,
+					config.slices,
+					match legacy {
+						Some(v) => format!(
+							"; runtime {v} reads the token from the off-chain database until \
+							 runtime {TOKEN_HOST_FUNCTION_SINCE_SPEC} is enacted"
+						),
+						None => String::new(),
+					}
+				);
+				written = Some(record);
 			}
 			tokio::time::sleep(TOKEN_REREAD).await;
 		}

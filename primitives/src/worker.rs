@@ -44,3 +44,41 @@ impl Default for WorkerConfig {
 		}
 	}
 }
+
+/// The first runtime whose worker asks for the agent's token through the host function
+/// ([`crate::agent_token`]). Under an older runtime (during an upgrade to this one) the node
+/// still writes the token where that runtime reads it, in a [`LegacyWorkerConfig`], and
+/// removes it once this runtime is enacted.
+pub const TOKEN_HOST_FUNCTION_SINCE_SPEC: u32 = 112;
+
+/// The configuration as runtimes before [`TOKEN_HOST_FUNCTION_SINCE_SPEC`] decode it: the
+/// token second.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct LegacyWorkerConfig {
+	/// See [`WorkerConfig::agent_url`].
+	pub agent_url: Vec<u8>,
+	/// The agent's bearer token.
+	pub agent_token: Vec<u8>,
+	/// See [`WorkerConfig::provider_name`].
+	pub provider_name: Vec<u8>,
+	/// See [`WorkerConfig::region`].
+	pub region: Vec<u8>,
+	/// See [`WorkerConfig::labels`].
+	pub labels: Vec<Vec<u8>>,
+	/// See [`WorkerConfig::slices`].
+	pub slices: u32,
+}
+
+impl LegacyWorkerConfig {
+	/// `config` with `agent_token`, for an older runtime.
+	pub fn new(config: WorkerConfig, agent_token: Vec<u8>) -> Self {
+		LegacyWorkerConfig {
+			agent_url: config.agent_url,
+			agent_token,
+			provider_name: config.provider_name,
+			region: config.region,
+			labels: config.labels,
+			slices: config.slices,
+		}
+	}
+}
