@@ -76,6 +76,10 @@ enum Command {
 		/// Open gateway connections one lease may have at once.
 		#[arg(long, default_value_t = 4)]
 		gateway_max_connections: usize,
+		/// Open gateway sessions (log streams, shells, downloads) one account may have at
+		/// once, over all its leases.
+		#[arg(long, default_value_t = 16)]
+		gateway_max_sessions_per_account: usize,
 		/// Open gateway connections in all (kept within a quarter of the open-file limit).
 		#[arg(long, default_value_t = 1024)]
 		gateway_max_total_connections: usize,
@@ -124,6 +128,9 @@ enum Command {
 		/// The job's network allocation (JSON).
 		#[arg(long)]
 		alloc: String,
+		/// What the job may send, in bytes per second (0: unshaped).
+		#[arg(long, default_value_t = 0)]
+		bandwidth_bps: u64,
 	},
 }
 
@@ -154,14 +161,14 @@ fn main() -> anyhow::Result<()> {
 			let code = shim::run(&args).context("shim")?;
 			std::process::exit(if code == 0 { 0 } else { 1 });
 		},
-		Command::NetEnter { alloc } => {
+		Command::NetEnter { alloc, bandwidth_bps } => {
 			use uranus_agent::runtime::network;
 			let alloc: network::NetAlloc =
 				serde_json::from_str(&alloc).context("the --alloc argument")?;
 			let state: network::HookState = serde_json::from_reader(std::io::stdin().lock())
 				.context("the container state on stdin")?;
 			let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-			rt.block_on(network::enter(&alloc, state.pid))
+			rt.block_on(network::enter(&alloc, state.pid, bandwidth_bps))
 				.with_context(|| format!("move network {} into pid {}", alloc.netns, state.pid))?;
 			Ok(())
 		},
@@ -246,6 +253,7 @@ fn main() -> anyhow::Result<()> {
 			node_rpc,
 			gateway_hosts,
 			gateway_max_connections,
+			gateway_max_sessions_per_account,
 			gateway_max_total_connections,
 			gateway_max_connections_per_ip,
 			gateway_bytes_per_sec,
@@ -286,6 +294,7 @@ fn main() -> anyhow::Result<()> {
 						g.hosts = gateway_hosts;
 					}
 					g.max_connections_per_lease = gateway_max_connections;
+					g.max_sessions_per_account = gateway_max_sessions_per_account;
 					g.max_connections = gateway_max_total_connections;
 					g.max_connections_per_ip = gateway_max_connections_per_ip;
 					g.bytes_per_second = gateway_bytes_per_sec;

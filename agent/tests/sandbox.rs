@@ -203,6 +203,85 @@ async fn a_job_reaches_neither_host_services_nor_other_jobs() {
 	assert_eq!(r.status(), 200);
 }
 
+/// #37 defect 7: a job's traffic was bounded by nothing but the veth, so one cheap lease
+/// could fill the provider's uplink. It is shaped to the lease's `bandwidth_bps` each way:
+/// what the job sends on its end (in its namespace), what it receives on the host's end.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_jobs_traffic_is_shaped_to_what_its_lease_paid_for() {
+	use std::io::Read;
+	const RATE: u64 = 512 << 10;
+	const SENT: u64 = 3 << 20;
+	let fx = fixtures();
+	let dir = test_dir();
+	let agent = AgentProcess::start(&dir.path().join("agent"));
+	let id = lease();
+	// The job serves 3 MiB to whoever connects (the host may open connections to a job).
+	let script = format!("dd if=/dev/zero bs=64k count={} 2>/dev/null | nc -l -p 7100", SENT >> 16);
+	let mut req = shell_job(id, &fx.busybox, &script, limits(500, 64));
+	req.limits.bandwidth_bps = RATE;
+	let (code, body) = agent.submit(&req).await;
+	assert_eq!(code, 201, "{body}");
+	let status = loop {
+		let s = agent.job(id).await;
+		if s.started_at_ms.is_some() || s.state.is_final() {
+			break s;
+		}
+		tokio::time::sleep(Duration::from_millis(100)).await;
+	};
+	let net = status.network.clone().expect("a network");
+	// The host's end shapes what the job receives.
+	let ifaces =
+		std::process::Command::new("ip").args(["-o", "-4", "addr", "show"]).output().unwrap();
+	let host_if = String::from_utf8_lossy(&ifaces.stdout)
+		.lines()
+		.find(|l| l.contains(&format!("inet {}/", net.host_ip)))
+		.and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
+		.expect("the job's host interface");
+	let qdisc =
+		std::process::Command::new("tc").args(["qdisc", "show", "dev", &host_if]).output().unwrap();
+	let qdisc = String::from_utf8_lossy(&qdisc.stdout).to_string();
+	assert!(qdisc.contains("tbf") && qdisc.contains("rate 4194Kbit"), "{host_if}: {qdisc}");
+
+	// What the job sends is paced: 3 MiB at 512 KiB/s takes about 6 s (a bucket of 32 KiB
+	// and a queue of 100 ms aside), where the veth alone carries it in milliseconds.
+	let started = std::time::Instant::now();
+	let mut stream = loop {
+		match std::net::TcpStream::connect((net.job_ip.as_str(), 7100)) {
+			Ok(s) => break s,
+			Err(e) => {
+				assert!(started.elapsed() < Duration::from_secs(20), "connect: {e}");
+				std::thread::sleep(Duration::from_millis(100));
+			},
+		}
+	};
+	stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+	let t0 = std::time::Instant::now();
+	let mut got = 0u64;
+	let mut buf = vec![0u8; 64 << 10];
+	while got < SENT {
+		match stream.read(&mut buf) {
+			Ok(0) => break,
+			Ok(n) => got += n as u64,
+			Err(e) => panic!("read after {got} bytes: {e}"),
+		}
+	}
+	let took = t0.elapsed();
+	// The job's `nc` ends when its peer goes.
+	drop(stream);
+	println!(
+		"{got} bytes from the job in {took:?} at {} KiB/s",
+		got as f64 / took.as_secs_f64() / 1024.0
+	);
+	assert_eq!(got, SENT, "all of it arrived");
+	// A lower bound only (shaping can only slow it down): at most ~1.5 times the rate.
+	let floor = Duration::from_secs_f64(SENT as f64 / (RATE as f64 * 1.5));
+	assert!(took >= floor, "{got} bytes in {took:?}: faster than 1.5 x {RATE} B/s");
+	let (status, metering) = agent.wait_final(id, Duration::from_secs(30)).await;
+	assert_eq!(status.state, JobState::Exited, "{status:?}");
+	let metered = metering.net_rx_bytes + metering.net_tx_bytes;
+	assert!(metered >= SENT, "the shaped bytes are metered: {metering:?}");
+}
+
 /// Outbound traffic is a provider's policy: off by default; when on, a job reaches public
 /// addresses (as the host, masqueraded) but never private ranges.
 #[tokio::test(flavor = "multi_thread")]

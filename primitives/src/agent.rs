@@ -52,6 +52,10 @@ pub struct ResourceLimits {
 	pub pids: u32,
 	/// Size of the writable scratch volume mounted at `/scratch`, in bytes.
 	pub disk_bytes: u64,
+	/// Network bandwidth in bytes per second, each way (the order's `bandwidth_bps`); 0
+	/// shapes nothing. Absent in requests from before it existed.
+	#[serde(default)]
+	pub bandwidth_bps: u64,
 }
 
 /// `POST /v1/jobs`: run a container for a lease.

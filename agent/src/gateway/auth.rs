@@ -154,13 +154,13 @@ pub fn verifies(scheme: Scheme, who: &AccountId32, payload: &[u8], sig: &[u8; 64
 	check(payload) || check(&gw::wrapped(payload))
 }
 
-/// A request about lease `.0` signed by its user, as the finalised chain knows the lease
+/// A request about lease `.0` signed by its user `.1`, as the finalised chain knows the lease
 /// (ended or not: its logs and outputs stay readable).
-pub struct LeaseUser(pub u64);
+pub struct LeaseUser(pub u64, pub AccountId32);
 
 /// A request about lease `.0` signed by its user, the lease still holding its container at
 /// the finalised head (assigned, running or paused): for acting on the job (a shell).
-pub struct LiveLeaseUser(pub u64);
+pub struct LiveLeaseUser(pub u64, pub AccountId32);
 
 impl FromRequestParts<GatewayState> for LeaseUser {
 	type Rejection = GatewayError;
@@ -169,7 +169,7 @@ impl FromRequestParts<GatewayState> for LeaseUser {
 		parts: &mut Parts,
 		state: &GatewayState,
 	) -> Result<Self, Self::Rejection> {
-		authorise(parts, state).await.map(|(lease, _)| LeaseUser(lease))
+		authorise(parts, state).await.map(|(lease, standing)| LeaseUser(lease, standing.user))
 	}
 }
 
@@ -187,7 +187,7 @@ impl FromRequestParts<GatewayState> for LiveLeaseUser {
 				standing.state
 			)));
 		}
-		Ok(LiveLeaseUser(lease))
+		Ok(LiveLeaseUser(lease, standing.user))
 	}
 }
 

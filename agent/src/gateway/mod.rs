@@ -50,6 +50,9 @@ pub struct GatewayConfig {
 	pub hosts: Vec<String>,
 	/// Open connections one lease may have at once.
 	pub max_connections_per_lease: usize,
+	/// Open sessions (log streams, shells, downloads) one account may have at once, over all
+	/// its leases here.
+	pub max_sessions_per_account: usize,
 	/// Open connections in all (at most a quarter of the open-file limit is used).
 	pub max_connections: usize,
 	/// Open connections from one source address.
@@ -66,6 +69,7 @@ impl GatewayConfig {
 			node_rpc,
 			hosts: vec!["localhost".into(), "127.0.0.1".into()],
 			max_connections_per_lease: 4,
+			max_sessions_per_account: 16,
 			max_connections: 1024,
 			max_connections_per_ip: 32,
 			bytes_per_second: 8 << 20,
@@ -128,7 +132,10 @@ pub async fn serve(
 	let state = GatewayState {
 		chain: Arc::new(chain::NodeClient::new(config.node_rpc.clone())),
 		replay: Arc::new(auth::ReplayGuard::default()),
-		limits: Arc::new(limits::LeaseLimits::new(config.max_connections_per_lease)),
+		limits: Arc::new(limits::LeaseLimits::new(
+			config.max_connections_per_lease,
+			config.max_sessions_per_account,
+		)),
 		config: Arc::new(config.clone()),
 		jobs,
 		agent,

@@ -79,7 +79,7 @@ pub struct LeaseStatus {
 }
 
 async fn status(
-	LeaseUser(lease): LeaseUser,
+	LeaseUser(lease, _): LeaseUser,
 	State(s): State<GatewayState>,
 ) -> Result<Json<LeaseStatus>, GatewayError> {
 	let job = s.jobs.get(lease).await?;
@@ -105,7 +105,7 @@ struct Follow {
 	s: GatewayState,
 	lease: u64,
 	pace: Pace,
-	_permit: tokio::sync::OwnedSemaphorePermit,
+	_permit: super::limits::SessionPermit,
 }
 
 /// Reads up to [`CHUNK`] new bytes of the log, ending at a line end where there is one.
@@ -162,7 +162,7 @@ async fn next_event(mut f: Follow) -> Option<(Result<Event, Infallible>, Follow)
 }
 
 async fn logs(
-	LeaseUser(lease): LeaseUser,
+	LeaseUser(lease, user): LeaseUser,
 	State(s): State<GatewayState>,
 	Query(q): Query<LogQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, GatewayError> {
@@ -171,7 +171,7 @@ async fn logs(
 		.logs(lease)
 		.await?
 		.ok_or_else(|| GatewayError::NotFound("the job has no log yet".into()))?;
-	let permit = s.limits.admit(lease)?;
+	let permit = s.limits.admit(lease, &user)?;
 	let len = tokio::fs::metadata(&path).await.map(|m| m.len()).unwrap_or(0);
 	let tail = q.tail.unwrap_or(64 << 10).min(MAX_TAIL_BYTES);
 	let f = Follow {
@@ -188,7 +188,7 @@ async fn logs(
 }
 
 async fn output(
-	LeaseUser(lease): LeaseUser,
+	LeaseUser(lease, user): LeaseUser,
 	State(s): State<GatewayState>,
 ) -> Result<Response, GatewayError> {
 	let Some((path, stored)) = outputs::stored(&s.agent.data_dir, lease, crate::now_ms()) else {
@@ -199,7 +199,7 @@ async fn output(
 			GatewayError::NotFound("the job left no outputs (yet)".into())
 		});
 	};
-	let permit = s.limits.admit(lease)?;
+	let permit = s.limits.admit(lease, &user)?;
 	let file = tokio::fs::File::open(&path)
 		.await
 		.map_err(|e| GatewayError::Internal(format!("open the outputs: {e}")))?;

@@ -46,13 +46,13 @@ pub fn parse_argv(query: Option<&str>) -> Result<Vec<String>, GatewayError> {
 
 /// The handler: starts the command, then upgrades.
 pub async fn shell(
-	LiveLeaseUser(lease): LiveLeaseUser,
+	LiveLeaseUser(lease, user): LiveLeaseUser,
 	State(s): State<GatewayState>,
 	RawQuery(query): RawQuery,
 	ws: WebSocketUpgrade,
 ) -> Result<Response, GatewayError> {
 	let argv = parse_argv(query.as_deref())?;
-	let permit = s.limits.admit(lease)?;
+	let permit = s.limits.admit(lease, &user)?;
 	let dir = s.agent.data_dir.join("gateway").join("consoles");
 	std::fs::create_dir_all(&dir).map_err(|e| GatewayError::Internal(e.to_string()))?;
 	let tag: u64 = rand::random();

@@ -13,7 +13,7 @@ use crate::{
 	image::ImageRef,
 	meter::RawSample,
 	now_ms,
-	runtime::{joblog, spec, RuntimeError},
+	runtime::{joblog, network, spec, RuntimeError},
 };
 use std::{collections::HashSet, sync::Arc, time::Duration};
 use uranus_primitives::{
@@ -190,6 +190,10 @@ impl JobManager {
 		rec.network_made = true;
 		self.keep(&rec).await?;
 		self.provisioner.handed_over(Some(&alloc), None);
+		// What the job receives leaves the host's end: shaped there to what the lease paid
+		// for (its own end is shaped by the hook that moves it into the job's namespace).
+		let bandwidth = rec.request.limits.bandwidth_bps;
+		network::shape(None, &alloc.host_if, bandwidth).await?;
 		stage("network");
 		// The log's cap comes out of the job's disk allowance (see `joblog`); the job's user
 		// owns its scratch volume (as seen from the host: its mapped ids).
@@ -236,7 +240,11 @@ impl JobManager {
 			env: &env,
 			limits: &rec.request.limits,
 			scratch: &scratch.mount,
-			network: Some(spec::JobNetwork { alloc: &alloc, agent_exe: &self.agent_exe }),
+			network: Some(spec::JobNetwork {
+				alloc: &alloc,
+				agent_exe: &self.agent_exe,
+				bandwidth_bps: bandwidth,
+			}),
 			cgroups_path: &rel,
 			ids,
 			apparmor_profile: self.cfg.apparmor_profile.as_deref(),

@@ -103,6 +103,7 @@ mod tests {
 					memory_bytes: 1,
 					pids: 1,
 					disk_bytes: 1,
+					bandwidth_bps: 0,
 				},
 			},
 			5,

@@ -130,6 +130,7 @@ fn request(lease: u64, image: &str) -> JobRequest {
 			memory_bytes: 64 << 20,
 			pids: 16,
 			disk_bytes: 32 << 20,
+			bandwidth_bps: 0,
 		},
 	}
 }

@@ -122,7 +122,7 @@ async fn configure(alloc: &NetAlloc, peer: &str) -> Result<(), RuntimeError> {
 /// allocation's name and addresses the job's end there. Run as the container's
 /// `createRuntime` hook, before the job's command: if it fails, the runtime does not start
 /// the job (and the pair goes with the container's namespace).
-pub async fn enter(alloc: &NetAlloc, pid: u32) -> Result<(), RuntimeError> {
+pub async fn enter(alloc: &NetAlloc, pid: u32, bandwidth_bps: u64) -> Result<(), RuntimeError> {
 	let ns = alloc.netns.as_str();
 	let pid = pid.to_string();
 	let job_cidr = format!("{}/30", alloc.job_ip);
@@ -150,7 +150,31 @@ pub async fn enter(alloc: &NetAlloc, pid: u32) -> Result<(), RuntimeError> {
 	] {
 		run_command("ip", &args).await?;
 	}
-	Ok(())
+	// What the job sends leaves through its end: shaped there, in a namespace whose owner
+	// (the job's user namespace) has no CAP_NET_ADMIN to undo it.
+	shape(Some(ns), JOB_IF, bandwidth_bps).await
+}
+
+/// Shapes what interface `dev` (in namespace `ns`, or the host's) sends to `bytes_per_sec`
+/// with a token bucket (`tc … tbf`); 0 leaves it unshaped. The host end of a pair sends what
+/// the job receives, the job's end what it sends: shaping both bounds the job both ways.
+/// The bucket holds a tenth of a second of traffic (at least 32 KiB, for full-size packets
+/// at low rates) and the queue 100 ms more.
+pub async fn shape(ns: Option<&str>, dev: &str, bytes_per_sec: u64) -> Result<(), RuntimeError> {
+	if bytes_per_sec == 0 {
+		return Ok(());
+	}
+	let rate = format!("{}bit", bytes_per_sec.saturating_mul(8));
+	let burst = format!("{}b", (bytes_per_sec / 10).clamp(32 << 10, 16 << 20));
+	let mut args: Vec<&str> = Vec::new();
+	if let Some(ns) = ns {
+		args.extend(["-n", ns]);
+	}
+	args.extend([
+		"qdisc", "replace", "dev", dev, "root", "tbf", "rate", &rate, "burst", &burst, "latency",
+		"100ms",
+	]);
+	run_command("tc", &args).await.map(|_| ())
 }
 
 /// The container state an OCI runtime gives a hook on its stdin (the part a hook reads).
@@ -161,13 +185,18 @@ pub struct HookState {
 }
 
 /// The `createRuntime` hook that runs [`enter`] for `alloc`: the agent binary `agent_exe`
-/// run as `uranus-agent net-enter --alloc <json>`.
-pub fn enter_hook(agent_exe: &std::path::Path, alloc: &NetAlloc) -> serde_json::Value {
+/// run as `uranus-agent net-enter --alloc <json> --bandwidth-bps <n>`.
+pub fn enter_hook(
+	agent_exe: &std::path::Path,
+	alloc: &NetAlloc,
+	bandwidth_bps: u64,
+) -> serde_json::Value {
 	serde_json::json!({
 		"path": agent_exe.display().to_string(),
 		"args": [
 			"uranus-agent", "net-enter", "--alloc",
-			serde_json::to_string(alloc).unwrap_or_default()
+			serde_json::to_string(alloc).unwrap_or_default(),
+			"--bandwidth-bps", bandwidth_bps.to_string()
 		],
 		"env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
 		"timeout": 30

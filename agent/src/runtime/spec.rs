@@ -56,6 +56,9 @@ pub struct JobNetwork<'a> {
 	pub alloc: &'a super::network::NetAlloc,
 	/// The agent binary, which the runtime runs as the hook that moves it in.
 	pub agent_exe: &'a Path,
+	/// What the job may send, in bytes per second (0: unshaped); the hook shapes the job's
+	/// end once it is in the job's namespace (moving an interface resets its queueing).
+	pub bandwidth_bps: u64,
 }
 
 /// Builds the spec for a job.
@@ -157,7 +160,7 @@ pub fn build(input: &JobSpecInput) -> Result<Spec, RuntimeError> {
 	linux.insert("seccomp".into(), super::seccomp::profile());
 	if let Some(net) = &input.network {
 		v["hooks"] = json!({
-			"createRuntime": [super::network::enter_hook(net.agent_exe, net.alloc)]
+			"createRuntime": [super::network::enter_hook(net.agent_exe, net.alloc, net.bandwidth_bps)]
 		});
 	}
 
@@ -189,6 +192,7 @@ mod tests {
 			network: Some(JobNetwork {
 				alloc: Box::leak(Box::new(crate::runtime::network::NetAlloc::new(1, 1))),
 				agent_exe: Path::new("/usr/bin/uranus-agent"),
+				bandwidth_bps: 0,
 			}),
 			cgroups_path: "uranus-agent/ura-1",
 			ids: IdMap::default(),
@@ -212,6 +216,7 @@ mod tests {
 			memory_bytes: 64 << 20,
 			pids: 64,
 			disk_bytes: 1 << 20,
+			bandwidth_bps: 0,
 		};
 		let spec = build(&input(&image, &limits, &[])).unwrap();
 		let v = serde_json::to_value(&spec).unwrap();
@@ -266,8 +271,13 @@ mod tests {
 	#[test]
 	fn a_job_command_overrides_the_image_and_no_command_is_an_error() {
 		let image = ImageRunConfig::default();
-		let limits =
-			ResourceLimits { cpu_millicores: 1000, memory_bytes: 1 << 20, pids: 8, disk_bytes: 1 };
+		let limits = ResourceLimits {
+			cpu_millicores: 1000,
+			memory_bytes: 1 << 20,
+			pids: 8,
+			disk_bytes: 1,
+			bandwidth_bps: 0,
+		};
 		assert!(build(&input(&image, &limits, &[])).is_err());
 		let cmd = vec!["sleep".to_string(), "1".to_string()];
 		let v = serde_json::to_value(build(&input(&image, &limits, &cmd)).unwrap()).unwrap();

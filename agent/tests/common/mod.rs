@@ -498,6 +498,7 @@ pub fn limits(cpu: u32, mem_mib: u64) -> ResourceLimits {
 		memory_bytes: mem_mib << 20,
 		pids: 64,
 		disk_bytes: 32 << 20,
+		bandwidth_bps: 0,
 	}
 }
 

@@ -143,6 +143,7 @@ impl<T: Config> Pallet<T> {
 				memory_bytes: order.spec.memory_bytes,
 				pids: JOB_PIDS,
 				disk_bytes: order.spec.storage_bytes,
+				bandwidth_bps: order.spec.bandwidth_bps,
 			},
 		})
 	}

@@ -326,6 +326,7 @@ mod leases {
 				memory_bytes: GIB,
 				pids: 512,
 				disk_bytes: GIB,
+				bandwidth_bps: 0,
 			},
 			output: None,
 			release: None,
@@ -373,6 +374,7 @@ mod leases {
 				memory_bytes: GIB,
 				pids: 512,
 				disk_bytes: GIB,
+				bandwidth_bps: 0,
 			},
 		};
 		let running = status(JobState::Running, None);
