@@ -52,7 +52,10 @@ phase() {
 
 # The pjs and console files, one phase each (`node --test` per file).
 pjs() { (cd tests/pjs && exec node --test --test-concurrency=1 "$1.test.mjs"); }
+# pipefail: the phase runs in a fresh `bash -c`, which does not inherit it, and a failed
+# `node --test` must not pass as grep's success.
 console_tests() {
+  set -o pipefail
   cd console && npm run --silent typecheck && node --test --test-concurrency=1 tests/*.test.mjs 2>&1 \
     | grep -vE 'REGISTRY|API/INIT'
 }

@@ -11,6 +11,10 @@ use sp_core::{
 use std::{collections::HashMap, sync::Mutex};
 use uranus_primitives::gateway::{self as gw, Scheme};
 
+/// How long a request for a lease with a job here waits for finality to reach the lease (a
+/// job starts from a best block; finality follows a block or two later).
+pub const FINALITY_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Most nonces remembered at once, in all; beyond, new requests wait for old ones to expire.
 pub const MAX_NONCES: usize = 200_000;
 /// Most nonces one account may have remembered at once (its requests within a signature
@@ -224,10 +228,11 @@ async fn authorise(
 	if state.jobs.get(lease).await.is_err() {
 		return Err(GatewayError::NotFound(format!("lease {lease} has no job here")));
 	}
-	let standing = match state.chain.lease(lease).await? {
+	let standing = match state.chain.lease_once_final(lease, FINALITY_WAIT).await? {
 		None => {
 			return Err(GatewayError::NotFound(format!(
-				"no lease {lease} on the finalised chain (yet)"
+				"no lease {lease} on the finalised chain (waited {} s for it)",
+				FINALITY_WAIT.as_secs()
 			)))
 		},
 		Some(s) if s.user != signed.account => {

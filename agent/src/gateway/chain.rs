@@ -91,6 +91,27 @@ impl NodeClient {
 		Ok(Some(standing))
 	}
 
+	/// Lease `lease` at the finalised head, waiting up to `wait` for finality to reach it: a
+	/// job starts as soon as the provider's node sees its lease in a best block, and its user
+	/// may ask for it at once, a block or two before that block is final. `None` if the
+	/// finalised chain still has no such lease after `wait`.
+	pub async fn lease_once_final(
+		&self,
+		lease: u64,
+		wait: Duration,
+	) -> Result<Option<LeaseStanding>, GatewayError> {
+		let deadline = Instant::now() + wait;
+		loop {
+			if let Some(standing) = self.lease(lease).await? {
+				return Ok(Some(standing));
+			}
+			if Instant::now() + FINALIZED_POLL > deadline {
+				return Ok(None);
+			}
+			tokio::time::sleep(FINALIZED_POLL).await;
+		}
+	}
+
 	/// The finalised head's hash, read again once [`FINALIZED_POLL`] has passed.
 	async fn finalized_head(&self) -> Result<String, GatewayError> {
 		if let Some((hash, at)) = self.finalized.lock().expect("not poisoned").as_ref() {
@@ -201,15 +222,18 @@ mod tests {
 			n.best = "0xb2".into();
 			n.leases.insert(("0xb2".into(), 7), lease_view(&alice(), "running"));
 		}
-		let client = NodeClient::new(url);
+		let client = Arc::new(NodeClient::new(url));
 		assert_eq!(client.lease(7).await.unwrap(), None, "access from an unfinalised lease");
-		// Once finalised, it is there.
-		{
-			let mut n = node.lock().unwrap();
-			n.finalized = "0xb2".into();
-		}
-		tokio::time::sleep(FINALIZED_POLL + std::time::Duration::from_millis(50)).await;
-		let standing = client.lease(7).await.unwrap().expect("the finalised lease");
+		let short = std::time::Duration::from_millis(100);
+		assert_eq!(client.lease_once_final(7, short).await.unwrap(), None, "not final in time");
+		// A request waiting for finality gets the lease once its block is final.
+		let waiting = tokio::spawn({
+			let client = client.clone();
+			async move { client.lease_once_final(7, std::time::Duration::from_secs(30)).await }
+		});
+		tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+		node.lock().unwrap().finalized = "0xb2".into();
+		let standing = waiting.await.unwrap().unwrap().expect("the finalised lease");
 		assert_eq!(standing.user, alice());
 		assert!(standing.is_active());
 	}
