@@ -251,7 +251,8 @@ pub fn new_full<
 					move || {
 						use sp_blockchain::HeaderBackend;
 						let best = client.info().best_hash;
-						client.runtime_version_at(best).ok().map(|v| v.spec_version)
+						let offchain = sp_core::traits::CallContext::Offchain;
+						client.runtime_version_at(best, offchain).ok().map(|v| v.spec_version)
 					}
 				}),
 			);
