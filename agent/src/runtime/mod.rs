@@ -113,16 +113,6 @@ impl ContainerStatus {
 	pub fn has_processes(&self) -> bool {
 		!matches!(self, ContainerStatus::Stopped)
 	}
-
-	/// Whether it can be frozen now.
-	pub fn can_pause(&self) -> bool {
-		matches!(self, ContainerStatus::Running)
-	}
-
-	/// Whether it can be thawed now.
-	pub fn can_resume(&self) -> bool {
-		matches!(self, ContainerStatus::Paused)
-	}
 }
 
 /// Where a started container's shim records what happens to it.

@@ -42,7 +42,6 @@ pub enum AdoptError {
 /// A live process of a job's container, held by its pidfd.
 #[derive(Debug)]
 pub struct ContainerProcess {
-	pid: i32,
 	fd: OwnedFd,
 }
 
@@ -66,7 +65,7 @@ impl ContainerProcess {
 			Err(rustix::io::Errno::SRCH) => return Err(AdoptError::Gone(pid)),
 			Err(e) => return Err(AdoptError::Open { pid, err: e.into() }),
 		};
-		let held = ContainerProcess { pid, fd };
+		let held = ContainerProcess { fd };
 		// What `/proc/<pid>` says belongs to the held process only if it still lives after the
 		// read: until it exits, its pid cannot be handed to another.
 		let found = cgroup::locate(mode, cgroup_root, proc_root, pid as u32);
@@ -80,11 +79,6 @@ impl ContainerProcess {
 			},
 			Err(e) => Err(AdoptError::OutsideTheJob { pid, found: e.to_string() }),
 		}
-	}
-
-	/// The process id it had.
-	pub fn pid(&self) -> i32 {
-		self.pid
 	}
 
 	/// Whether the process has exited (its pidfd turns readable then).
